@@ -1,0 +1,75 @@
+"""ILP Training: the Flask site. :func:`create_app` builds it without side effects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, settings_from_env
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    Settings come from the environment (see :mod:`ilp_training.config`); ``test_config``
+    overrides them. Nothing is migrated or seeded here: that is ``flask db upgrade`` and
+    ``flask demo load``.
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    overrides = dict(test_config or {})
+    app.config.update(settings_from_env(app.instance_path, overrides.get("SECRET_KEY")))
+    app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+
+    from .database import init_engine_events
+
+    init_engine_events(app)
+
+    from . import auth, errors
+
+    auth.init_login(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .cadres.routes import bp as cadres_bp
+    from .main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cadres_bp)
+    app.register_blueprint(admin_bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from .cli import demo_cli, translate_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(translate_cli)
+    try:
+        from .curriculum_cli import curriculum_cli
+    except ImportError:  # the competency engine is not installed yet
+        return
+    app.cli.add_command(curriculum_cli)

@@ -1,0 +1,87 @@
+"""Sign-in, sign-out and the user's own password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..services import ServiceError
+from ..services.users import LoginPolicy, LoginThrottled, authenticate, change_own_password
+from ..views import apply_service_error
+from .forms import ChangePasswordForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _policy() -> LoginPolicy:
+    cfg = current_app.config
+    return LoginPolicy(
+        cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW_SECONDS"], cfg["PASSWORD_HASH_METHOD"]
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site is followed after sign-in (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(
+                form.username.data or "", form.password.data or "",
+                request.remote_addr or "unknown", _policy(),
+            )
+        except LoginThrottled as exc:
+            form.form_errors.append(str(exc.message))
+            status = 429
+        else:
+            if user is not None:
+                login_user(user)
+                db.session.commit()
+                return redirect(_safe_next(request.args.get("next")))
+            db.session.commit()  # keep the failure count
+            form.form_errors.append(_("Wrong login name or password."))
+            status = 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(
+                current_user, form.current_password.data or "", form.password.data or "",
+                current_app.config["PASSWORD_HASH_METHOD"],
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form)

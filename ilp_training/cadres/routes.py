@@ -1,0 +1,162 @@
+"""The cadre registry: roster per posyandu, profile, register, edit, move, deactivate."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from ..auth import MANAGERS, roles_required
+from ..extensions import db
+from ..i18n import local_today
+from ..models import AuditEntry, Cadre, CadreStatus, Posyandu, Sex
+from ..scope import get_scoped_or_404, scoped
+from ..services import ServiceError
+from ..services import cadres as service
+from ..services.queries import cadre_roster
+from ..views import apply_service_error, paginate
+from .forms import CadreForm, DeactivateForm, MoveForm, ReactivateForm
+
+bp = Blueprint("cadres", __name__)
+
+
+def _data(form: CadreForm) -> service.CadreData:
+    return service.CadreData(
+        full_name=form.full_name.data or "", sex=Sex(form.sex.data), nik=form.nik.data,
+        birth_date=form.birth_date.data, phone=form.phone.data, start_date=form.start_date.data,
+        bpjs_tk_enrolled=bool(form.bpjs_tk_enrolled.data), bpjs_tk_number=form.bpjs_tk_number.data,
+    )
+
+
+@bp.get("/posyandu/<int:posyandu_id>/")
+@login_required
+def roster(posyandu_id: int) -> ResponseReturnValue:
+    posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
+    search = request.args.get("q", "").strip()[:80]
+    status = request.args.get("status", "")
+    page = paginate(cadre_roster(posyandu, search, status))
+    return render_template(
+        "cadres/roster.html", posyandu=posyandu, page=page, q=search, status=status,
+        statuses=list(CadreStatus),
+    )
+
+
+@bp.route("/posyandu/<int:posyandu_id>/cadres/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def register(posyandu_id: int) -> ResponseReturnValue:
+    posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
+    form = CadreForm()
+    if form.validate_on_submit():
+        try:
+            cadre = service.register_cadre(current_user, posyandu, _data(form), local_today())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Cadre %(name)s registered.", name=cadre.full_name), "success")
+            return redirect(url_for("cadres.profile", cadre_id=cadre.id))
+    return render_template("cadres/form.html", form=form, posyandu=posyandu, cadre=None)
+
+
+@bp.get("/cadres/<int:cadre_id>")
+@login_required
+def profile(cadre_id: int) -> ResponseReturnValue:
+    cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
+    history = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity == "cadre", AuditEntry.entity_id == cadre.id)
+        .options(sa.orm.selectinload(AuditEntry.user))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(50)
+    ).all()
+    return render_template("cadres/profile.html", cadre=cadre, history=history)
+
+
+@bp.route("/cadres/<int:cadre_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(cadre_id: int) -> ResponseReturnValue:
+    cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
+    form = CadreForm(obj=cadre)
+    if request.method == "GET":
+        form.sex.data = cadre.sex.value
+    if form.validate_on_submit():
+        try:
+            service.update_cadre(current_user, cadre, _data(form), local_today())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("cadres.profile", cadre_id=cadre.id))
+    return render_template("cadres/form.html", form=form, posyandu=cadre.posyandu, cadre=cadre)
+
+
+@bp.route("/cadres/<int:cadre_id>/move", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def move(cadre_id: int) -> ResponseReturnValue:
+    cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
+    form = MoveForm()
+    targets = db.session.scalars(scoped(Posyandu, current_user).order_by(Posyandu.name)).all()
+    form.posyandu.choices = [
+        SelectChoice(p.id, p.name) for p in targets if p.id != cadre.posyandu_id
+    ]
+    if request.method == "GET":
+        form.on.data = local_today()
+    if form.validate_on_submit():
+        target = get_scoped_or_404(Posyandu, current_user, form.posyandu.data)
+        try:
+            service.move_cadre(
+                current_user, cadre, target, form.on.data, local_today(), form.note.data
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s now serves at %(posyandu)s.", name=cadre.full_name,
+                    posyandu=target.name), "success")
+            return redirect(url_for("cadres.profile", cadre_id=cadre.id))
+    return render_template("cadres/move.html", form=form, cadre=cadre)
+
+
+@bp.route("/cadres/<int:cadre_id>/deactivate", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def deactivate(cadre_id: int) -> ResponseReturnValue:
+    cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
+    form = DeactivateForm()
+    if request.method == "GET":
+        form.on.data = local_today()
+    if form.validate_on_submit():
+        try:
+            service.deactivate_cadre(
+                current_user, cadre, form.reason.data or "", form.on.data, local_today()
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now inactive.", name=cadre.full_name), "success")
+            return redirect(url_for("cadres.profile", cadre_id=cadre.id))
+    return render_template("cadres/deactivate.html", form=form, cadre=cadre)
+
+
+@bp.route("/cadres/<int:cadre_id>/reactivate", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def reactivate(cadre_id: int) -> ResponseReturnValue:
+    cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
+    form = ReactivateForm()
+    if request.method == "GET":
+        form.on.data = local_today()
+    if form.validate_on_submit():
+        try:
+            service.reactivate_cadre(current_user, cadre, form.on.data, local_today())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is active again.", name=cadre.full_name), "success")
+            return redirect(url_for("cadres.profile", cadre_id=cadre.id))
+    return render_template("cadres/reactivate.html", form=form, cadre=cadre)

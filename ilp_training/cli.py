@@ -1,0 +1,83 @@
+"""Operational ``flask`` commands: demo data and translations."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from .config import PROJECT_ROOT
+from .extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data grounded in the Buton Tengah seed case.")
+translate_cli = AppGroup("translate", help="Extract, update, compile and check translations.")
+
+TRANSLATIONS = PROJECT_ROOT / "translations"
+POT = TRANSLATIONS / "messages.pot"
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) when data exists.")
+def demo_load(if_empty: bool) -> None:
+    """Load the demo data into an empty database."""
+    from flask import current_app
+
+    from .demo.seed import database_is_empty, load_demo
+    from .i18n import local_today
+
+    if not database_is_empty():
+        click.echo("The database already holds data; demo data not loaded.")
+        if not if_empty:
+            sys.exit(1)
+        return
+    summary = load_demo(local_today(), current_app.config["PASSWORD_HASH_METHOD"])
+    db.session.commit()
+    click.echo("Demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+def _pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    status = CommandLineInterface().run(["pybabel", "-q", *args])
+    if status:
+        sys.exit(status)
+
+
+@translate_cli.command("extract")
+def translate_extract() -> None:
+    """Collect the messages of the code and templates into messages.pot."""
+    _pybabel(
+        "extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l", "-k", "_ln:1,2",
+        "--no-location",
+        "--sort-output", "--project", "ILP Training", "-o", str(POT), str(PROJECT_ROOT),
+    )
+
+
+@translate_cli.command("update")
+def translate_update() -> None:
+    """Extract, then merge the new messages into every catalog."""
+    translate_extract.callback()  # type: ignore[misc]
+    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+
+
+@translate_cli.command("compile")
+def translate_compile() -> None:
+    """Compile the catalogs to .mo files (fails on a broken catalog)."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+@translate_cli.command("check")
+def translate_check() -> None:
+    """Fail when a catalog misses a translation, is fuzzy, or has placeholders that
+    differ from the source message."""
+    from .translations_check import check_catalogs
+
+    problems = check_catalogs(Path(TRANSLATIONS))
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("Catalogs complete.")
+

@@ -1,0 +1,182 @@
+"""Build the demo district: regions, puskesmas, posyandu, cadres and one user per role.
+
+Deterministic (a fixed random seed), so tests and screenshots see the same people. Loaded
+only into an empty database. The puskesmas names are plausible, not official (see
+``buton_tengah.yaml``).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from ..extensions import db
+from ..models import (
+    Cadre,
+    CadreAssignment,
+    Posyandu,
+    Puskesmas,
+    Pustu,
+    Region,
+    RegionLevel,
+    Role,
+    Sex,
+    User,
+)
+
+DATA_FILE = Path(__file__).with_name("buton_tengah.yaml")
+SEED_PUSKESMAS = "Mawasangka Tengah"
+
+# Puskesmas Mawasangka Tengah: 8 posyandu, 74 cadres; Anggrek (Lalibo) has the seed's 14.
+SEED_POSYANDU = [
+    ("Anggrek", "Lalibo", 14), ("Melati", "Lalibo", 9), ("Mawar", "Lantongau", 9),
+    ("Cempaka", "Lantongau", 9), ("Kenanga", "Lakorua", 9), ("Dahlia", "Morikana", 8),
+    ("Teratai", "Morikana", 8), ("Kamboja", "Lanto", 8),
+]
+OTHER_POSYANDU = ["Flamboyan", "Seroja"]
+CADRES_PER_OTHER_POSYANDU = 6
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    role: Role
+    username: str
+    password: str
+    display_name: str
+    place: str  # "district", a puskesmas name, or a village name
+
+
+DEMO_USERS = [
+    DemoUser(Role.ADMIN, "admin", "admin-demo", "Dinkes Buton Tengah", "district"),
+    DemoUser(Role.COORDINATOR, "koordinator", "koordinator-demo", "Wa Ode Hasna",
+             "Mawasangka Tengah"),
+    DemoUser(Role.TRAINER, "pelatih", "pelatih-demo", "La Ode Arsyad", "Mawasangka Tengah"),
+    DemoUser(Role.VILLAGE_HEAD, "kades.lalibo", "kades-demo", "La Ode Karim", "Lalibo"),
+    DemoUser(Role.COORDINATOR, "koordinator.lakudo", "koordinator-demo", "Sitti Rahma",
+             "Lakudo"),
+]
+
+FEMALE = ("Wa Ode Sariati", "Nurlina", "Wa Ani", "Sitti Aminah", "Hasriani", "Wa Ode Nurhayati",
+          "Rosmiati", "Wa Lina", "Hastuti", "Nurhayati", "Sumarni", "Wa Ode Fatma", "Jumriati",
+          "Rahmawati", "Wa Ija", "Murniati", "Salmiah", "Wa Ode Asni", "Herlina", "Darmawati")
+MALE = ("La Ode Hamid", "La Udin", "Muhammad Arif", "La Ode Safar", "Hasanudin", "La Baru")
+SURNAMES = ("", " Binti La Ode", " Hamzah", " Saleh", " Kadir", " Umar", " Rauf", " Tahir")
+
+
+def database_is_empty() -> bool:
+    """True when no user and no region exist yet."""
+    return db.session.scalar(sa.select(sa.func.count(User.id))) == 0 and (
+        db.session.scalar(sa.select(sa.func.count(Region.id))) == 0
+    )
+
+
+def _load_regions(data: dict[str, Any]) -> tuple[Region, dict[str, Region], dict[str, Region]]:
+    province = Region(code=data["province"]["code"], name=data["province"]["name"],
+                      level=RegionLevel.PROVINCE)
+    district = Region(code=data["district"]["code"], name=data["district"]["name"],
+                      level=RegionLevel.REGENCY, parent=province)
+    kecamatan: dict[str, Region] = {}
+    villages: dict[str, Region] = {}
+    for kec in data["kecamatan"]:
+        k = Region(code=kec["code"], name=kec["name"], level=RegionLevel.SUBDISTRICT,
+                   parent=district)
+        kecamatan[kec["code"]] = k
+        for v in kec["villages"]:
+            villages[v["name"]] = Region(code=v["code"], name=v["name"],
+                                         level=RegionLevel.VILLAGE, parent=k)
+    db.session.add(province)
+    return district, kecamatan, villages
+
+
+def _load_puskesmas(data: dict[str, Any], district: Region,
+                    kecamatan: dict[str, Region]) -> dict[str, Puskesmas]:
+    """Each kecamatan's villages are split in contiguous runs over its puskesmas."""
+    by_kec: dict[str, list[str]] = {}
+    for item in data["puskesmas"]:
+        by_kec.setdefault(item["kecamatan"], []).append(item["name"])
+    result: dict[str, Puskesmas] = {}
+    for code, names in by_kec.items():
+        kec = kecamatan[code]
+        size = -(-len(kec.children) // len(names))
+        for index, name in enumerate(names):
+            p = Puskesmas(name=name, district=district, subdistrict=kec,
+                          villages=kec.children[index * size:(index + 1) * size])
+            db.session.add(p)
+            result[name] = p
+    return result
+
+
+def _nik(rng: random.Random, village: Region, birth: date, sex: Sex, seq: int) -> str:
+    day = birth.day + (40 if sex == Sex.FEMALE else 0)
+    return village.code.replace(".", "")[:6] + f"{day:02d}{birth:%m%y}{seq:04d}"
+
+
+def _cadre(rng: random.Random, posyandu: Posyandu, seq: int, today: date) -> Cadre:
+    sex = Sex.MALE if rng.random() < 0.12 else Sex.FEMALE
+    name = rng.choice(FEMALE if sex == Sex.FEMALE else MALE) + rng.choice(SURNAMES)
+    birth = date(rng.randint(1968, 2000), rng.randint(1, 12), rng.randint(1, 28))
+    start = today - timedelta(days=rng.randint(200, 3000))
+    has_nik = rng.random() < 0.9
+    enrolled = rng.random() < 0.55
+    cadre = Cadre(
+        full_name=name, sex=sex, birth_date=birth, posyandu=posyandu, start_date=start,
+        nik=_nik(rng, posyandu.village, birth, sex, seq) if has_nik else None,
+        phone=f"08{rng.randint(11, 59)}{rng.randint(10_000_000, 99_999_999)}",
+        bpjs_tk_enrolled=enrolled,
+        bpjs_tk_number=f"{rng.randint(10**10, 10**11 - 1)}" if enrolled else None,
+    )
+    cadre.assignments.append(CadreAssignment(posyandu=posyandu, start_date=start))
+    return cadre
+
+
+def _load_posyandu(rng: random.Random, puskesmas: dict[str, Puskesmas],
+                   villages: dict[str, Region], today: date) -> int:
+    count = 0
+    seed = puskesmas[SEED_PUSKESMAS]
+    seed.pustu.append(Pustu(name="Pustu Lantongau", village=villages["Lantongau"]))
+    plan = [(seed, name, villages[village], size) for name, village, size in SEED_POSYANDU]
+    for p in puskesmas.values():
+        if p is not seed:
+            plan += [(p, name, p.villages[i % len(p.villages)], CADRES_PER_OTHER_POSYANDU)
+                     for i, name in enumerate(OTHER_POSYANDU)]
+    for p, name, village, size in plan:
+        posyandu = Posyandu(name=name, village=village, puskesmas=p)
+        db.session.add(posyandu)
+        for _ in range(size):
+            count += 1
+            db.session.add(_cadre(rng, posyandu, count, today))
+    return count
+
+
+def _load_users(district: Region, puskesmas: dict[str, Puskesmas],
+                villages: dict[str, Region], password_method: str) -> None:
+    for demo in DEMO_USERS:
+        user = User(username=demo.username, display_name=demo.display_name, role=demo.role,
+                    locale=None)
+        if demo.role == Role.ADMIN:
+            user.district = district
+        elif demo.role == Role.VILLAGE_HEAD:
+            user.village = villages[demo.place]
+        else:
+            user.puskesmas = puskesmas[demo.place]
+        user.set_password(demo.password, password_method)
+        db.session.add(user)
+
+
+def load_demo(today: date, password_method: str = "scrypt") -> dict[str, int]:
+    """Add the demo district to an empty database (the caller commits)."""
+    data = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    rng = random.Random(7414)
+    district, kecamatan, villages = _load_regions(data)
+    puskesmas = _load_puskesmas(data, district, kecamatan)
+    cadres = _load_posyandu(rng, puskesmas, villages, today)
+    _load_users(district, puskesmas, villages, password_method)
+    db.session.flush()
+    return {"villages": len(villages), "puskesmas": len(puskesmas), "cadres": cadres,
+            "users": len(DEMO_USERS)}

@@ -1,0 +1,51 @@
+"""Error pages in the user's language; JSON bodies for JSON clients."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.endswith(".json") or request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood.")),
+        403: (_("Not allowed"), _("Your role does not allow this page.")),
+        404: (_("Not found"), _("This page does not exist, or it is outside your area.")),
+        405: (_("Not allowed"), _("This page cannot be used this way.")),
+        429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        500: (_("Something went wrong"), _("The error was logged. Please try again later.")),
+    }
+
+
+def _render(code: int, detail: str | None = None) -> ResponseReturnValue:
+    title, text = _messages().get(code, (_("Error"), _("The request failed.")))
+    if _wants_json():
+        return jsonify(error={"code": code, "title": title, "message": detail or text}), code
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> ResponseReturnValue:
+        return _render(400, _("The form has expired. Please reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> ResponseReturnValue:
+        return _render(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return _render(500)

@@ -1,0 +1,76 @@
+"""Languages: which locale a request uses, and Babel-backed formatting for templates.
+
+Indonesian is the default. A user's saved preference wins; before sign-in the choice
+made with the language switch is kept in the session.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from flask import Flask, current_app, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from .nik import mask_nik, mask_personal, mask_phone
+from .services.audit import ACTION_LABELS
+
+
+def select_locale() -> str:
+    """The locale for this request: the user's preference, the session's, or ``id``."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def rupiah(amount: int | Decimal | None) -> str:
+    """Whole rupiah in the active locale: ``Rp250.000`` (id), ``Rp250,000`` (en)."""
+    if amount is None:
+        return ""
+    return format_currency(
+        amount, "IDR", format="¤#,##0", locale=str(get_locale()), currency_digits=False
+    ).replace("IDR", "Rp")
+
+
+def fdate(value: date | None, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value is not None else ""
+
+
+def fdatetime(value: datetime | None, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value is not None else ""
+
+
+def fnumber(value: int | float | Decimal | None) -> str:
+    return format_decimal(value) if value is not None else ""
+
+
+def init_app(app: Flask) -> None:
+    """Register the formatting and masking filters, and the locale in every template."""
+    app.add_template_filter(rupiah, "rupiah")
+    app.add_template_filter(fdate, "fdate")
+    app.add_template_filter(fdatetime, "fdatetime")
+    app.add_template_filter(fnumber, "fnumber")
+    app.add_template_filter(mask_nik, "mask_nik")
+    app.add_template_filter(mask_phone, "mask_phone")
+    app.add_template_global(mask_personal, "mask_personal")
+
+    @app.context_processor
+    def _locale_context() -> dict[str, object]:
+        return {
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "action_labels": ACTION_LABELS,
+        }
+
+
+def local_today() -> date:
+    """Today's date in the site's time zone (``BABEL_DEFAULT_TIMEZONE``)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()

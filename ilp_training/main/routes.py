@@ -1,0 +1,42 @@
+"""The dashboard, the posyandu list and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..services.queries import posyandu_overview, scope_totals
+from ..services.users import set_locale
+from ..views import paginate
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    return render_template("main/index.html", totals=scope_totals(current_user))
+
+
+@bp.get("/posyandu/")
+@login_required
+def posyandu_list() -> ResponseReturnValue:
+    search = request.args.get("q", "").strip()[:80]
+    page = paginate(posyandu_overview(current_user, search), scalars=False)
+    return render_template("main/posyandu_list.html", page=page, q=search)
+
+
+@bp.post("/language")
+def switch_language() -> ResponseReturnValue:
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            set_locale(current_user, lang)
+            db.session.commit()
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)

@@ -1,0 +1,78 @@
+"""Cadres (kader posyandu) and their posyandu assignments over time."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, enum_column, utcnow
+from .regions import Posyandu
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "F"
+    MALE = "M"
+
+
+class CadreStatus(enum.StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class Cadre(db.Model):
+    """A posyandu cadre. NIK, phone and birth date are personal data (masked in lists)."""
+
+    __tablename__ = "cadres"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    nik: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
+    sex: Mapped[Sex] = mapped_column(enum_column(Sex, "sex"))
+    birth_date: Mapped[date | None]
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    posyandu_id: Mapped[int] = mapped_column(sa.ForeignKey("posyandu.id"), index=True)
+    start_date: Mapped[date | None]
+    status: Mapped[CadreStatus] = mapped_column(
+        enum_column(CadreStatus, "cadre_status"), default=CadreStatus.ACTIVE
+    )
+    inactive_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    inactive_since: Mapped[date | None]
+    bpjs_tk_enrolled: Mapped[bool] = mapped_column(default=False)
+    bpjs_tk_number: Mapped[str | None] = mapped_column(sa.String(30))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    posyandu: Mapped[Posyandu] = relationship()
+    assignments: Mapped[list[CadreAssignment]] = relationship(
+        back_populates="cadre", order_by="CadreAssignment.start_date"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status = 'active' OR inactive_since IS NOT NULL", name="inactive_has_date"
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == CadreStatus.ACTIVE
+
+
+class CadreAssignment(db.Model):
+    """One stretch of a cadre's service at a posyandu; a move closes one and opens another."""
+
+    __tablename__ = "cadre_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(sa.ForeignKey("cadres.id"), index=True)
+    posyandu_id: Mapped[int] = mapped_column(sa.ForeignKey("posyandu.id"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    cadre: Mapped[Cadre] = relationship(back_populates="assignments")
+    posyandu: Mapped[Posyandu] = relationship()

@@ -1,0 +1,105 @@
+"""What each user may see: the one place where lists and lookups are filtered by scope.
+
+Every view that lists or opens a record goes through :func:`scoped` or
+:func:`get_scoped_or_404`. A record outside the user's scope is treated as absent (404),
+so its existence is not revealed.
+
+Scopes by role:
+
+- ``admin``: every posyandu whose puskesmas is in the admin's regency (district);
+- ``coordinator`` and ``trainer``: the posyandu of their puskesmas;
+- ``village_head``: the posyandu of their village.
+
+User accounts: an admin sees those bound to places in the admin's district.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.sql.elements import ColumnElement
+
+from .extensions import db
+from .models import Cadre, Posyandu, Puskesmas, Region, Role, User
+
+T = TypeVar("T")
+
+
+def posyandu_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on :class:`Posyandu` that keeps what ``user`` may see."""
+    if user.role == Role.ADMIN:
+        in_district = sa.select(Puskesmas.id).where(Puskesmas.district_id == user.district_id)
+        return Posyandu.puskesmas_id.in_(in_district)
+    if user.role in (Role.COORDINATOR, Role.TRAINER):
+        return Posyandu.puskesmas_id == user.puskesmas_id
+    if user.role == Role.VILLAGE_HEAD:
+        return Posyandu.village_id == user.village_id
+    return sa.false()
+
+
+def puskesmas_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on :class:`Puskesmas`: the puskesmas serving the user's scope."""
+    if user.role == Role.ADMIN:
+        return Puskesmas.district_id == user.district_id
+    if user.role in (Role.COORDINATOR, Role.TRAINER):
+        return Puskesmas.id == user.puskesmas_id
+    serving = sa.select(Posyandu.puskesmas_id).where(posyandu_clause(user))
+    return Puskesmas.id.in_(serving)
+
+
+def _scoped_posyandu(user: User) -> sa.Select[Any]:
+    return sa.select(Posyandu).where(posyandu_clause(user))
+
+
+def _scoped_cadres(user: User) -> sa.Select[Any]:
+    return sa.select(Cadre).join(Cadre.posyandu).where(posyandu_clause(user))
+
+
+def _scoped_puskesmas(user: User) -> sa.Select[Any]:
+    return sa.select(Puskesmas).where(puskesmas_clause(user))
+
+
+def _scoped_users(user: User) -> sa.Select[Any]:
+    """Admins see the accounts bound to places in their district; others only their own."""
+    if user.role != Role.ADMIN:
+        return sa.select(User).where(User.id == user.id)
+    district = sa.select(Region.code).where(Region.id == user.district_id).scalar_subquery()
+    villages = sa.select(Region.id).where(Region.code.startswith(district + "."))
+    puskesmas = sa.select(Puskesmas.id).where(Puskesmas.district_id == user.district_id)
+    return sa.select(User).where(
+        sa.or_(
+            User.district_id == user.district_id,
+            User.puskesmas_id.in_(puskesmas),
+            User.village_id.in_(villages),
+        )
+    )
+
+
+# One rule per model; later modules register theirs with :func:`register_scope`.
+_RULES: dict[type, Callable[[User], sa.Select[Any]]] = {
+    Posyandu: _scoped_posyandu,
+    Cadre: _scoped_cadres,
+    Puskesmas: _scoped_puskesmas,
+    User: _scoped_users,
+}
+
+
+def register_scope(model: type, rule: Callable[[User], sa.Select[Any]]) -> None:
+    """Declare how rows of ``model`` are filtered for a user."""
+    _RULES[model] = rule
+
+
+def scoped(model: type[T], user: User) -> sa.Select[tuple[T]]:
+    """``SELECT model`` restricted to what ``user`` may see."""
+    return _RULES[model](user)
+
+
+def get_scoped_or_404(model: type[T], user: User, ident: int) -> T:
+    """Load one ``model`` row by id within the user's scope, or abort with 404."""
+    obj = db.session.scalars(scoped(model, user).where(model.id == ident)).first()  # type: ignore[attr-defined]
+    if obj is None:
+        abort(404)
+    return obj

@@ -1,0 +1,147 @@
+"""User accounts: sign-in with throttling, creation, deactivation and passwords."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import Puskesmas, Region, RegionLevel, Role, User, utcnow
+from . import ServiceError, audit, throttle
+
+MIN_PASSWORD_LENGTH = 10
+USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """At most ``max_failures`` failed sign-ins per name and per client in ``window_seconds``."""
+
+    max_failures: int = 5
+    window_seconds: int = 900
+    password_method: str = "scrypt"
+
+
+class LoginThrottled(ServiceError):
+    """Too many failed sign-ins: the caller must wait."""
+
+
+def authenticate(username: str, password: str, client: str, policy: LoginPolicy) -> User | None:
+    """Return the active user with these credentials, or ``None``.
+
+    A name or client address with ``policy.max_failures`` failures inside the window is
+    refused with :class:`LoginThrottled` before the password is even checked; a success
+    clears the name's counter.
+    """
+    name = username.strip().lower()
+    keys = (f"login:user:{name}", f"login:client:{client}")
+    if any(throttle.is_limited(k, policy.max_failures, policy.window_seconds) for k in keys):
+        raise LoginThrottled(_l("Too many failed sign-ins. Try again in a few minutes."))
+    user = db.session.scalar(sa.select(User).where(User.username == name))
+    if user is None or not user.active or not user.check_password(password):
+        for key in keys:
+            throttle.hit(key)
+        return None
+    throttle.clear(keys[0])
+    user.last_login_at = utcnow()
+    return user
+
+
+def check_new_password(password: str) -> None:
+    """A new password has at least ``MIN_PASSWORD_LENGTH`` characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "password"
+        )
+
+
+@dataclass(frozen=True)
+class UserData:
+    username: str
+    display_name: str
+    role: Role
+    place_id: int
+    locale: str | None = None
+
+
+def _bind_place(user: User, role: Role, place_id: int) -> None:
+    """Bind ``user`` to the place its role needs; raise if the place is of the wrong kind."""
+    user.district_id = user.puskesmas_id = user.village_id = None
+    if role == Role.ADMIN:
+        region = db.session.get(Region, place_id)
+        if region is None or region.level != RegionLevel.REGENCY:
+            raise ServiceError(_l("Choose a district."), "place_id")
+        user.district_id = region.id
+    elif role in (Role.COORDINATOR, Role.TRAINER):
+        if db.session.get(Puskesmas, place_id) is None:
+            raise ServiceError(_l("Choose a puskesmas."), "place_id")
+        user.puskesmas_id = place_id
+    else:
+        region = db.session.get(Region, place_id)
+        if region is None or region.level != RegionLevel.VILLAGE:
+            raise ServiceError(_l("Choose a village."), "place_id")
+        user.village_id = region.id
+
+
+def create_user(actor: User | None, data: UserData, password: str, method: str = "scrypt") -> User:
+    """Create an active user; the login name is lower case, unique, 3–60 of ``a-z0-9._-``."""
+    name = data.username.strip().lower()
+    if not USERNAME_RE.match(name):
+        raise ServiceError(
+            _l("Use 3 to 60 lower-case letters, digits, dots, dashes or underscores."), "username"
+        )
+    if db.session.scalar(sa.select(User.id).where(User.username == name)) is not None:
+        raise ServiceError(_l("This login name is taken."), "username")
+    display = " ".join(data.display_name.split())
+    if not display:
+        raise ServiceError(_l("The name is required."), "display_name")
+    check_new_password(password)
+    user = User(username=name, display_name=display, role=data.role, locale=data.locale)
+    _bind_place(user, data.role, data.place_id)
+    user.set_password(password, method)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "create", "user", user.id, {
+        "username": [None, name], "role": [None, data.role.value], "display_name": [None, display],
+    })
+    return user
+
+
+def set_user_active(actor: User, user: User, active: bool) -> None:
+    """Activate or deactivate an account; nobody deactivates their own."""
+    if user.id == actor.id and not active:
+        raise ServiceError(_l("You cannot deactivate your own account."))
+    if user.active != active:
+        audit.record(actor, "activate" if active else "deactivate", "user", user.id,
+                     {"active": [user.active, active]})
+        user.active = active
+        db.session.flush()
+
+
+def reset_password(actor: User, user: User, password: str, method: str = "scrypt") -> None:
+    """An admin sets a new password for ``user`` (the value is never logged)."""
+    check_new_password(password)
+    user.set_password(password, method)
+    audit.record(actor, "reset_password", "user", user.id)
+    db.session.flush()
+
+
+def change_own_password(
+    user: User, current: str, new: str, method: str = "scrypt"
+) -> None:
+    """A user changes their own password after proving the current one."""
+    if not user.check_password(current):
+        raise ServiceError(_l("The current password is not correct."), "current_password")
+    check_new_password(new)
+    user.set_password(new, method)
+    audit.record(user, "change_password", "user", user.id)
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the user's preferred interface language."""
+    user.locale = locale
+    db.session.flush()

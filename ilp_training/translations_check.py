@@ -1,0 +1,40 @@
+"""Checks that the translation catalogs are complete and keep their placeholders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%[sdif]")
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
+def check_catalogs(directory: Path) -> list[str]:
+    """Every problem in the ``.po`` files under ``directory``, one line each.
+
+    A message is a problem when it has no translation, is fuzzy, or its named
+    placeholders differ from those of the source text.
+    """
+    problems: list[str] = []
+    for path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            label = f"{path.parent.parent.name}: {ids[0]!r}"
+            if message.fuzzy:
+                problems.append(f"{label} is fuzzy")
+            if not all(strings):
+                problems.append(f"{label} has no translation")
+                continue
+            if any(_placeholders(s) != _placeholders(ids[-1]) for s in strings):
+                problems.append(f"{label} has different placeholders")
+    return problems

@@ -1,0 +1,61 @@
+"""Small helpers shared by the views: mapping service errors onto forms, paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_wtf import FlaskForm
+
+from .extensions import db
+from .services import ServiceError
+
+
+def apply_service_error(form: FlaskForm, exc: ServiceError) -> None:
+    """Show a service's refusal on the form field it names, or on the whole form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc.message)]
+    else:
+        form.form_errors.append(str(exc.message))
+
+
+def page_args() -> tuple[int, int]:
+    """The requested page number (from ``?page=``, at least 1) and the page size."""
+    page = request.args.get("page", 1, type=int) or 1
+    return max(page, 1), current_app.config["PAGE_SIZE"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its rows and what the pager needs."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(stmt: sa.Select[Any], *, scalars: bool = True) -> Page:
+    """Run ``stmt`` for the requested page: one COUNT query and one page query."""
+    page, per_page = page_args()
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    ) or 0
+    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    items = list(result.scalars()) if scalars else list(result.all())
+    return Page(items, page, per_page, total)

@@ -1,0 +1,158 @@
+"""Test fixtures: a real database (SQLite by default, ``TEST_DATABASE_URL`` for
+PostgreSQL), migrated once per session and loaded with the demo data; each test runs
+inside a transaction that is rolled back, with SAVEPOINTs for the commits of the code
+under test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from ilp_training import create_app
+from ilp_training.demo.seed import load_demo
+from ilp_training.extensions import db
+from ilp_training.models import Cadre, Posyandu, User
+
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _reset(url: str) -> None:
+    """Start from an empty database: PostgreSQL's schema is dropped and re-created."""
+    if url.startswith("sqlite"):
+        return
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(url: str, **overrides: object) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = _database_url(tmp_path_factory)
+    _reset(url)
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        load_demo(date(2026, 11, 1), FAST_HASH)
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    app = make_app(database_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@contextmanager
+def other_app(url: str, **overrides: object) -> Iterator[Flask]:
+    """A second app (other settings) whose connections are closed afterwards."""
+    app = make_app(url, **overrides)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Roll back everything a test did, including the commits of the views."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    original = db.session
+    db.session = scoped_session(factory, scopefunc=_app_ctx_id)
+    try:
+        yield
+    finally:
+        # each app context's session was closed at its teardown by Flask-SQLAlchemy
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login(client: FlaskClient, username: str, password: str | None = None) -> None:
+    """Sign in through the real form (demo passwords are ``<name>-demo`` style)."""
+    from ilp_training.demo.seed import DEMO_USERS
+
+    if password is None:
+        password = next(u.password for u in DEMO_USERS if u.username == username)
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.data[:500]
+
+
+@pytest.fixture
+def as_coordinator(client: FlaskClient) -> FlaskClient:
+    login(client, "koordinator")
+    return client
+
+
+@pytest.fixture
+def as_admin(client: FlaskClient) -> FlaskClient:
+    login(client, "admin")
+    return client
+
+
+def posyandu_named(name: str, puskesmas: str | None = None) -> Posyandu:
+    """A demo posyandu by name (call inside an app context)."""
+    stmt = sa.select(Posyandu).where(Posyandu.name == name)
+    if puskesmas is not None:
+        from ilp_training.models import Puskesmas
+
+        stmt = stmt.join(Posyandu.puskesmas).where(Puskesmas.name == puskesmas)
+    return db.session.scalars(stmt.order_by(Posyandu.id)).first()
+
+
+def first_cadre(posyandu: Posyandu) -> Cadre:
+    return db.session.scalars(
+        sa.select(Cadre).where(Cadre.posyandu_id == posyandu.id).order_by(Cadre.id)
+    ).first()
+
+
+def user_named(username: str) -> User:
+    return db.session.scalars(sa.select(User).where(User.username == username)).one()
