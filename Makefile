@@ -32,7 +32,7 @@ test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
-	@for script in bench/*.py; do echo "# $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "# $$script"; $(PY) $$script || exit 1; done
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
