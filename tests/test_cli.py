@@ -28,3 +28,14 @@ def test_secret_key_is_created_once_and_reused(tmp_path):
     assert len(first) == 64
     assert instance_secret_key(str(tmp_path)) == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_curriculum_commands_are_registered_on_the_app(app):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["curriculum", "check", "curricula/ilp-national-2024.yaml"])
+    assert ok.exit_code == 0, ok.output
+    broken = runner.invoke(args=["curriculum", "check",
+                                 "tests/fixtures/curricula/broken-duplicate-skill.yaml"])
+    assert broken.exit_code == 1 and "broken-duplicate-skill.yaml" in broken.output
+    shown = runner.invoke(args=["curriculum", "show", "ilp-national"])
+    assert shown.exit_code == 0 and "B3" in shown.output
