@@ -38,6 +38,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
+    from . import templating
+
+    templating.init_app(app)
+
     from .database import init_engine_events
 
     init_engine_events(app)
@@ -56,20 +60,19 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .cadres.routes import bp as cadres_bp
     from .main.routes import bp as main_bp
+    from .scoring.routes import bp as scoring_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cadres_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(scoring_bp)
 
 
 def _register_commands(app: Flask) -> None:
     from .cli import demo_cli, translate_cli
+    from .curriculum_cli import curriculum_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)
-    try:
-        from .curriculum_cli import curriculum_cli
-    except ImportError:  # the competency engine is not installed yet
-        return
     app.cli.add_command(curriculum_cli)

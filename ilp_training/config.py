@@ -66,6 +66,7 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "LANGUAGES": ("id", "en"),
         "CURRICULA_DIR": env.get("CURRICULA_DIR", str(PROJECT_ROOT / "curricula")),
+        "FRAMEWORK_ID": env.get("FRAMEWORK_ID", "ilp-national"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),

@@ -23,7 +23,16 @@ from flask import abort
 from sqlalchemy.sql.elements import ColumnElement
 
 from .extensions import db
-from .models import Cadre, Posyandu, Puskesmas, Region, Role, User
+from .models import (
+    Assessment,
+    AssessmentSession,
+    Cadre,
+    Posyandu,
+    Puskesmas,
+    Region,
+    Role,
+    User,
+)
 
 T = TypeVar("T")
 
@@ -62,6 +71,24 @@ def _scoped_puskesmas(user: User) -> sa.Select[Any]:
     return sa.select(Puskesmas).where(puskesmas_clause(user))
 
 
+def _scoped_sessions(user: User) -> sa.Select[Any]:
+    return (
+        sa.select(AssessmentSession)
+        .join(Posyandu, Posyandu.id == AssessmentSession.posyandu_id)
+        .where(posyandu_clause(user))
+    )
+
+
+def _scoped_assessments(user: User) -> sa.Select[Any]:
+    """Assessments follow the cadre: a cadre's new puskesmas sees their whole history."""
+    return (
+        sa.select(Assessment)
+        .join(Cadre, Cadre.id == Assessment.cadre_id)
+        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+        .where(posyandu_clause(user))
+    )
+
+
 def _scoped_users(user: User) -> sa.Select[Any]:
     """Admins see the accounts bound to places in their district; others only their own."""
     if user.role != Role.ADMIN:
@@ -84,6 +111,8 @@ _RULES: dict[type, Callable[[User], sa.Select[Any]]] = {
     Cadre: _scoped_cadres,
     Puskesmas: _scoped_puskesmas,
     User: _scoped_users,
+    AssessmentSession: _scoped_sessions,
+    Assessment: _scoped_assessments,
 }
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ..auth import MANAGERS, roles_required
+from ..curricula import framework_on
 from ..extensions import db
 from ..i18n import local_today
 from ..models import AuditEntry, Cadre, CadreStatus, Posyandu, Sex
 from ..scope import get_scoped_or_404, scoped
 from ..services import ServiceError
 from ..services import cadres as service
+from ..services.competency import competency_profile
 from ..services.queries import cadre_roster
 from ..views import apply_service_error, paginate
 from .forms import CadreForm, DeactivateForm, MoveForm, ReactivateForm
@@ -72,7 +75,10 @@ def profile(cadre_id: int) -> ResponseReturnValue:
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(50)
     ).all()
-    return render_template("cadres/profile.html", cadre=cadre, history=history)
+    competency = competency_profile(cadre, framework_on(local_today()), str(get_locale()))
+    return render_template(
+        "cadres/profile.html", cadre=cadre, history=history, competency=competency
+    )
 
 
 @bp.route("/cadres/<int:cadre_id>/edit", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
-"""Build the demo district: regions, puskesmas, posyandu, cadres and one user per role.
+"""Build the demo district: regions, puskesmas, posyandu, cadres, one user per role, and
+an assessment history (:mod:`.assessments`).
 
 Deterministic (a fixed random seed), so tests and screenshots see the same people. Loaded
 only into an empty database. The puskesmas names are plausible, not official (see
@@ -16,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from ..curricula import framework_on
 from ..extensions import db
 from ..models import (
     Cadre,
@@ -29,6 +31,7 @@ from ..models import (
     Sex,
     User,
 )
+from .assessments import load_demo_assessments
 
 DATA_FILE = Path(__file__).with_name("buton_tengah.yaml")
 SEED_PUSKESMAS = "Mawasangka Tengah"
@@ -155,7 +158,8 @@ def _load_posyandu(rng: random.Random, puskesmas: dict[str, Puskesmas],
 
 
 def _load_users(district: Region, puskesmas: dict[str, Puskesmas],
-                villages: dict[str, Region], password_method: str) -> None:
+                villages: dict[str, Region], password_method: str) -> dict[str, User]:
+    users = {}
     for demo in DEMO_USERS:
         user = User(username=demo.username, display_name=demo.display_name, role=demo.role,
                     locale=None)
@@ -167,6 +171,8 @@ def _load_users(district: Region, puskesmas: dict[str, Puskesmas],
             user.puskesmas = puskesmas[demo.place]
         user.set_password(demo.password, password_method)
         db.session.add(user)
+        users[demo.username] = user
+    return users
 
 
 def load_demo(today: date, password_method: str = "scrypt") -> dict[str, int]:
@@ -176,7 +182,10 @@ def load_demo(today: date, password_method: str = "scrypt") -> dict[str, int]:
     district, kecamatan, villages = _load_regions(data)
     puskesmas = _load_puskesmas(data, district, kecamatan)
     cadres = _load_posyandu(rng, puskesmas, villages, today)
-    _load_users(district, puskesmas, villages, password_method)
+    users = _load_users(district, puskesmas, villages, password_method)
     db.session.flush()
+    assessed = load_demo_assessments(
+        framework_on(today), users["pelatih"], users["admin"], today, rng
+    )
     return {"villages": len(villages), "puskesmas": len(puskesmas), "cadres": cadres,
-            "users": len(DEMO_USERS)}
+            "users": len(DEMO_USERS), "assessments": assessed}

@@ -1,5 +1,15 @@
 """The data model. Import models from here."""
 
+from .assessments import (
+    Assessment,
+    AssessmentSession,
+    CadreSkill,
+    IndicatorScore,
+    LevelChange,
+    Method,
+    Setting,
+    session_cadres,
+)
 from .audit import AuditEntry, RateEvent
 from .base import utcnow
 from .cadres import Cadre, CadreAssignment, CadreStatus, Sex
@@ -7,10 +17,16 @@ from .regions import Posyandu, Puskesmas, Pustu, Region, RegionLevel, puskesmas_
 from .users import Role, User
 
 __all__ = [
+    "Assessment",
+    "AssessmentSession",
     "AuditEntry",
     "Cadre",
     "CadreAssignment",
+    "CadreSkill",
     "CadreStatus",
+    "IndicatorScore",
+    "LevelChange",
+    "Method",
     "Posyandu",
     "Puskesmas",
     "Pustu",
@@ -18,8 +34,10 @@ __all__ = [
     "Region",
     "RegionLevel",
     "Role",
+    "Setting",
     "Sex",
     "User",
     "puskesmas_villages",
+    "session_cadres",
     "utcnow",
 ]

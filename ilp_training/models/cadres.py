@@ -43,6 +43,12 @@ class Cadre(db.Model):
     inactive_since: Mapped[date | None]
     bpjs_tk_enrolled: Mapped[bool] = mapped_column(default=False)
     bpjs_tk_number: Mapped[str | None] = mapped_column(sa.String(30))
+    # Stored results of the assessments (kept current by services/assessments.py):
+    level_code: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    level_since: Mapped[date | None]
+    badge_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_assessed_on: Mapped[date | None]
+    framework_version: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,153 @@
+"""Competency assessments: sessions, append-only skill assessments with their indicator
+scores, and the stored state they lead to (mastered skills, level history)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, enum_column, utcnow
+from .cadres import Cadre
+from .regions import Posyandu
+from .users import User
+
+
+class Setting(enum.StrEnum):
+    """Where the cadre was observed."""
+
+    POSYANDU_DAY = "posyandu_day"
+    HOME_VISIT = "home_visit"
+    SIMULATION = "simulation"
+
+
+class Method(enum.StrEnum):
+    """How the assessor judged the indicators."""
+
+    OBSERVATION = "observation"
+    PRACTICE = "practice"
+    QUESTIONS = "questions"
+
+
+session_cadres = sa.Table(
+    "assessment_session_cadres",
+    db.metadata,
+    sa.Column("session_id", sa.ForeignKey("assessment_sessions.id"), primary_key=True),
+    sa.Column("cadre_id", sa.ForeignKey("cadres.id"), primary_key=True),
+)
+
+
+class AssessmentSession(db.Model):
+    """One sitting: an assessor at a posyandu on a date, with the cadres present."""
+
+    __tablename__ = "assessment_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posyandu_id: Mapped[int] = mapped_column(sa.ForeignKey("posyandu.id"), index=True)
+    assessor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    assessed_on: Mapped[date]
+    setting: Mapped[Setting] = mapped_column(enum_column(Setting, "setting"))
+    method: Mapped[Method] = mapped_column(enum_column(Method, "method"))
+    framework_id: Mapped[str] = mapped_column(sa.String(40))
+    framework_version: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    posyandu: Mapped[Posyandu] = relationship()
+    assessor: Mapped[User] = relationship()
+    cadres: Mapped[list[Cadre]] = relationship(secondary=session_cadres, order_by="Cadre.full_name")
+    assessments: Mapped[list[Assessment]] = relationship(back_populates="session")
+
+
+class Assessment(db.Model):
+    """One skill of one cadre judged once. Never updated: a correction is a new row that
+    ``supersedes`` the old one and gives a reason."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("assessment_sessions.id"), index=True
+    )
+    cadre_id: Mapped[int] = mapped_column(sa.ForeignKey("cadres.id"), index=True)
+    skill_code: Mapped[str] = mapped_column(sa.String(10))
+    framework_id: Mapped[str] = mapped_column(sa.String(40))
+    framework_version: Mapped[str] = mapped_column(sa.String(20))
+    assessed_on: Mapped[date]
+    setting: Mapped[Setting] = mapped_column(enum_column(Setting, "setting"))
+    method: Mapped[Method] = mapped_column(enum_column(Method, "method"))
+    assessor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    competent: Mapped[bool]
+    points: Mapped[str] = mapped_column(sa.String(20))  # exact, e.g. "17/2"
+    max_points: Mapped[int]
+    percent: Mapped[int]  # rounded down, for display
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    supersedes_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("assessments.id"), unique=True
+    )
+    correction_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    submission_key: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[AssessmentSession | None] = relationship(back_populates="assessments")
+    cadre: Mapped[Cadre] = relationship()
+    assessor: Mapped[User] = relationship()
+    scores: Mapped[list[IndicatorScore]] = relationship(
+        back_populates="assessment", order_by="IndicatorScore.indicator_code"
+    )
+    supersedes: Mapped[Assessment | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("submission_key", "cadre_id", "skill_code"),
+        sa.Index("ix_assessments_cadre_skill", "cadre_id", "skill_code"),
+        sa.CheckConstraint(
+            "supersedes_id IS NULL OR correction_reason IS NOT NULL",
+            name="correction_has_reason",
+        ),
+    )
+
+
+class IndicatorScore(db.Model):
+    """The score one indicator got in one assessment."""
+
+    __tablename__ = "indicator_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id"))
+    indicator_code: Mapped[str] = mapped_column(sa.String(20))
+    score: Mapped[int]
+
+    assessment: Mapped[Assessment] = relationship(back_populates="scores")
+
+    __table_args__ = (sa.UniqueConstraint("assessment_id", "indicator_code"),)
+
+
+class CadreSkill(db.Model):
+    """A skill a cadre has mastered (a badge), and the assessment that decided it."""
+
+    __tablename__ = "cadre_skills"
+
+    cadre_id: Mapped[int] = mapped_column(sa.ForeignKey("cadres.id"), primary_key=True)
+    skill_code: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id"))
+    mastered_on: Mapped[date]
+
+    assessment: Mapped[Assessment] = relationship()
+
+
+class LevelChange(db.Model):
+    """A change of a cadre's level (``level_code`` None = belum berjenjang)."""
+
+    __tablename__ = "level_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(sa.ForeignKey("cadres.id"), index=True)
+    level_code: Mapped[str | None] = mapped_column(sa.String(20))
+    previous_code: Mapped[str | None] = mapped_column(sa.String(20))
+    changed_on: Mapped[date]
+    framework_id: Mapped[str] = mapped_column(sa.String(40))
+    framework_version: Mapped[str] = mapped_column(sa.String(20))
+    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

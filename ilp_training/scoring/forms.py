@@ -1,0 +1,60 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from ..forms import BaseForm
+from ..models import Method, Setting
+
+SETTING_LABELS = {
+    Setting.POSYANDU_DAY: _l("Posyandu opening day"),
+    Setting.HOME_VISIT: _l("Home visit"),
+    Setting.SIMULATION: _l("Simulation after training"),
+}
+METHOD_LABELS = {
+    Method.OBSERVATION: _l("Observation checklist"),
+    Method.PRACTICE: _l("Practice / simulation"),
+    Method.QUESTIONS: _l("Questions"),
+}
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as check boxes (easier to tap on a phone than a multi-select)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class SessionForm(BaseForm):
+    assessed_on = DateField(_l("Date of the assessment"), validators=[InputRequired()])
+    setting = RadioField(
+        _l("Where"), validators=[InputRequired()],
+        choices=[SelectChoice(s.value, label) for s, label in SETTING_LABELS.items()],
+    )
+    method = RadioField(
+        _l("Method"), validators=[InputRequired()],
+        choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()],
+    )
+    cadres = CheckboxListField(_l("Cadres present"), coerce=int)
+    submit = SubmitField(_l("Start assessing"))
+
+
+class ScoresForm(BaseForm):
+    """The fixed part of a scoring form; the scores themselves are read by parsing.py."""
+
+    submission_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+    submit = SubmitField(_l("Save scores"))
+
+
+class CorrectionForm(ScoresForm):
+    reason = StringField(_l("Reason for the correction"),
+                         validators=[DataRequired(), Length(max=300)])
+    submit = SubmitField(_l("Save correction"))

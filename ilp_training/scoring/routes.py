@@ -1,0 +1,202 @@
+"""Scoring in the field: open a session at a posyandu, then score one skill for many
+cadres (the grid) or many skills for one cadre (the full assessment); corrections."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
+
+from assessments import Framework
+
+from ..auth import roles_required
+from ..curricula import framework_for, framework_on
+from ..extensions import db
+from ..i18n import local_today
+from ..models import (
+    Assessment,
+    AssessmentSession,
+    Cadre,
+    CadreStatus,
+    Method,
+    Posyandu,
+    Role,
+    Setting,
+)
+from ..scope import get_scoped_or_404
+from ..services import ServiceError
+from ..services import assessments as service
+from ..views import apply_service_error
+from .forms import METHOD_LABELS, SETTING_LABELS, CorrectionForm, ScoresForm, SessionForm
+from .parsing import ParsedScores, parse_full, parse_grid
+
+bp = Blueprint("scoring", __name__)
+ASSESSORS = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
+
+
+def _new_key() -> str:
+    return secrets.token_hex(16)
+
+
+@bp.route("/posyandu/<int:posyandu_id>/assessments/new", methods=["GET", "POST"])
+@roles_required(*ASSESSORS)
+def new_session(posyandu_id: int) -> ResponseReturnValue:
+    posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
+    active = db.session.scalars(
+        sa.select(Cadre).where(Cadre.posyandu_id == posyandu.id,
+                               Cadre.status == CadreStatus.ACTIVE).order_by(Cadre.full_name)
+    ).all()
+    form = SessionForm()
+    form.cadres.choices = [SelectChoice(c.id, c.full_name) for c in active]
+    if request.method == "GET":
+        form.assessed_on.data = local_today()
+        form.setting.data, form.method.data = Setting.POSYANDU_DAY, Method.OBSERVATION
+    if form.validate_on_submit():
+        chosen = [c for c in active if c.id in set(form.cadres.data or [])]
+        try:
+            session = service.open_session(
+                current_user, posyandu, form.assessed_on.data, Setting(form.setting.data),
+                Method(form.method.data), chosen, framework_on(form.assessed_on.data),
+                local_today(),
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("scoring.session", session_id=session.id))
+    return render_template("scoring/new_session.html", form=form, posyandu=posyandu)
+
+
+@bp.get("/assessment-sessions/<int:session_id>")
+@roles_required(*ASSESSORS)
+def session(session_id: int) -> ResponseReturnValue:
+    sitting = get_scoped_or_404(AssessmentSession, current_user, session_id)
+    framework = framework_for(sitting.framework_id, sitting.framework_version)
+    counts = dict(db.session.execute(
+        sa.select(Assessment.skill_code, sa.func.count(Assessment.id))
+        .where(Assessment.session_id == sitting.id).group_by(Assessment.skill_code)
+    ).all())
+    return render_template(
+        "scoring/session.html", sitting=sitting, framework=framework, counts=counts,
+        setting_labels=SETTING_LABELS, method_labels=METHOD_LABELS,
+    )
+
+
+def _saved(
+    recorded: service.Recorded, sitting: AssessmentSession, draft: str
+) -> ResponseReturnValue:
+    if recorded.repeated:
+        flash(_("These scores were already saved; nothing was added."), "info")
+    else:
+        competent = sum(a.competent for a in recorded.assessments)
+        flash(ngettext("%(num)d assessment saved (%(ok)d competent).",
+                       "%(num)d assessments saved (%(ok)d competent).",
+                       len(recorded.assessments), ok=competent), "success")
+    return redirect(url_for("scoring.session", session_id=sitting.id, saved=draft))
+
+
+def _scores_page(
+    sitting: AssessmentSession, framework: Framework,
+    parse: Callable[[MultiDict[str, str]], ParsedScores], template: str, draft: str,
+    **context: object,
+) -> ResponseReturnValue:
+    """GET shows an empty scoring form with a fresh submission key; POST parses, records
+    and redirects, or shows the form again with every value entered and the errors."""
+    form, errors, values = ScoresForm(), [], {}
+    if request.method == "GET":
+        form.submission_key.data = _new_key()
+    elif form.validate_on_submit():
+        parsed = parse(request.form)
+        errors, values = parsed.errors, parsed.values
+        if not errors:
+            try:
+                recorded = service.record_assessments(
+                    current_user, sitting, parsed.entries, form.submission_key.data, framework)
+            except ServiceError as exc:
+                errors = [str(exc.message)]
+            else:
+                db.session.commit()
+                return _saved(recorded, sitting, draft)
+    page = render_template(template, sitting=sitting, framework=framework, form=form,
+                           errors=errors, values=values, draft=draft, **context)
+    return page, 422 if errors or form.errors else 200
+
+
+@bp.route("/assessment-sessions/<int:session_id>/skills/<code>", methods=["GET", "POST"])
+@roles_required(*ASSESSORS)
+def grid(session_id: int, code: str) -> ResponseReturnValue:
+    sitting = get_scoped_or_404(AssessmentSession, current_user, session_id)
+    framework = framework_for(sitting.framework_id, sitting.framework_version)
+    if not framework.has_skill(code):
+        abort(404)
+    skill = framework.skill(code)
+    names = {c.id: c.full_name for c in sitting.cadres}
+    return _scores_page(sitting, framework, lambda f: parse_grid(f, framework, skill, names),
+                        "scoring/grid.html", f"grid-{sitting.id}-{code}", skill=skill)
+
+
+@bp.route("/assessment-sessions/<int:session_id>/cadres/<int:cadre_id>",
+          methods=["GET", "POST"])
+@roles_required(*ASSESSORS)
+def full(session_id: int, cadre_id: int) -> ResponseReturnValue:
+    sitting = get_scoped_or_404(AssessmentSession, current_user, session_id)
+    cadre = next((c for c in sitting.cadres if c.id == cadre_id), None)
+    if cadre is None:
+        abort(404)
+    framework = framework_for(sitting.framework_id, sitting.framework_version)
+    return _scores_page(sitting, framework, lambda f: parse_full(f, framework, cadre.id),
+                        "scoring/full.html", f"full-{sitting.id}-{cadre.id}", cadre=cadre)
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@roles_required(*ASSESSORS)
+def assessment(assessment_id: int) -> ResponseReturnValue:
+    item = get_scoped_or_404(Assessment, current_user, assessment_id)
+    framework = framework_for(item.framework_id, item.framework_version)
+    superseded_by = db.session.scalar(
+        sa.select(Assessment).where(Assessment.supersedes_id == item.id))
+    return render_template("scoring/assessment.html", item=item, framework=framework,
+                           skill=framework.skill(item.skill_code), superseded_by=superseded_by,
+                           setting_labels=SETTING_LABELS, method_labels=METHOD_LABELS)
+
+
+@bp.route("/assessments/<int:assessment_id>/correct", methods=["GET", "POST"])
+@roles_required(*ASSESSORS)
+def correct(assessment_id: int) -> ResponseReturnValue:
+    item = get_scoped_or_404(Assessment, current_user, assessment_id)
+    framework = framework_for(item.framework_id, item.framework_version)
+    skill = framework.skill(item.skill_code)
+    form, errors = CorrectionForm(), []
+    values = {f"score-{s.indicator_code}": str(s.score) for s in item.scores}
+    values[f"note-{skill.code}"] = item.note or ""
+    if request.method == "GET":
+        form.submission_key.data = _new_key()
+    elif form.validate_on_submit():
+        parsed = parse_full(request.form, framework, item.cadre_id)
+        errors, values = parsed.errors, parsed.values
+        entry = next((e for e in parsed.entries if e.skill_code == skill.code), None)
+        if not errors and entry is None:
+            errors = [_("Score every indicator of %(skill)s.", skill=skill.code)]
+        if not errors:
+            try:
+                recorded = service.correct_assessment(
+                    current_user, item, entry.scores, entry.note, form.reason.data or "",
+                    form.submission_key.data, framework)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                db.session.commit()
+                flash(_("Correction saved."), "success")
+                return redirect(url_for("scoring.assessment",
+                                        assessment_id=recorded.assessments[0].id))
+    return render_template("scoring/correct.html", item=item, framework=framework, skill=skill,
+                           form=form, errors=errors, values=values), (
+        422 if errors or form.errors else 200)
