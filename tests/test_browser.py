@@ -1,0 +1,135 @@
+"""A trainer scores a cadre on a phone-sized screen in headless Chromium (Playwright,
+Debian's chromium), against the real site served on localhost with CSRF on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from ilp_training.demo.seed import load_demo
+from ilp_training.extensions import db
+from ilp_training.models import Cadre, CadreSkill, Posyandu
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("REQUIRE_BROWSER"),
+    reason="chromium is not installed (apt-get install chromium); CI sets REQUIRE_BROWSER",
+)
+PHONE = {"width": 360, "height": 780}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
+    """The site on a free localhost port, with its own migrated demo database."""
+    from conftest import FAST_HASH, other_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
+    with other_app(url, WTF_CSRF_ENABLED=True, TESTING=False) as app:
+        with app.app_context():
+            upgrade()
+            load_demo(date.today(), FAST_HASH)
+            db.session.commit()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}", app
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+def _purwa_without_d(app) -> tuple[int, str]:
+    with app.app_context():
+        anggrek = db.session.scalar(sa.select(Posyandu.id).where(Posyandu.name == "Anggrek"))
+        for cadre in db.session.scalars(sa.select(Cadre).where(
+                Cadre.posyandu_id == anggrek, Cadre.level_code == "purwa").order_by(Cadre.id)):
+            codes = set(db.session.scalars(sa.select(CadreSkill.skill_code).where(
+                CadreSkill.cadre_id == cadre.id)))
+            if not any(code.startswith("D") for code in codes):
+                return cadre.id, cadre.full_name
+    raise AssertionError("no Purwa cadre without package D")
+
+
+def _fits_the_phone(page) -> None:
+    """No horizontal scrolling, and every control at least 44 px tall."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    small = page.evaluate("""() => [...document.querySelectorAll('main button, main select,'
+        + ' main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main .button')]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+        .map(e => e.outerHTML.slice(0, 80))""")
+    assert small == []
+
+
+def test_trainer_assesses_on_a_phone_and_the_level_follows(live, browser):
+    base, app = live
+    cadre_id, _name = _purwa_without_d(app)
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{base}/login")
+    _fits_the_phone(page)
+    page.fill("#username", "pelatih")
+    page.fill("#password", "pelatih-demo")
+    page.click("#submit")
+    page.goto(f"{base}/cadres/{cadre_id}")
+    assert "Purwa" in page.inner_text(".level-line")
+    _fits_the_phone(page)
+    page.click("text=Nilai di posyandu ini")
+    _fits_the_phone(page)
+    page.check(f"input[name=cadres][value='{cadre_id}']")
+    page.click("#submit")
+    session_url = page.url
+    for skill in ("D1", "D2", "D3"):
+        page.goto(f"{session_url}/skills/{skill}")
+        _fits_the_phone(page)
+        for select in page.query_selector_all(f"select[name^='score-{cadre_id}-']"):
+            select.select_option("2")
+        page.click("#submit")
+        assert "penilaian tersimpan" in page.inner_text("main")
+    page.goto(f"{base}/cadres/{cadre_id}")
+    assert "Madya" in page.inner_text(".level-line")
+    _fits_the_phone(page)
+    page.close()
+
+
+def test_a_failed_submit_keeps_what_was_entered(live, browser):
+    base, app = live
+    cadre_id, _name = _purwa_without_d(app)
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{base}/login")
+    page.fill("#username", "koordinator")
+    page.fill("#password", "koordinator-demo")
+    page.click("#submit")
+    with app.app_context():
+        anggrek = db.session.scalar(sa.select(Posyandu.id).where(Posyandu.name == "Anggrek"))
+    page.goto(f"{base}/posyandu/{anggrek}/assessments/new")
+    page.check(f"input[name=cadres][value='{cadre_id}']")
+    page.click("#submit")
+    page.goto(f"{page.url}/skills/E1")
+    first = page.query_selector(f"select[name^='score-{cadre_id}-']").get_attribute("name")
+    page.select_option(f"select[name='{first}']", "2")  # one indicator only: refused
+    page.fill(f"input[name=note-{cadre_id}]", "diamati di posyandu")
+    page.click("#submit")
+    assert "Belum ada yang disimpan" in page.inner_text("main")
+    assert page.input_value(f"input[name=note-{cadre_id}]") == "diamati di posyandu"
+    assert page.eval_on_selector(f"select[name='{first}']", "e => e.value") == "2"
+    page.close()
