@@ -5,6 +5,7 @@ under test."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -152,6 +153,13 @@ def first_cadre(posyandu: Posyandu) -> Cadre:
     return db.session.scalars(
         sa.select(Cadre).where(Cadre.posyandu_id == posyandu.id).order_by(Cadre.id)
     ).first()
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF, pages joined, as a reader would extract it."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def user_named(username: str) -> User:

@@ -1,0 +1,47 @@
+"""The one PDF path: Jinja template → HTML → WeasyPrint, with a local-only URL fetcher.
+
+Templates get a plain-data context (no ORM objects), built by a service. Only ``data:``
+URLs and files under the app's static folder can be loaded (fonts, stylesheets, images);
+network and other ``file:`` paths are refused, so a name or an uploaded text can never
+make the renderer fetch anything.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Serves ``data:`` URLs and files inside ``root``; refuses everything else."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=True)
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file://"):
+            path = Path(url[len("file://"):].split("?")[0]).resolve()
+            if path.is_relative_to(self.root) and path.is_file():
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime}, 200)
+        raise ValueError(f"blocked: {url[:80]}")
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Render ``template`` with ``context`` to PDF bytes.
+
+    Relative URLs in the template (``css/pdf.css``) resolve inside the static folder.
+    """
+    static = Path(current_app.static_folder or "")
+    html = render_template(template, **context)
+    document = HTML(string=html, base_url=static.as_uri() + "/",
+                    url_fetcher=LocalOnlyFetcher(static))
+    return document.write_pdf()
