@@ -1,0 +1,107 @@
+"""The attendance list (PDF, through :func:`ilp_training.pdf.render_pdf`) and the
+participant results (XLSX) of one event, built from plain data.
+
+The attendance list's headings are bilingual by design (Indonesian, then English in
+italics, both from the catalogs), so a printed, signed sheet reads the same for everyone;
+values (type, dates) follow the user's language. Days are split into sheets of
+:data:`DAYS_PER_SHEET` signature columns.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from assessments import Framework
+
+from ..i18n import fdate
+from ..models import TrainingEvent
+from ..services.training_reports import ParticipantRow
+from .forms import label
+
+DAYS_PER_SHEET = 6
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _skills(event: TrainingEvent, framework: Framework, locale: str) -> list[str]:
+    return [f"{code} {framework.skill(code).name.get(locale)}" if framework.has_skill(code)
+            else code for code in event.skill_codes]
+
+
+def _place(event: TrainingEvent) -> str:
+    return event.puskesmas.name if event.puskesmas is not None else event.district.name
+
+
+def _headings() -> dict[str, str]:
+    return {"list": _("Attendance list"), "training": _("Training"),
+            "organiser": _("Organiser"), "venue": _("Venue"), "dates": _("Dates"),
+            "facilitators": _("Facilitators"), "skills": _("Skills"), "name": _("Name"),
+            "signature": _("Signature"), "no": _("No.")}
+
+
+def bilingual_headings() -> dict[str, dict[str, str]]:
+    """Each heading of the sheet in Indonesian and in English: ``h.name.id``."""
+    texts = {}
+    for code in ("id", "en"):
+        with force_locale(code):
+            texts[code] = _headings()
+    return {key: {"id": texts["id"][key], "en": texts["en"][key]} for key in texts["id"]}
+
+
+def attendance_context(event: TrainingEvent, rows: Sequence[ParticipantRow],
+                       framework: Framework) -> dict[str, Any]:
+    """Plain data for ``pdf/attendance.html``: the event facts, the participants, and the
+    days in sheets of at most :data:`DAYS_PER_SHEET`."""
+    locale = str(get_locale())
+    days = [fdate(day, "EEE d MMM") for day in event.days]
+    return {
+        "lang": locale,
+        "h": bilingual_headings(),
+        "title": event.title,
+        "type": str(label(event.type)),
+        "organiser": event.partner_name or str(label(event.organiser)),
+        "place": _place(event),
+        "venue": event.venue,
+        "dates": f"{fdate(event.start_date, 'long')} – {fdate(event.end_date, 'long')}",
+        "facilitators": [f.label for f in event.facilitators],
+        "skills": _skills(event, framework, locale),
+        "sheets": [days[i:i + DAYS_PER_SHEET] for i in range(0, len(days), DAYS_PER_SHEET)],
+        "participants": [{"name": r.name, "posyandu": r.posyandu} for r in rows],
+    }
+
+
+def _safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula is prefixed to stay text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def results_workbook(event: TrainingEvent, rows: Sequence[ParticipantRow]) -> bytes:
+    """One row per participant: name, posyandu, days present (of the event's days), pre,
+    post, gain, outcome and reason (empty while the event is not finished)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Results")[:31]
+    headings = [_("Name"), _("Posyandu"), _("Days present (of %(days)d)", days=len(event.days)),
+                _("Pre-test"), _("Post-test"),
+                _("Gain"), _("Outcome"), _("Reason")]
+    ws.append(headings)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        ws.append([_safe(r.name), _safe(r.posyandu), r.days_present, r.pre, r.post, r.gain,
+                   str(label(r.outcome)) if r.outcome else "",
+                   str(label(r.reason)) if r.reason else ""])
+    ws.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGH", (32, 20, 12, 10, 10, 8, 16, 30), strict=True):
+        ws.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,379 @@
+"""Training events: the list, plan and edit, participants, attendance per day, pre/post
+tests, finish or cancel (with a confirmation), and the exports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from assessments import Framework
+
+from ..auth import MANAGERS, roles_required
+from ..curricula import framework_for, framework_on
+from ..extensions import db
+from ..i18n import fdate, local_today
+from ..models import (
+    Posyandu,
+    Role,
+    TrainingEvent,
+    TrainingParticipant,
+    TrainingStatus,
+)
+from ..pdf import render_pdf
+from ..scope import get_scoped_or_404
+from ..services import ServiceError
+from ..services import training as service
+from ..services import training_events as events_service
+from ..services import training_reports as reports
+from ..views import apply_service_error, paginate
+from . import bp, event_form, exports
+from .forms import (
+    AddCadresForm,
+    AddPosyanduForm,
+    AttendanceForm,
+    ConfirmForm,
+    EventForm,
+    ParsedScores,
+    ScoresForm,
+    parse_scores,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _status(*failed: object) -> int:
+    return 422 if request.method == "POST" and any(failed) else 200
+
+
+def _framework(event: TrainingEvent) -> Framework:
+    try:
+        return framework_for(event.framework_id, event.framework_version)
+    except LookupError:
+        return framework_on(event.start_date)
+
+
+def _manageable(event_id: int) -> TrainingEvent:
+    """The event, if in scope (else 404) and changeable by the user (else 403)."""
+    event = get_scoped_or_404(TrainingEvent, current_user, event_id)
+    if not service.can_manage(current_user, event):
+        abort(403)
+    return event
+
+
+def _recordable(event_id: int) -> TrainingEvent:
+    """The event, if in scope (else 404) and the user may record attendance and tests
+    (else 403): its managers and the trainers who facilitate it."""
+    event = get_scoped_or_404(TrainingEvent, current_user, event_id)
+    if not service.can_record(current_user, event):
+        abort(403)
+    return event
+
+
+def _visible_rows(event: TrainingEvent) -> list[reports.ParticipantRow]:
+    everyone = service.sees_all_participants(current_user, event)
+    return reports.participant_rows(event, None if everyone else current_user)
+
+
+@bp.get("/trainings/")
+@login_required
+def events() -> ResponseReturnValue:
+    status = request.args.get("status", "")
+    page = paginate(reports.event_list(current_user, status), scalars=False)
+    return render_template("training/list.html", page=page, status=status,
+                           statuses=list(TrainingStatus))
+
+
+@bp.route("/trainings/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new() -> ResponseReturnValue:
+    form = EventForm()
+    framework = framework_on(form.start_date.data or local_today())
+    event_form.setup_form(form, framework, event_form.own_puskesmas_id())
+    if request.method == "GET":
+        event_form.prefill(form, framework)
+    if form.validate_on_submit():
+        try:
+            event = events_service.create_event(current_user, event_form.district(),
+                                                event_form.place(form), event_form.data(form),
+                                                framework)
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Training “%(title)s” planned.", title=event.title), "success")
+            return redirect(url_for("training.participants", event_id=event.id))
+    return render_template("training/form.html", form=form, event=None,
+                           framework=framework), _status(form.errors)
+
+
+@bp.route("/trainings/<int:event_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(event_id: int) -> ResponseReturnValue:
+    event = _manageable(event_id)
+    form = EventForm(obj=event)
+    framework = framework_on(form.start_date.data or event.start_date)
+    event_form.setup_form(form, framework, event.puskesmas_id)
+    if request.method == "GET":
+        event_form.fill_from(form, event)
+    if form.validate_on_submit():
+        try:
+            events_service.update_event(current_user, event, event_form.place(form),
+                                        event_form.data(form), framework)
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("training.event", event_id=event.id))
+    return render_template("training/form.html", form=form, event=event,
+                           framework=framework), _status(form.errors)
+
+
+@bp.get("/trainings/<int:event_id>")
+@login_required
+def event(event_id: int) -> ResponseReturnValue:
+    event = get_scoped_or_404(TrainingEvent, current_user, event_id)
+    everyone = service.sees_all_participants(current_user, event)
+    viewer = None if everyone else current_user
+    rows = reports.participant_rows(event, viewer)
+    due = (reports.due_for_assessment(event, viewer)
+           if event.status == TrainingStatus.FINISHED else [])
+    return render_template(
+        "training/event.html", event=event, rows=rows, due=due, framework=_framework(event),
+        total=service.participant_count(event), days=len(event.days),
+        may_manage=service.can_manage(current_user, event),
+        may_record=service.can_record(current_user, event),
+        may_assess=current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.TRAINER),
+    )
+
+
+def _candidate_filters(framework: Framework, area: list[tuple[int, str]]
+                       ) -> reports.CandidateFilters:
+    posyandu = request.args.get("posyandu", type=int)
+    level = request.args.get("level", "")
+    untrained = request.args.get("untrained", "")
+    return reports.CandidateFilters(
+        q=request.args.get("q", "").strip()[:80],
+        posyandu_id=posyandu if posyandu in {pid for pid, _name in area} else None,
+        level=level if level == "none" or level in {lv.code for lv in framework.levels} else "",
+        untrained=untrained if untrained in {p.code for p in framework.packages} else "",
+    )
+
+
+def _participants_page(event: TrainingEvent, form: AddCadresForm,
+                       posyandu_form: AddPosyanduForm) -> ResponseReturnValue:
+    framework = _framework(event)
+    area = reports.area_posyandu(event)
+    posyandu_form.posyandu.choices = [SelectChoice(pid, name) for pid, name in area]
+    filters = _candidate_filters(framework, area)
+    found, more = reports.candidates(event, filters, framework)
+    return render_template(
+        "training/participants.html", event=event, form=form, posyandu_form=posyandu_form,
+        found=found, more=more, filters=filters, area=area, framework=framework,
+        rows=reports.participant_rows(event), locale=str(get_locale()),
+    ), _status(form.errors, posyandu_form.errors)
+
+
+def _flash_added(added: service.Added) -> None:
+    flash(ngettext("%(num)d cadre added.", "%(num)d cadres added.", len(added.added)),
+          "success")
+    if added.already:
+        flash(ngettext("%(num)d of the chosen cadres already took part.",
+                       "%(num)d of the chosen cadres already took part.", added.already), "info")
+
+
+@bp.route("/trainings/<int:event_id>/participants", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def participants(event_id: int) -> ResponseReturnValue:
+    event = _manageable(event_id)
+    form = AddCadresForm()
+    if form.validate_on_submit():
+        try:
+            added = service.add_participants(current_user, event, form.cadres.data or [])
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            _flash_added(added)
+            return redirect(url_for("training.participants", event_id=event.id,
+                                    **request.args.to_dict()))
+    return _participants_page(event, form, AddPosyanduForm(formdata=None))
+
+
+@bp.post("/trainings/<int:event_id>/participants/posyandu")
+@roles_required(*MANAGERS)
+def add_posyandu(event_id: int) -> ResponseReturnValue:
+    event = _manageable(event_id)
+    form = AddPosyanduForm()
+    form.posyandu.choices = [SelectChoice(pid, name) for pid, name in reports.area_posyandu(event)]
+    if form.validate_on_submit():
+        try:
+            added = service.add_posyandu(current_user, event,
+                                         db.session.get(Posyandu, form.posyandu.data))
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            _flash_added(added)
+            return redirect(url_for("training.participants", event_id=event.id))
+    return _participants_page(event, AddCadresForm(formdata=None), form)
+
+
+@bp.route("/trainings/<int:event_id>/participants/<int:participant_id>/remove",
+          methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def remove(event_id: int, participant_id: int) -> ResponseReturnValue:
+    """Take a cadre off the training, after a confirmation that names what is lost."""
+    event = _manageable(event_id)
+    participant = db.session.get(TrainingParticipant, participant_id)
+    if participant is None or participant.event_id != event.id:
+        abort(404)
+    name, form = participant.cadre.full_name, ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.remove_participant(current_user, event, participant)
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s no longer takes part.", name=name), "success")
+            return redirect(url_for("training.participants", event_id=event.id))
+    return render_template("training/remove.html", event=event, participant=participant,
+                           days=len(participant.attendance), form=form), _status(form.errors)
+
+
+def _default_day(event: TrainingEvent, asked: str | None) -> date:
+    """The day asked for (``?day=``) if it is one of the event's, else today within the
+    event, else its first day."""
+    days = event.days
+    for candidate in (asked, local_today().isoformat()):
+        if candidate and candidate in {d.isoformat() for d in days}:
+            return date.fromisoformat(candidate)
+    return days[0]
+
+
+@bp.route("/trainings/<int:event_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(event_id: int) -> ResponseReturnValue:
+    event = _recordable(event_id)
+    rows = reports.participant_rows(event)
+    form = AttendanceForm()
+    if request.method == "GET":
+        form.day.data = _default_day(event, request.args.get("day"))
+        form.present.data = reports.present_on(event, form.day.data)
+    if form.validate_on_submit():
+        try:
+            count = service.record_attendance(current_user, event, form.day.data,
+                                              set(form.present.data or []), local_today())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)d present on %(day)s.", "%(num)d present on %(day)s.", count,
+                           day=fdate(form.day.data)), "success")
+            return redirect(url_for("training.attendance", event_id=event.id,
+                                    day=form.day.data.isoformat()))
+    return render_template("training/attendance.html", event=event, rows=rows, form=form,
+                           today=local_today(),
+                           may_manage=service.can_manage(current_user, event)
+                           ), _status(form.errors)
+
+
+@bp.route("/trainings/<int:event_id>/tests", methods=["GET", "POST"])
+@login_required
+def tests(event_id: int) -> ResponseReturnValue:
+    event = _recordable(event_id)
+    rows = reports.participant_rows(event)
+    form = ScoresForm()
+    parsed = ParsedScores(values={f"{kind}-{r.id}": "" if score is None else str(score)
+                                  for r in rows for kind, score in (("pre", r.pre),
+                                                                    ("post", r.post))})
+    if form.validate_on_submit():
+        parsed = parse_scores(request.form, [r.id for r in rows])
+        if not parsed.errors:
+            try:
+                changed = service.record_scores(current_user, event, parsed.scores)
+            except ServiceError as exc:
+                db.session.rollback()
+                apply_service_error(form, exc)
+            else:
+                db.session.commit()
+                flash(ngettext("Scores of %(num)d participant saved.",
+                               "Scores of %(num)d participants saved.", changed), "success")
+                return redirect(url_for("training.event", event_id=event.id))
+    return render_template("training/tests.html", event=event, rows=rows, form=form,
+                           parsed=parsed, may_manage=service.can_manage(current_user, event)
+                           ), _status(parsed.errors, form.errors)
+
+
+@bp.route("/trainings/<int:event_id>/finish", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def finish(event_id: int) -> ResponseReturnValue:
+    event = _manageable(event_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            done = service.finish_event(current_user, event, local_today())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(ngettext("Training finished: %(num)d participant completed.",
+                           "Training finished: %(num)d participants completed.", done), "success")
+            return redirect(url_for("training.event", event_id=event.id, _anchor="due"))
+    outcomes = service.outcomes(event) if event.is_open else {}
+    return render_template("training/finish.html", event=event, form=form, outcomes=outcomes,
+                           rows=reports.participant_rows(event), days=len(event.days),
+                           today=local_today()), _status(form.errors)
+
+
+@bp.route("/trainings/<int:event_id>/cancel", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def cancel(event_id: int) -> ResponseReturnValue:
+    event = _manageable(event_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel_event(current_user, event)
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Training cancelled."), "success")
+            return redirect(url_for("training.event", event_id=event.id))
+    return render_template("training/cancel.html", event=event, form=form,
+                           total=service.participant_count(event)), _status(form.errors)
+
+
+@bp.get("/trainings/<int:event_id>/attendance.pdf")
+@login_required
+def attendance_pdf(event_id: int) -> ResponseReturnValue:
+    event = get_scoped_or_404(TrainingEvent, current_user, event_id)
+    context = exports.attendance_context(event, _visible_rows(event), _framework(event))
+    return Response(render_pdf("pdf/attendance.html", context), mimetype="application/pdf",
+                    headers={"Content-Disposition":
+                             f'inline; filename="daftar-hadir-{event.id}.pdf"'})
+
+
+@bp.get("/trainings/<int:event_id>/results.xlsx")
+@login_required
+def results_xlsx(event_id: int) -> ResponseReturnValue:
+    event = get_scoped_or_404(TrainingEvent, current_user, event_id)
+    data = exports.results_workbook(event, _visible_rows(event))
+    filename = f"hasil-pelatihan-{event.id}.xlsx"
+    return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
