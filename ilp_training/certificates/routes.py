@@ -1,0 +1,233 @@
+"""Certificates for coordinators and admins: issue one or all due, download the frozen
+PDF, revoke, follow a bulk job, and configure the issuer (emblem, signatory)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from ..auth import MANAGERS, roles_required
+from ..curricula import framework_on
+from ..extensions import db
+from ..i18n import fdate, local_today
+from ..models import (
+    BulkJob,
+    Cadre,
+    Certificate,
+    Posyandu,
+    Puskesmas,
+    Role,
+    TrainingEvent,
+    TrainingStatus,
+)
+from ..scope import get_scoped_or_404, posyandu_clause, scoped
+from ..services import ServiceError
+from ..services import certificate_settings as settings_service
+from ..services import certificates as service
+from ..services.bulk_certificates import start_bulk
+from ..tasks import queue_bulk_job
+from ..views import apply_service_error, paginate
+from .forms import BulkForm, IssueForm, RevokeForm, SettingsForm
+
+bp = Blueprint("certificates", __name__)
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}.pdf"',
+        "Cache-Control": "private, max-age=0"})
+
+
+def _bulk_targets() -> list[SelectChoice]:
+    rows = db.session.execute(
+        sa.select(Posyandu.id, Posyandu.name, Puskesmas.id, Puskesmas.name)
+        .join(Puskesmas, Puskesmas.id == Posyandu.puskesmas_id)
+        .where(posyandu_clause(current_user)).order_by(Puskesmas.name, Posyandu.name)).all()
+    puskesmas = {pid: pname for _i, _n, pid, pname in rows}
+    events = db.session.execute(
+        scoped(TrainingEvent, current_user).where(TrainingEvent.status == TrainingStatus.FINISHED)
+        .with_only_columns(TrainingEvent.id, TrainingEvent.title, TrainingEvent.end_date)
+        .order_by(TrainingEvent.end_date.desc()).limit(50)).all()
+    return ([SelectChoice(f"puskesmas:{i}", n, optgroup=_("Puskesmas"))
+             for i, n in puskesmas.items()]
+            + [SelectChoice(f"posyandu:{i}", n, optgroup=_("Posyandu")) for i, n, _p, _q in rows]
+            + [SelectChoice(f"training:{i}", f"{t} ({fdate(d, 'short')})",
+                            optgroup=_("Training (finished)")) for i, t, d in events])
+
+
+@bp.get("/certificates/")
+@roles_required(*MANAGERS)
+def index() -> ResponseReturnValue:
+    due = db.session.execute(
+        sa.select(Posyandu.id, Posyandu.name, sa.func.count(Cadre.id))
+        .join(Cadre, Cadre.posyandu_id == Posyandu.id)
+        .where(posyandu_clause(current_user), service.due_clause())
+        .group_by(Posyandu.id, Posyandu.name).order_by(Posyandu.name)).all()
+    recent = db.session.scalars(
+        scoped(TrainingEvent, current_user).where(TrainingEvent.status == TrainingStatus.FINISHED)
+        .order_by(TrainingEvent.end_date.desc()).limit(20)).all()
+    trainings = [(e, n) for e in recent
+                 if (n := len(service.cadres_due(posyandu_clause(current_user), e)))]
+    search = request.args.get("q", "").strip()[:80]
+    stmt = scoped(Certificate, current_user).order_by(Certificate.issued_at.desc())
+    if search:
+        stmt = stmt.where(sa.or_(Certificate.holder_name.ilike(f"%{search}%"),
+                                 Certificate.serial.ilike(f"%{search}%")))
+    form = BulkForm()
+    form.target.choices = _bulk_targets()
+    return render_template("certificates/index.html", due=due, trainings=trainings,
+                           page=paginate(stmt),
+                           q=search, form=form)
+
+
+@bp.post("/cadres/<int:cadre_id>/certificate")
+@roles_required(*MANAGERS)
+def issue(cadre_id: int) -> ResponseReturnValue:
+    cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
+    form = IssueForm()
+    event = None
+    if form.event.data:
+        if not form.event.data.isdigit():
+            abort(404)
+        event = get_scoped_or_404(TrainingEvent, current_user, int(form.event.data))
+    if form.validate_on_submit():
+        try:
+            cert = service.issue_certificate(current_user, cadre, framework_on(local_today()),
+                                             form.language.data, local_today(), event)
+        except ServiceError as exc:
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Certificate %(serial)s issued.", serial=cert.serial), "success")
+            return redirect(url_for("certificates.detail", cert_id=cert.id))
+    return redirect(url_for("cadres.profile", cadre_id=cadre.id))
+
+
+@bp.get("/certificates/<int:cert_id>")
+@login_required
+def detail(cert_id: int) -> ResponseReturnValue:
+    cert = get_scoped_or_404(Certificate, current_user, cert_id)
+    return render_template("certificates/detail.html", cert=cert, form=RevokeForm(),
+                           claim=service.public_claim(cert))
+
+
+@bp.get("/certificates/<int:cert_id>.pdf")
+@login_required
+def download(cert_id: int) -> ResponseReturnValue:
+    cert = get_scoped_or_404(Certificate, current_user, cert_id)
+    return _pdf(cert.pdf, cert.serial)
+
+
+@bp.post("/certificates/<int:cert_id>/revoke")
+@roles_required(Role.ADMIN)
+def revoke(cert_id: int) -> ResponseReturnValue:
+    cert = get_scoped_or_404(Certificate, current_user, cert_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            service.revoke_certificate(current_user, cert, form.reason.data or "")
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Certificate %(serial)s revoked.", serial=cert.serial), "success")
+            return redirect(url_for("certificates.detail", cert_id=cert.id))
+    return render_template("certificates/detail.html", cert=cert, form=form,
+                           claim=service.public_claim(cert)), 422
+
+
+@bp.post("/certificates/bulk")
+@roles_required(*MANAGERS)
+def bulk() -> ResponseReturnValue:
+    form = BulkForm()
+    form.target.choices = _bulk_targets()
+    if not form.validate_on_submit():
+        flash(_("Choose a posyandu or puskesmas in your area."), "error")
+        return redirect(url_for("certificates.index"))
+    kind, _sep, ident = form.target.data.partition(":")
+    model = {"posyandu": Posyandu, "puskesmas": Puskesmas, "training": TrainingEvent}[kind]
+    target = get_scoped_or_404(model, current_user, int(ident))
+    try:
+        job = start_bulk(current_user, target, form.language.data)
+    except ServiceError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("certificates.index"))
+    db.session.commit()
+    queue_bulk_job(job.id, job.parts_total, local_today().isoformat())
+    return redirect(url_for("certificates.job", job_id=job.id))
+
+
+@bp.get("/certificates/jobs/<int:job_id>")
+@roles_required(*MANAGERS)
+def job(job_id: int) -> ResponseReturnValue:
+    return render_template("certificates/job.html",
+                           job=get_scoped_or_404(BulkJob, current_user, job_id))
+
+
+@bp.get("/certificates/jobs/<int:job_id>.json")
+@roles_required(*MANAGERS)
+def job_status(job_id: int) -> ResponseReturnValue:
+    item = get_scoped_or_404(BulkJob, current_user, job_id)
+    return jsonify(status=item.status.value, total=item.total, done=item.done,
+                   failed=item.failed, finished=item.finished_at is not None)
+
+
+@bp.get("/certificates/jobs/<int:job_id>.pdf")
+@roles_required(*MANAGERS)
+def job_pdf(job_id: int) -> ResponseReturnValue:
+    item = get_scoped_or_404(BulkJob, current_user, job_id)
+    if not item.result_pdf:
+        abort(404)
+    return _pdf(item.result_pdf, f"certificates-{item.id}")
+
+
+def _settings_targets() -> list[SelectChoice]:
+    district = current_user.district
+    puskesmas = db.session.scalars(scoped(Puskesmas, current_user).order_by(Puskesmas.name))
+    return ([SelectChoice("district", district.name, optgroup=_("District"))]
+            + [SelectChoice(f"puskesmas:{p.id}", p.name, optgroup=_("Puskesmas"))
+               for p in puskesmas])
+
+
+@bp.route("/certificates/settings", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def settings() -> ResponseReturnValue:
+    form = SettingsForm()
+    form.target.choices = _settings_targets()
+    target = request.values.get("target", "district")
+    puskesmas = None
+    if target.startswith("puskesmas:") and target[10:].isdigit():
+        puskesmas = get_scoped_or_404(Puskesmas, current_user, int(target[10:]))
+    current = settings_service.find_settings(current_user.district, puskesmas)
+    if request.method == "GET":
+        form.process(obj=current, target=target)
+    elif form.validate_on_submit():
+        upload = form.emblem.data.read() if form.emblem.data else None
+        try:
+            settings_service.save_settings(
+                current_user, current_user.district, puskesmas,
+                settings_service.IssuerData(
+                    form.issuer_name.data, form.signatory_name.data, form.signatory_title.data,
+                    form.signatory_nip.data, form.place.data),
+                upload, bool(form.remove_emblem.data))
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Certificate settings saved."), "success")
+            return redirect(url_for("certificates.settings", target=target))
+    return render_template("certificates/settings.html", form=form, current=current)

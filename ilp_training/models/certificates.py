@@ -1,0 +1,177 @@
+"""Certificates: frozen PDFs with a public verification code, their issuer settings, the
+serial counters, and bulk issuing jobs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, enum_column, utcnow
+from .cadres import Cadre
+from .regions import Puskesmas, Region
+from .training import TrainingEvent
+from .users import User
+
+
+class CertificateKind(enum.StrEnum):
+    LEVEL = "level"  # Sertifikat Kecakapan Kader
+    TRAINING = "training"  # completion of a training event (extension point)
+
+
+class CertificateStatus(enum.StrEnum):
+    VALID = "valid"
+    SUPERSEDED = "superseded"
+    REVOKED = "revoked"
+
+
+class Certificate(db.Model):
+    """An issued certificate. ``pdf`` and ``sha256`` are frozen at issue; ``claim`` is the
+    plain-data statement printed on it and shown by the public verification page."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[CertificateKind] = mapped_column(enum_column(CertificateKind, "cert_kind"))
+    cadre_id: Mapped[int] = mapped_column(sa.ForeignKey("cadres.id"), index=True)
+    holder_name: Mapped[str] = mapped_column(sa.String(120))
+    level_code: Mapped[str | None] = mapped_column(sa.String(20))
+    training_event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("training_events.id"), index=True)
+    serial: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    verify_code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    language: Mapped[str] = mapped_column(sa.String(5))
+    claim: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    issued_on: Mapped[date]
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    status: Mapped[CertificateStatus] = mapped_column(
+        enum_column(CertificateStatus, "cert_status"), default=CertificateStatus.VALID
+    )
+    superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    bulk_job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bulk_jobs.id"), index=True)
+
+    cadre: Mapped[Cadre] = relationship()
+    issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+    superseded_by: Mapped[Certificate | None] = relationship(remote_side=[id])
+    training_event: Mapped[TrainingEvent | None] = relationship()
+
+    __table_args__ = (
+        sa.Index("ix_certificates_cadre_status", "cadre_id", "status"),
+        sa.CheckConstraint(
+            "status != 'revoked' OR (revoked_at IS NOT NULL AND revoke_reason IS NOT NULL)",
+            name="revocation_has_reason",
+        ),
+    )
+
+
+class CertificateSettings(db.Model):
+    """Emblem and signatory printed on certificates: one row per district, optionally one
+    per puskesmas that overrides it."""
+
+    __tablename__ = "certificate_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"))
+    puskesmas_id: Mapped[int | None] = mapped_column(sa.ForeignKey("puskesmas.id"), unique=True)
+    issuer_name: Mapped[str] = mapped_column(sa.String(160))
+    signatory_name: Mapped[str] = mapped_column(sa.String(120))
+    signatory_title: Mapped[str] = mapped_column(sa.String(160))
+    signatory_nip: Mapped[str | None] = mapped_column(sa.String(18))
+    place: Mapped[str] = mapped_column(sa.String(80))
+    emblem: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    emblem_mime: Mapped[str | None] = mapped_column(sa.String(20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    district: Mapped[Region] = relationship()
+    puskesmas: Mapped[Puskesmas | None] = relationship()
+
+    __table_args__ = (
+        sa.Index(
+            "uq_certificate_settings_district", "district_id", unique=True,
+            sqlite_where=sa.text("puskesmas_id IS NULL"),
+            postgresql_where=sa.text("puskesmas_id IS NULL"),
+        ),
+    )
+
+
+class SerialCounter(db.Model):
+    """The last serial number used per district and year; only ever increases."""
+
+    __tablename__ = "serial_counters"
+
+    district_code: Mapped[str] = mapped_column(sa.String(13), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BulkJob(db.Model):
+    """Issuing all due certificates of a posyandu or a puskesmas outside the request.
+
+    Work is split in parts rendered by the worker; ``done``/``failed`` count certificates,
+    ``parts_done`` the finished parts; the part that finishes last merges the print file.
+    """
+
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_kind: Mapped[str] = mapped_column(sa.String(20))
+    scope_id: Mapped[int]
+    scope_label: Mapped[str] = mapped_column(sa.String(160))
+    language: Mapped[str] = mapped_column(sa.String(5))
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    status: Mapped[JobStatus] = mapped_column(
+        enum_column(JobStatus, "job_status"), default=JobStatus.QUEUED
+    )
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    parts_total: Mapped[int] = mapped_column(default=0)
+    parts_done: Mapped[int] = mapped_column(default=0)
+    result_pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requested_by: Mapped[User] = relationship()
+    failures: Mapped[list[BulkJobFailure]] = relationship(order_by="BulkJobFailure.id")
+
+
+class BulkJobPart(db.Model):
+    """One rendered part of a bulk job: the print PDF of its certificates, in order."""
+
+    __tablename__ = "bulk_job_parts"
+
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("bulk_jobs.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(primary_key=True)
+    cadre_ids: Mapped[list[int]] = mapped_column(sa.JSON)
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+
+
+class BulkJobFailure(db.Model):
+    """A certificate of a bulk job that could not be issued, by name, with the reason."""
+
+    __tablename__ = "bulk_job_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("bulk_jobs.id"), index=True)
+    cadre_id: Mapped[int]
+    holder_name: Mapped[str] = mapped_column(sa.String(120))
+    reason: Mapped[str] = mapped_column(sa.String(300))

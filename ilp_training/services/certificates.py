@@ -1,0 +1,405 @@
+"""Issuing, superseding, revoking and verifying certificates.
+
+Rules:
+
+- A cadre's level certificate is *due* when the cadre is active, has a level, and has no
+  valid level certificate for that level under the current name. Issuing it supersedes
+  the cadre's previous valid level certificate (a higher level or a name correction).
+- A training certificate is *due* when the training event is finished, the cadre (still
+  active) completed it, and has no valid certificate of that event under the current
+  name. Issuing it supersedes the cadre's previous certificate of the same event.
+- At issue the claim (what the certificate states), the PDF bytes and their SHA-256 are
+  stored; later downloads serve those bytes, and the public page shows the stored claim.
+- Serial numbers are ``<district code>-<year>-<6-digit sequence>`` (e.g.
+  ``7414-2026-000123``), allocated from a counter that only increases: never reused,
+  even for a revoked certificate.
+- The verification code is 128 random bits (URL-safe base64, 22 characters).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+
+from assessments import Framework
+
+from ..curricula import framework_for
+from ..extensions import db
+from ..models import (
+    Assessment,
+    Cadre,
+    CadreSkill,
+    CadreStatus,
+    Certificate,
+    CertificateKind,
+    CertificateSettings,
+    CertificateStatus,
+    Posyandu,
+    Puskesmas,
+    Region,
+    SerialCounter,
+    TrainingEvent,
+    TrainingParticipant,
+    TrainingStatus,
+    User,
+    utcnow,
+)
+from ..models.training import Organiser, Outcome
+from . import ServiceError, audit
+from .certificate_documents import (
+    emblem_data_uri,
+    missing_glyphs,
+    page_context,
+    render_certificates,
+    verification_url,
+)
+
+
+def due_clause(event: TrainingEvent | None = None) -> sa.ColumnElement[bool]:
+    """WHERE on :class:`Cadre`: a level certificate is due, or with ``event`` the
+    certificate of that training (see the module rules)."""
+    if event is not None:
+        return _training_due_clause(event)
+    current = sa.select(Certificate.id).where(
+        Certificate.cadre_id == Cadre.id,
+        Certificate.kind == CertificateKind.LEVEL,
+        Certificate.status == CertificateStatus.VALID,
+        Certificate.level_code == Cadre.level_code,
+        Certificate.holder_name == Cadre.full_name,
+    )
+    return sa.and_(Cadre.status == CadreStatus.ACTIVE, Cadre.level_code.is_not(None),
+                   ~current.exists())
+
+
+def _training_due_clause(event: TrainingEvent) -> sa.ColumnElement[bool]:
+    if event.status != TrainingStatus.FINISHED:
+        return sa.false()
+    completed = sa.select(TrainingParticipant.id).where(
+        TrainingParticipant.event_id == event.id, TrainingParticipant.cadre_id == Cadre.id,
+        TrainingParticipant.outcome == Outcome.COMPLETED)
+    current = sa.select(Certificate.id).where(
+        Certificate.cadre_id == Cadre.id,
+        Certificate.kind == CertificateKind.TRAINING,
+        Certificate.training_event_id == event.id,
+        Certificate.status == CertificateStatus.VALID,
+        Certificate.holder_name == Cadre.full_name,
+    )
+    return sa.and_(Cadre.status == CadreStatus.ACTIVE, completed.exists(), ~current.exists())
+
+
+def settings_for(puskesmas: Puskesmas) -> CertificateSettings | None:
+    """The puskesmas's own issuer settings, else its district's."""
+    rows = db.session.scalars(sa.select(CertificateSettings).where(sa.or_(
+        CertificateSettings.puskesmas_id == puskesmas.id,
+        sa.and_(CertificateSettings.district_id == puskesmas.district_id,
+                CertificateSettings.puskesmas_id.is_(None)),
+    ))).all()
+    own = [s for s in rows if s.puskesmas_id == puskesmas.id]
+    return (own or rows or [None])[0]
+
+
+def _assessed_by(cadre: Cadre) -> list[str]:
+    """Names of the puskesmas (or district office) whose assessors decided the badges."""
+    stmt = (
+        sa.select(User).join(Assessment, Assessment.assessor_id == User.id)
+        .join(CadreSkill, CadreSkill.assessment_id == Assessment.id)
+        .where(CadreSkill.cadre_id == cadre.id).distinct()
+    )
+    names = set()
+    for user in db.session.scalars(stmt):
+        names.add(f"Puskesmas {user.puskesmas.name}" if user.puskesmas
+                  else f"Dinas Kesehatan {user.district.name if user.district else ''}".strip())
+    return sorted(names)
+
+
+def build_claim(cadre: Cadre, framework: Framework, settings: CertificateSettings,
+                serial: str, issued_on: date) -> dict[str, Any]:
+    """The statement a level certificate makes, as JSON-safe data in both languages."""
+    if cadre.level_code is None or cadre.level_since is None:
+        raise ServiceError(_l("This cadre has no level to certify yet."))
+    mastered = set(db.session.scalars(
+        sa.select(CadreSkill.skill_code).where(CadreSkill.cadre_id == cadre.id)))
+    level = framework.level(cadre.level_code)
+    packages = [
+        {"code": p.code, "name": {"id": p.name.id, "en": p.name.en},
+         "skills": [{"code": s.code, "name": {"id": s.name.id, "en": s.name.en}}
+                    for s in p.skills if s.code in mastered]}
+        for p in framework.packages if any(s.code in mastered for s in p.skills)
+    ]
+    return {
+        "kind": CertificateKind.LEVEL.value, "holder_name": cadre.full_name,
+        "level": {"code": level.code, "name": {"id": level.name.id, "en": level.name.en}},
+        "badges": len(mastered), "reached_on": cadre.level_since.isoformat(),
+        "packages": packages, "assessed_by": _assessed_by(cadre),
+        "posyandu": cadre.posyandu.name, "village": cadre.posyandu.village.name,
+        "issuer": _issuer(settings), "serial": serial, "issued_on": issued_on.isoformat(),
+        "framework": {"id": framework.id, "version": framework.version},
+    }
+
+
+def build_training_claim(cadre: Cadre, event: TrainingEvent, framework: Framework,
+                         settings: CertificateSettings, serial: str, issued_on: date
+                         ) -> dict[str, Any]:
+    """The statement a training certificate makes: the cadre completed ``event``."""
+    codes = {s.skill_code for s in event.skills}
+    skills = [{"code": s.code, "name": {"id": s.name.id, "en": s.name.en}}
+              for p in framework.packages for s in p.skills if s.code in codes]
+    if event.organiser == Organiser.PARTNER and event.partner_name:
+        organiser = event.partner_name
+    elif event.puskesmas is not None:
+        organiser = f"Puskesmas {event.puskesmas.name}"
+    else:
+        organiser = f"Dinas Kesehatan {event.district.name}"
+    return {
+        "kind": CertificateKind.TRAINING.value, "holder_name": cadre.full_name,
+        "event": {"id": event.id, "title": event.title, "type": event.type.value,
+                  "start_date": event.start_date.isoformat(),
+                  "end_date": event.end_date.isoformat(), "venue": event.venue,
+                  "organiser": organiser},
+        "skills": skills, "posyandu": cadre.posyandu.name,
+        "village": cadre.posyandu.village.name,
+        "issuer": _issuer(settings), "serial": serial, "issued_on": issued_on.isoformat(),
+        "framework": {"id": framework.id, "version": framework.version},
+    }
+
+
+def _issuer(settings: CertificateSettings) -> dict[str, Any]:
+    return {"name": settings.issuer_name, "place": settings.place,
+            "signatory_name": settings.signatory_name,
+            "signatory_title": settings.signatory_title,
+            "signatory_nip": settings.signatory_nip}
+
+
+def allocate_serials(district: Region, year: int, count: int) -> list[str]:
+    """``count`` new serial numbers for ``district`` and ``year`` (atomic increment)."""
+    code = district.code.replace(".", "")
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SerialCounter)
+    db.session.execute(insert.values(district_code=code, year=year, last=0)
+                       .on_conflict_do_nothing())
+    last = db.session.execute(
+        sa.update(SerialCounter)
+        .where(SerialCounter.district_code == code, SerialCounter.year == year)
+        .values(last=SerialCounter.last + count).returning(SerialCounter.last)
+    ).scalar_one()
+    return [f"{code}-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A certificate ready to render: its claim, code and settings."""
+
+    cadre_id: int
+    cadre: Cadre
+    claim: dict[str, Any]
+    code: str
+    settings: CertificateSettings
+    event_id: int | None = None
+
+
+def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
+            event: TrainingEvent | None = None
+            ) -> tuple[list[Prepared], list[tuple[Cadre, str]]]:
+    """Claims for the cadres whose certificate (their level, or with ``event`` that
+    training) can be issued, and the refusals by cadre. A training certificate is signed
+    for the puskesmas that ran the event, or the district for a district-wide one."""
+    accepted: list[tuple[Cadre, CertificateSettings]] = []
+    refused: list[tuple[Cadre, str]] = []
+    settings_of: dict[int | None, CertificateSettings | None] = {}
+    for cadre in cadres:
+        key = cadre.posyandu.puskesmas_id if event is None else None
+        if key not in settings_of:
+            settings_of[key] = (settings_for(cadre.posyandu.puskesmas) if event is None
+                                else _event_settings(event))
+        settings = settings_of[key]
+        problem = _problem(cadre, settings, event)
+        if problem:
+            refused.append((cadre, problem))
+        else:
+            assert settings is not None
+            accepted.append((cadre, settings))
+    serials: dict[int, list[str]] = {}  # one allocation per district, in cadre order
+    for _cadre, settings in accepted:
+        serials.setdefault(settings.district_id, []).append("")
+    for district_id, slots in serials.items():
+        slots[:] = allocate_serials(db.session.get(Region, district_id), today.year, len(slots))
+        slots.reverse()
+    training_framework = (framework_for(event.framework_id, event.framework_version)
+                          if event is not None else None)
+    ready = []
+    for cadre, settings in accepted:
+        serial = serials[settings.district_id].pop()
+        if training_framework is None:
+            claim = build_claim(cadre, framework, settings, serial, today)
+        else:
+            assert event is not None
+            claim = build_training_claim(cadre, event, training_framework, settings, serial,
+                                         today)
+        ready.append(Prepared(cadre.id, cadre, claim, secrets.token_urlsafe(16), settings,
+                              event.id if event is not None else None))
+    return ready, refused
+
+
+def _event_settings(event: TrainingEvent) -> CertificateSettings | None:
+    if event.puskesmas is not None:
+        return settings_for(event.puskesmas)
+    return db.session.scalar(sa.select(CertificateSettings).where(
+        CertificateSettings.district_id == event.district_id,
+        CertificateSettings.puskesmas_id.is_(None)))
+
+
+def _problem(cadre: Cadre, settings: CertificateSettings | None,
+             event: TrainingEvent | None) -> str | None:
+    if settings is None:
+        return str(_l("The district has not set up its certificate signatory yet."))
+    if cadre.status != CadreStatus.ACTIVE:
+        return str(_l("The cadre is not active."))
+    if event is None and cadre.level_code is None:
+        return str(_l("The cadre has no level to certify."))
+    missing = missing_glyphs(cadre.full_name)
+    if missing:
+        return str(_l("The name has letters the certificate font cannot print: %(chars)s",
+                      chars=missing))
+    return None
+
+
+def page_for(item: Prepared, language: str) -> dict[str, Any]:
+    emblem = emblem_data_uri(item.settings.emblem, item.settings.emblem_mime)
+    return page_context(item.claim, language, verification_url(item.code), emblem)
+
+
+def store(actor: User, item: Prepared, pdf: bytes, language: str, today: date,
+          bulk_job_id: int | None = None) -> Certificate:
+    """Store an issued certificate with its frozen bytes; supersede the previous one (of
+    the cadre's level, or of the same training)."""
+    kind = CertificateKind.LEVEL if item.event_id is None else CertificateKind.TRAINING
+    previous = db.session.scalars(sa.select(Certificate).where(
+        Certificate.cadre_id == item.cadre.id, Certificate.kind == kind,
+        Certificate.training_event_id.is_(None) if item.event_id is None
+        else Certificate.training_event_id == item.event_id,
+        Certificate.status == CertificateStatus.VALID)).all()
+    cert = Certificate(
+        kind=kind, cadre=item.cadre, holder_name=item.cadre.full_name,
+        level_code=item.cadre.level_code if item.event_id is None else None,
+        training_event_id=item.event_id,
+        serial=item.claim["serial"], verify_code=item.code,
+        language=language, claim=item.claim, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
+        issued_on=today, issued_by=actor, bulk_job_id=bulk_job_id,
+    )
+    db.session.add(cert)
+    db.session.flush()
+    for old in previous:
+        old.status, old.superseded_by_id = CertificateStatus.SUPERSEDED, cert.id
+    audit.record(actor, "issue", "certificate", cert.id, {
+        "serial": [None, cert.serial], "cadre_id": [None, item.cadre.id],
+        "superseded": [None, [c.serial for c in previous]]})
+    return cert
+
+
+def issue_certificate(actor: User, cadre: Cadre, framework: Framework, language: str,
+                      today: date, event: TrainingEvent | None = None) -> Certificate:
+    """Issue one certificate now (rendered in the request: one page): the cadre's level,
+    or with ``event`` the completion of that training."""
+    if language not in ("id", "en"):
+        raise ServiceError(_l("Choose a language."), "language")
+    if not is_due(cadre, event):
+        if event is not None:
+            raise ServiceError(_l("No certificate of this training is due for this cadre."))
+        raise ServiceError(_l("A valid certificate for this level and name already exists."))
+    ready, refused = prepare([cadre], framework, today, event)
+    if refused:
+        raise ServiceError(refused[0][1])
+    pdf = render_certificates([page_for(ready[0], language)])
+    return store(actor, ready[0], pdf, language, today)
+
+
+def revoke_certificate(actor: User, cert: Certificate, reason: str) -> None:
+    """Revoke a certificate with a reason; the public page shows it at once."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ServiceError(_l("Give the reason for revoking."), "reason")
+    if cert.status == CertificateStatus.REVOKED:
+        raise ServiceError(_l("This certificate is already revoked."))
+    before = cert.status.value
+    cert.status, cert.revoked_at, cert.revoked_by = CertificateStatus.REVOKED, utcnow(), actor
+    cert.revoke_reason = reason
+    audit.record(actor, "revoke", "certificate", cert.id,
+                 {"status": [before, "revoked"], "reason": [None, reason]})
+    db.session.flush()
+
+
+def find_by_code(code: str) -> Certificate | None:
+    if not code or len(code) > 40:
+        return None
+    return db.session.scalar(sa.select(Certificate).where(Certificate.verify_code == code))
+
+
+def find_by_pdf(data: bytes) -> Certificate | None:
+    """The issued certificate whose stored bytes are exactly ``data`` (SHA-256 match)."""
+    digest = hashlib.sha256(data).hexdigest()
+    return db.session.scalar(sa.select(Certificate).where(Certificate.sha256 == digest))
+
+
+def public_claim(cert: Certificate) -> dict[str, Any]:
+    """What anyone may see: the stored claim and the status. No NIK, phone, birth date."""
+    newer = cert.superseded_by
+    claim = cert.claim
+    if cert.kind == CertificateKind.TRAINING:
+        what = {"event": {k: v for k, v in claim["event"].items() if k != "id"},
+                "skills": claim["skills"]}
+    else:
+        what = {"level": claim["level"], "badges": claim["badges"],
+                "reached_on": claim["reached_on"], "packages": claim["packages"],
+                "assessed_by": claim["assessed_by"]}
+    return {
+        "serial": cert.serial, "status": cert.status.value, "kind": cert.kind.value,
+        "holder_name": claim["holder_name"], **what,
+        "issuer": {"name": cert.claim["issuer"]["name"],
+                   "signatory_name": cert.claim["issuer"]["signatory_name"],
+                   "signatory_title": cert.claim["issuer"]["signatory_title"]},
+        "issued_on": cert.issued_on.isoformat(),
+        "superseded_by": newer.verify_code if newer is not None else None,
+        "revoked_on": cert.revoked_at.date().isoformat() if cert.revoked_at else None,
+        "revoke_reason": cert.revoke_reason,
+    }
+
+
+def cadres_due(scope: sa.ColumnElement[bool], event: TrainingEvent | None = None
+               ) -> list[Cadre]:
+    """Active cadres with a due certificate (level, or of ``event``) among the posyandu
+    that ``scope`` (a WHERE on :class:`Posyandu`) selects, by posyandu then name."""
+    return list(db.session.scalars(
+        sa.select(Cadre).join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+        .where(scope, due_clause(event)).order_by(Posyandu.name, Cadre.full_name)))
+
+
+def trainings_due(cadre: Cadre) -> list[TrainingEvent]:
+    """The finished trainings the cadre completed whose certificate is due."""
+    events = db.session.scalars(
+        sa.select(TrainingEvent).join(TrainingParticipant,
+                                      TrainingParticipant.event_id == TrainingEvent.id)
+        .where(TrainingParticipant.cadre_id == cadre.id,
+               TrainingParticipant.outcome == Outcome.COMPLETED,
+               TrainingEvent.status == TrainingStatus.FINISHED)
+        .order_by(TrainingEvent.end_date.desc())).all()
+    return [e for e in events if is_due(cadre, e)]
+
+
+def certificates_of(cadre: Cadre) -> list[Certificate]:
+    """Every certificate of a cadre, newest first."""
+    return list(db.session.scalars(sa.select(Certificate).where(Certificate.cadre_id == cadre.id)
+                                   .order_by(Certificate.issued_at.desc())))
+
+
+def is_due(cadre: Cadre, event: TrainingEvent | None = None) -> bool:
+    """Whether the cadre's level certificate (or that of ``event``) is due."""
+    stmt = sa.select(Cadre.id).where(Cadre.id == cadre.id, due_clause(event))
+    return db.session.scalar(stmt) is not None

@@ -1,0 +1,79 @@
+"""Background work (bulk certificates) with huey.
+
+The embedded default needs no extra server: the queue is a SQLite file under
+``instance/`` (``HUEY_SQLITE_PATH`` to move it). With ``HUEY_REDIS_URL`` set, Redis holds
+the queue instead. ``flask worker`` runs the consumer; ``make run`` starts it beside the
+web server. Tests run tasks immediately in the request (``huey.immediate``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, has_app_context
+from huey import Huey, RedisHuey, SqliteHuey
+
+from .config import PROJECT_ROOT
+
+
+def make_huey() -> Huey:
+    """The queue named by the environment: Redis when configured, else a SQLite file."""
+    redis_url = os.environ.get("HUEY_REDIS_URL")
+    if redis_url:
+        return RedisHuey("ilp-training", url=redis_url)
+    path = os.environ.get("HUEY_SQLITE_PATH") or str(PROJECT_ROOT / "instance" / "huey.db")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return SqliteHuey("ilp-training", filename=path)
+
+
+huey = make_huey()
+_worker_app: Flask | None = None
+
+
+@contextmanager
+def app_context() -> Iterator[Flask]:
+    """The caller's app when there is one (immediate mode), else the worker's own."""
+    global _worker_app
+    if has_app_context():
+        yield current_app._get_current_object()  # type: ignore[attr-defined]
+        return
+    if _worker_app is None:
+        from . import create_app
+
+        _worker_app = create_app()
+    with _worker_app.app_context():
+        yield _worker_app
+
+
+@huey.on_startup()
+def warm_up() -> None:
+    """In each worker process, before its first task: create the app and lay out one
+    certificate page, so that loading fonts and templates is not paid by a user's job."""
+    from .services.certificate_documents import warm_up as warm_up_renderer
+
+    with app_context():
+        warm_up_renderer()
+
+
+@huey.task(retries=0)
+def issue_bulk_part(job_id: int, index: int, today_iso: str) -> None:
+    """Issue one part of a bulk certificate job."""
+    from datetime import date
+
+    from .services.bulk_certificates import fail_job, run_part
+
+    with app_context() as app:
+        try:
+            run_part(job_id, index, date.fromisoformat(today_iso))
+        except Exception as exc:
+            app.logger.exception("bulk job %s part %s failed", job_id, index)
+            fail_job(job_id, f"{type(exc).__name__}: {exc}")
+            raise
+
+
+def queue_bulk_job(job_id: int, parts: int, today_iso: str) -> None:
+    """Queue every part of a committed job."""
+    for index in range(parts):
+        issue_bulk_part(job_id, index, today_iso)
