@@ -1,0 +1,148 @@
+"""Cadre activity for incentives: posyandu opening days with the cadres who served, and
+home visits per cadre per month. Entered by coordinators (their puskesmas) and village
+heads (their village); every change is audited.
+
+The rules:
+
+- A day or month cannot be in the future.
+- Only cadres *serving at the posyandu* then count: an assignment there covers the day
+  (opening days) or at least one day of the month (home visits), the end day excluded.
+- An opening day is one row per posyandu and date; recording it again replaces the list
+  of cadres who served. Home visits are a count ≥ 0 per cadre and month (at most
+  :data:`MAX_VISITS`); entering a count replaces the previous one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..incentive_rules import add_months
+from ..models import Cadre, CadreAssignment, HomeVisitCount, OpeningDay, Posyandu, User
+from . import ServiceError, audit
+
+MAX_VISITS = 300
+
+
+def serving_cadres(posyandu_ids: Iterable[int], first: date, last: date
+                   ) -> dict[int, list[tuple[Cadre, date, date | None]]]:
+    """Cadres with an assignment at these posyandu touching ``first``–``last`` (inclusive),
+    by posyandu id, with the assignment's ``[start, end)`` stretch, ordered by name."""
+    rows = db.session.execute(
+        sa.select(Cadre, CadreAssignment.posyandu_id, CadreAssignment.start_date,
+                  CadreAssignment.end_date)
+        .join(CadreAssignment, CadreAssignment.cadre_id == Cadre.id)
+        .where(CadreAssignment.posyandu_id.in_(list(posyandu_ids)),
+               CadreAssignment.start_date <= last,
+               sa.or_(CadreAssignment.end_date.is_(None), CadreAssignment.end_date > first))
+        .order_by(Cadre.full_name, Cadre.id, CadreAssignment.start_date)
+    ).all()
+    result: dict[int, list[tuple[Cadre, date, date | None]]] = {}
+    for cadre, posyandu_id, start, end in rows:
+        result.setdefault(posyandu_id, []).append((cadre, start, end))
+    return result
+
+
+def cadres_serving_on(posyandu: Posyandu, first: date, last: date) -> list[Cadre]:
+    """Distinct cadres serving at ``posyandu`` on some day of ``first``–``last``."""
+    seen: dict[int, Cadre] = {}
+    for cadre, _start, _end in serving_cadres([posyandu.id], first, last).get(posyandu.id, []):
+        seen.setdefault(cadre.id, cadre)
+    return list(seen.values())
+
+
+def record_opening_day(actor: User, posyandu: Posyandu, held_on: date,
+                       cadre_ids: Collection[int], today: date) -> OpeningDay:
+    """Record (or replace) the opening day of ``posyandu`` on ``held_on`` with the cadres
+    who served; each must serve at the posyandu that day."""
+    if held_on > today:
+        raise ServiceError(_l("The date cannot be in the future."), "held_on")
+    if not cadre_ids:
+        raise ServiceError(_l("Tick the cadres who served."), "cadres")
+    eligible = {c.id: c for c in cadres_serving_on(posyandu, held_on, held_on)}
+    if not set(cadre_ids) <= set(eligible):
+        raise ServiceError(_l("Only cadres serving at this posyandu on that day can be "
+                              "ticked."), "cadres")
+    day = db.session.scalars(sa.select(OpeningDay).where(
+        OpeningDay.posyandu_id == posyandu.id, OpeningDay.held_on == held_on)).first()
+    before = sorted(c.id for c in day.cadres) if day is not None else None
+    if day is None:
+        day = OpeningDay(posyandu=posyandu, held_on=held_on, created_by=actor)
+        db.session.add(day)
+    day.cadres = [eligible[i] for i in sorted(set(cadre_ids))]
+    db.session.flush()
+    after = sorted(c.id for c in day.cadres)
+    if before != after:
+        changes = {"cadres": [before, after], "held_on": [None, held_on.isoformat()]}
+        audit.record(actor, "create" if before is None else "update", "opening_day",
+                     day.id, changes)
+    return day
+
+
+def delete_opening_day(actor: User, day: OpeningDay) -> None:
+    """Remove an opening day entered by mistake (audited with its cadres)."""
+    changes = {"posyandu_id": [day.posyandu_id, None],
+               "held_on": [day.held_on.isoformat(), None],
+               "cadres": [sorted(c.id for c in day.cadres), None]}
+    day_id = day.id
+    day.cadres = []
+    db.session.delete(day)
+    db.session.flush()
+    audit.record(actor, "delete", "opening_day", day_id, changes)
+
+
+def set_home_visits(actor: User, posyandu: Posyandu, month: date,
+                    counts: Mapping[int, int], today: date) -> int:
+    """Store the home-visit counts of ``month`` for cadres of ``posyandu``; returns how
+    many changed. One audit entry lists every ``cadre id: [old, new]``."""
+    month = month.replace(day=1)
+    if month > today:
+        raise ServiceError(_l("The month cannot be in the future."), "month")
+    if any(n < 0 for n in counts.values()):
+        raise ServiceError(_l("A number of visits cannot be negative."))
+    if any(n > MAX_VISITS for n in counts.values()):
+        raise ServiceError(_l("At most %(max)d home visits a month.", max=MAX_VISITS))
+    last = add_months(month, 1) - timedelta(days=1)
+    eligible = {c.id for c in cadres_serving_on(posyandu, month, last)}
+    if not set(counts) <= eligible:
+        raise ServiceError(_l("Only cadres serving at this posyandu that month can have "
+                              "home visits here."))
+    changes = store_visit_counts(month, counts)
+    if changes:
+        audit.record(actor, "update", "home_visits", posyandu.id,
+                     {"month": [None, month.isoformat()], **changes})
+    return len(changes)
+
+
+def store_visit_counts(month: date, counts: Mapping[int, int]) -> dict[str, list[int | None]]:
+    """Write the counts; ``{cadre id: [old, new]}`` for those that changed (a zero for a
+    cadre without a row stores nothing)."""
+    existing = {row.cadre_id: row for row in db.session.scalars(sa.select(HomeVisitCount).where(
+        HomeVisitCount.month == month, HomeVisitCount.cadre_id.in_(list(counts))))}
+    changes: dict[str, list[int | None]] = {}
+    for cadre_id, visits in sorted(counts.items()):
+        row = existing.get(cadre_id)
+        old = row.visits if row is not None else None
+        if row is None and visits == 0:
+            continue
+        if row is None:
+            db.session.add(HomeVisitCount(cadre_id=cadre_id, month=month, visits=visits))
+        elif row.visits != visits:
+            row.visits = visits
+        else:
+            continue
+        changes[str(cadre_id)] = [old, visits]
+    db.session.flush()
+    return changes
+
+
+def home_visits_of(cadre_ids: Collection[int], month: date) -> dict[int, int]:
+    """The stored counts of ``month`` for these cadres (missing: no row)."""
+    rows = db.session.execute(sa.select(HomeVisitCount.cadre_id, HomeVisitCount.visits).where(
+        HomeVisitCount.month == month.replace(day=1),
+        HomeVisitCount.cadre_id.in_(list(cadre_ids)))).all()
+    return dict(rows)

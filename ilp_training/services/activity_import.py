@@ -1,0 +1,274 @@
+"""Importing activity from an Excel workbook (the template of ``welfare/exports.py``).
+
+Sheet 1, *opening days*: date, posyandu, cadre ID, cadre name (optional; when given it
+must match the ID), one row per cadre who served. Sheet 2, *home visits*: month, cadre
+ID, cadre name (optional), number of visits. Row 1 of each sheet is the heading; empty
+rows are skipped; other sheets are ignored.
+
+All or nothing: every row is checked first (the rules of :mod:`.activity`, plus: no row
+repeated); if any row is bad, nothing is saved and every bad row is reported with its
+sheet, row number and reason. Opening days from the file are *added* to a day already
+recorded (importing a file twice changes nothing); home-visit counts replace the stored
+ones.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ..extensions import db
+from ..incentive_rules import add_months
+from ..models import Cadre, OpeningDay, Posyandu, User
+from . import ServiceError, audit
+from .activity import MAX_VISITS, serving_cadres, store_visit_counts
+
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad row: the sheet (1 opening days, 2 home visits), its row number, why."""
+
+    sheet: int
+    row: int
+    message: str
+
+
+class ImportRefused(ServiceError):
+    """The file had bad rows; ``errors`` lists every one. Nothing was saved."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        super().__init__(_l("Nothing was imported: correct the rows below and try again."),
+                         "file")
+        self.errors = list(errors)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    opening_days: int  # distinct posyandu days in the file
+    served: int  # cadre-days added
+    home_visits: int  # counts stored or changed
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d/%m/%Y").date()):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _month(value: Any) -> date | None:
+    day = _day(value)
+    if day is not None:
+        return day.replace(day=1)
+    text = _text(value)
+    for fmt in ("%Y-%m", "%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = _text(value)
+    return int(text) if text.isdigit() else None
+
+
+class _Checker:
+    """Checks rows against the user's posyandu and the cadres serving there."""
+
+    def __init__(self, posyandu: Sequence[Posyandu], today: date, first: date) -> None:
+        self.today = today
+        self.by_name: dict[str, list[Posyandu]] = {}
+        for p in posyandu:
+            self.by_name.setdefault(p.name.casefold(), []).append(p)
+        self.stretches = serving_cadres([p.id for p in posyandu], first, today)
+        self.cadres = {c.id: c for rows in self.stretches.values() for c, _s, _e in rows}
+
+    def serves(self, cadre_id: int, first: date, last: date, posyandu_id: int | None) -> bool:
+        return any(
+            c.id == cadre_id and start <= last and (end is None or end > first)
+            for pid, rows in self.stretches.items() if posyandu_id in (None, pid)
+            for c, start, end in rows
+        )
+
+    def cadre(self, id_cell: Any, name_cell: Any) -> tuple[Cadre | None, str | None]:
+        cadre_id = _whole(id_cell)
+        cadre = self.cadres.get(cadre_id or -1)
+        if cadre is None:
+            return None, str(_l("No cadre with this ID serves in your area."))
+        name = _text(name_cell)
+        if name and name.casefold() != " ".join(cadre.full_name.split()).casefold():
+            return None, str(_l("The name does not match cadre ID %(id)s (%(name)s).",
+                                id=cadre.id, name=cadre.full_name))
+        return cadre, None
+
+
+def _rows(sheet: Any) -> list[tuple[int, tuple[Any, ...]]]:
+    rows = []
+    for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+        if any(_text(v) for v in values):
+            rows.append((number, tuple(values) + (None,) * 4))
+    return rows
+
+
+def _opening_problem(check: _Checker, values: tuple[Any, ...],
+                     seen: dict[tuple[int, date, int], int]
+                     ) -> tuple[object | None, tuple[int, date, int] | None]:
+    """Why an opening-day row is bad (``None`` if good), and its (posyandu, date, cadre)."""
+    held, place, cadre_id, name = values[:4]
+    held_on = _day(held)
+    matches = check.by_name.get(_text(place).casefold(), [])
+    cadre, problem = check.cadre(cadre_id, name)
+    if held_on is None:
+        return _l("Not a date (use YYYY-MM-DD)."), None
+    if held_on > check.today:
+        return _l("The date cannot be in the future."), None
+    if len(matches) != 1:
+        return (_l("No posyandu of this name in your area.") if not matches
+                else _l("Several posyandu in your area have this name.")), None
+    if cadre is None:
+        return problem, None
+    if not check.serves(cadre.id, held_on, held_on, matches[0].id):
+        return _l("%(name)s did not serve at this posyandu on that day.",
+                  name=cadre.full_name), None
+    key = (matches[0].id, held_on, cadre.id)
+    if key in seen:
+        return _l("Same as row %(row)d.", row=seen[key]), None
+    return None, key
+
+
+def _visit_problem(check: _Checker, values: tuple[Any, ...], seen: dict[tuple[date, int], int]
+                   ) -> tuple[object | None, tuple[date, int, int] | None]:
+    """Why a home-visit row is bad (``None`` if good), and its (month, cadre, visits)."""
+    month_cell, cadre_id, name, visits_cell = values[:4]
+    month = _month(month_cell)
+    cadre, problem = check.cadre(cadre_id, name)
+    visits = _whole(visits_cell)
+    if month is None:
+        return _l("Not a month (use YYYY-MM)."), None
+    if month > check.today:
+        return _l("The month cannot be in the future."), None
+    if cadre is None:
+        return problem, None
+    if not check.serves(cadre.id, month, add_months(month, 1) - timedelta(days=1), None):
+        return _l("%(name)s did not serve in your area that month.", name=cadre.full_name), None
+    if visits is None or not 0 <= visits <= MAX_VISITS:
+        return _l("The number of visits must be a whole number from 0 to %(max)d.",
+                  max=MAX_VISITS), None
+    if (month, cadre.id) in seen:
+        return _l("Same as row %(row)d.", row=seen[(month, cadre.id)]), None
+    return None, (month, cadre.id, visits)
+
+
+def _opening_rows(check: _Checker, rows: list[tuple[int, tuple[Any, ...]]],
+                  errors: list[RowError]) -> dict[tuple[int, date], set[int]]:
+    days: dict[tuple[int, date], set[int]] = {}
+    seen: dict[tuple[int, date, int], int] = {}
+    for number, values in rows:
+        problem, key = _opening_problem(check, values, seen)
+        if key is None:
+            errors.append(RowError(1, number, str(problem)))
+            continue
+        seen[key] = number
+        days.setdefault(key[:2], set()).add(key[2])
+    return days
+
+
+def _visit_rows(check: _Checker, rows: list[tuple[int, tuple[Any, ...]]],
+                errors: list[RowError]) -> dict[date, dict[int, int]]:
+    counts: dict[date, dict[int, int]] = {}
+    seen: dict[tuple[date, int], int] = {}
+    for number, values in rows:
+        problem, found = _visit_problem(check, values, seen)
+        if found is None:
+            errors.append(RowError(2, number, str(problem)))
+            continue
+        month, cadre_id, visits = found
+        seen[(month, cadre_id)] = number
+        counts.setdefault(month, {})[cadre_id] = visits
+    return counts
+
+
+def _sheets(data: bytes) -> list[Any]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ServiceError(_l("This is not an Excel workbook (.xlsx)."), "file") from exc
+    sheets = book.worksheets
+    if len(sheets) < 2:
+        raise ServiceError(_l("The workbook needs the two sheets of the template."), "file")
+    return sheets[:2]
+
+
+def import_activity(actor: User, posyandu: Sequence[Posyandu], data: bytes,
+                    today: date) -> ImportResult:
+    """Check every row of the workbook against ``posyandu`` (the user's scope), then save
+    all of it, or raise :class:`ImportRefused` listing every bad row."""
+    opening_sheet, visit_sheet = _sheets(data)
+    opening, visits = _rows(opening_sheet), _rows(visit_sheet)
+    if not opening and not visits:
+        raise ServiceError(_l("The workbook has no rows to import."), "file")
+    if len(opening) + len(visits) > MAX_ROWS:
+        raise ServiceError(_l("At most %(max)d rows at a time.", max=MAX_ROWS), "file")
+    dates = [d for d in (*(_day(v[0]) for _n, v in opening), *(_month(v[0]) for _n, v in visits))
+             if d is not None]
+    check, errors = _Checker(posyandu, today, min([*dates, today])), []
+    days = _opening_rows(check, opening, errors)
+    counts = _visit_rows(check, visits, errors)
+    if errors:
+        raise ImportRefused(sorted(errors, key=lambda e: (e.sheet, e.row)))
+    served = _add_opening_days(actor, days)
+    changed = sum(len(store_visit_counts(month, by_cadre)) for month, by_cadre in counts.items())
+    audit.record(actor, "import", "activity", None, {
+        "opening_days": [None, len(days)], "served": [None, served],
+        "home_visits": [None, changed]})
+    return ImportResult(opening_days=len(days), served=served, home_visits=changed)
+
+
+def _add_opening_days(actor: User, days: dict[tuple[int, date], set[int]]) -> int:
+    if not days:
+        return 0
+    existing = {(d.posyandu_id, d.held_on): d for d in db.session.scalars(
+        sa.select(OpeningDay).where(OpeningDay.held_on.in_({h for _p, h in days})))}
+    wanted = {i for ids in days.values() for i in ids}
+    cadres = {c.id: c for c in db.session.scalars(sa.select(Cadre).where(Cadre.id.in_(wanted)))}
+    added = 0
+    for (posyandu_id, held_on), ids in sorted(days.items()):
+        day = existing.get((posyandu_id, held_on))
+        if day is None:
+            day = OpeningDay(posyandu_id=posyandu_id, held_on=held_on, created_by=actor)
+            db.session.add(day)
+        have = {c.id for c in day.cadres}
+        day.cadres = [*day.cadres, *(cadres[i] for i in sorted(ids - have))]
+        added += len(ids - have)
+    db.session.flush()
+    return added

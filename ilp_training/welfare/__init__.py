@@ -1,0 +1,1 @@
+"""Cadre welfare: incentive schemes, activity, village summaries (blueprint in routes.py)."""

@@ -1,0 +1,199 @@
+"""Activity pages: a month's opening days per posyandu, recording an opening day with the
+cadres who served, the home-visit grid, and the Excel template and import. For
+coordinators (their puskesmas) and village heads (their village)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ..auth import roles_required
+from ..extensions import db
+from ..i18n import local_today
+from ..incentive_rules import Period, PeriodKind, add_months
+from ..models import Cadre, OpeningDay, Posyandu, Region, Role, opening_day_cadres
+from ..scope import get_scoped_or_404, posyandu_clause, scoped
+from ..services import ServiceError
+from ..services import activity as service
+from ..services.activity_import import ImportRefused, import_activity
+from ..views import apply_service_error
+from . import exports
+from .forms import ConfirmForm, ImportForm, OpeningDayForm, home_visits_form
+
+EDITORS = (Role.COORDINATOR, Role.VILLAGE_HEAD)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _month_arg(value: str | None) -> date:
+    try:
+        period = Period.parse(value or "")
+    except ValueError:
+        return add_months(local_today().replace(day=1), -1)
+    return period.start if period.kind == PeriodKind.MONTH else local_today().replace(day=1)
+
+
+def _month_end(month: date) -> date:
+    return add_months(month, 1) - timedelta(days=1)
+
+
+@roles_required(*EDITORS)
+def activity_month() -> ResponseReturnValue:
+    month = _month_arg(request.args.get("month"))
+    posyandu = db.session.execute(
+        scoped(Posyandu, current_user).join(Region, Region.id == Posyandu.village_id)
+        .add_columns(Region.name).order_by(Region.name, Posyandu.name)).all()
+    days = db.session.execute(
+        scoped(OpeningDay, current_user)
+        .outerjoin(opening_day_cadres, opening_day_cadres.c.opening_day_id == OpeningDay.id)
+        .where(OpeningDay.held_on.between(month, _month_end(month)))
+        .with_only_columns(OpeningDay.id, OpeningDay.posyandu_id, OpeningDay.held_on,
+                           sa.func.count(opening_day_cadres.c.cadre_id))
+        .group_by(OpeningDay.id, OpeningDay.posyandu_id, OpeningDay.held_on)
+        .order_by(OpeningDay.held_on)).all()
+    by_posyandu: dict[int, list[tuple[int, date, int]]] = {}
+    for day_id, posyandu_id, held_on, served in days:
+        by_posyandu.setdefault(posyandu_id, []).append((day_id, held_on, served))
+    return render_template(
+        "welfare/activity.html", month=month, posyandu=posyandu, days=by_posyandu,
+        label=exports.period_label(Period(PeriodKind.MONTH, month)),
+        previous=add_months(month, -1), following=add_months(month, 1),
+        today=local_today(), default_day=min(local_today(), _month_end(month)))
+
+
+def _opening_form(posyandu: Posyandu, day: OpeningDay | None) -> OpeningDayForm:
+    today = local_today()
+    form = OpeningDayForm(obj=day) if request.method == "GET" and day else OpeningDayForm()
+    cadres = service.cadres_serving_on(posyandu, today - timedelta(days=366), today)
+    ticked = list(day.cadres) if day is not None else []
+    known = {c.id for c in cadres}
+    form.cadres.choices = [SelectChoice(c.id, c.full_name) for c in
+                           [*cadres, *(c for c in ticked if c.id not in known)]]
+    if request.method == "GET":
+        form.cadres.data = [c.id for c in ticked]
+        if day is None:
+            form.held_on.data = request.args.get("date", type=date.fromisoformat) or today
+    return form
+
+
+def _save_opening_day(posyandu: Posyandu, day: OpeningDay | None) -> ResponseReturnValue:
+    form = _opening_form(posyandu, day)
+    if form.validate_on_submit():
+        try:
+            saved = service.record_opening_day(current_user, posyandu, form.held_on.data,
+                                               form.cadres.data or [], local_today())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(ngettext("Opening day saved: %(num)d cadre served.",
+                           "Opening day saved: %(num)d cadres served.", len(saved.cadres)),
+                  "success")
+            return redirect(url_for(".activity_month", month=f"{saved.held_on:%Y-%m}"))
+    return render_template("welfare/opening_day.html", form=form, posyandu=posyandu, day=day,
+                           confirm=ConfirmForm())
+
+
+@roles_required(*EDITORS)
+def opening_day_new(posyandu_id: int) -> ResponseReturnValue:
+    return _save_opening_day(get_scoped_or_404(Posyandu, current_user, posyandu_id), None)
+
+
+@roles_required(*EDITORS)
+def opening_day_edit(day_id: int) -> ResponseReturnValue:
+    day = get_scoped_or_404(OpeningDay, current_user, day_id)
+    return _save_opening_day(day.posyandu, day)
+
+
+@roles_required(*EDITORS)
+def opening_day_delete(day_id: int) -> ResponseReturnValue:
+    day = get_scoped_or_404(OpeningDay, current_user, day_id)
+    month = f"{day.held_on:%Y-%m}"
+    if ConfirmForm().validate_on_submit():
+        service.delete_opening_day(current_user, day)
+        db.session.commit()
+        flash(_("Opening day removed."), "success")
+    return redirect(url_for(".activity_month", month=month))
+
+
+@roles_required(*EDITORS)
+def home_visits(posyandu_id: int, month_key: str) -> ResponseReturnValue:
+    posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
+    month = _month_arg(month_key)
+    cadres = service.cadres_serving_on(posyandu, month, _month_end(month))
+    stored = service.home_visits_of([c.id for c in cadres], month)
+    form = home_visits_form([c.id for c in cadres],
+                            data={f"c{cid}": n for cid, n in stored.items()})
+    if form.validate_on_submit():
+        counts = {c.id: form[f"c{c.id}"].data or 0 for c in cadres}
+        try:
+            changed = service.set_home_visits(current_user, posyandu, month, counts,
+                                              local_today())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)d count changed.", "%(num)d counts changed.", changed),
+                  "success")
+            return redirect(url_for(".activity_month", month=f"{month:%Y-%m}"))
+    return render_template("welfare/home_visits.html", form=form, posyandu=posyandu,
+                           cadres=cadres, month=month,
+                           label=exports.period_label(Period(PeriodKind.MONTH, month)))
+
+
+@roles_required(*EDITORS)
+def import_template() -> ResponseReturnValue:
+    rows = db.session.execute(
+        sa.select(Cadre.id, Cadre.full_name, Posyandu.name, Region.name)
+        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+        .join(Region, Region.id == Posyandu.village_id)
+        .where(posyandu_clause(current_user))
+        .order_by(Region.name, Posyandu.name, Cadre.full_name)).all()
+    return Response(exports.import_template(rows), mimetype=XLSX, headers={
+        "Content-Disposition": 'attachment; filename="kegiatan-kader-template.xlsx"'})
+
+
+@roles_required(*EDITORS)
+def import_upload() -> ResponseReturnValue:
+    form, errors = ImportForm(), []
+    if form.validate_on_submit():
+        posyandu = db.session.scalars(scoped(Posyandu, current_user)).all()
+        try:
+            result = import_activity(current_user, posyandu, form.file.data.read(),
+                                     local_today())
+        except ImportRefused as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+            errors = exc.errors
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Imported: %(days)d opening days (%(served)d cadre-days added), "
+                    "%(visits)d home-visit counts.", days=result.opening_days,
+                    served=result.served, visits=result.home_visits), "success")
+            return redirect(url_for(".activity_month"))
+    return render_template("welfare/import.html", form=form, errors=errors)
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/activity", view_func=activity_month)
+    bp.add_url_rule("/posyandu/<int:posyandu_id>/opening-days/new", view_func=opening_day_new,
+                    methods=["GET", "POST"])
+    bp.add_url_rule("/opening-days/<int:day_id>", view_func=opening_day_edit,
+                    methods=["GET", "POST"])
+    bp.add_url_rule("/opening-days/<int:day_id>/delete", view_func=opening_day_delete,
+                    methods=["POST"])
+    bp.add_url_rule("/posyandu/<int:posyandu_id>/home-visits/<month_key>",
+                    view_func=home_visits, methods=["GET", "POST"])
+    bp.add_url_rule("/activity/template.xlsx", view_func=import_template)
+    bp.add_url_rule("/activity/import", view_func=import_upload, methods=["GET", "POST"])

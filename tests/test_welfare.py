@@ -1,0 +1,908 @@
+"""Cadre welfare (issue 7): the incentive arithmetic on hand-worked cases, *terbilang*,
+the village head's review and approval (freezing, re-opening as a new version), the
+exports read back, bad input, activity import (all or nothing), scope, and the district
+view."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from conftest import FAST_HASH, login, pdf_text, posyandu_named, user_named
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import Workbook, load_workbook
+
+from ilp_training.extensions import db
+from ilp_training.i18n import local_today
+from ilp_training.incentive_rules import (
+    CadreInput,
+    Period,
+    PeriodKind,
+    PosyanduInput,
+    SummaryInput,
+    Terms,
+    cadre_line,
+    compute_summary,
+    parse_rupiah,
+    round_half_up,
+)
+from ilp_training.models import (
+    AuditEntry,
+    Cadre,
+    CadreStatus,
+    HomeVisitCount,
+    IncentiveScheme,
+    IncentiveSummary,
+    OpeningDay,
+    Region,
+    RegionLevel,
+    Role,
+    SummaryStatus,
+    SummaryVersion,
+    User,
+)
+from ilp_training.services import ServiceError
+from ilp_training.services import incentive_schemes as schemes
+from ilp_training.services.incentive_reports import district_overview
+from ilp_training.services.incentives import approve_summary, load_draft
+from ilp_training.terbilang import number_words_en, rupiah_in_words, terbilang
+
+OCT = date(2026, 10, 1)  # the demo's last month (the demo is loaded as of 2026-11-01)
+DEMO_PERIOD = "2026-10"
+DEMO_BUDGET = 9_000_000
+TERMS = Terms(base=250_000, per_opening_day=25_000, opening_day_cap=2, per_home_visit=10_000,
+              home_visit_cap=8, operational=400_000,
+              level_top_ups={"madya": 50_000, "utama": 100_000})
+
+
+def _cadre(**overrides: object) -> CadreInput:
+    values: dict[str, object] = {
+        "cadre_id": 1, "name": "Wa Ode Sariati", "posyandu": "Anggrek", "level_code": "madya",
+        "service": ((date(2020, 1, 1), None),)}
+    values.update(overrides)
+    return CadreInput(**values)  # type: ignore[arg-type]
+
+
+def _month(start: date = OCT) -> Period:
+    return Period(PeriodKind.MONTH, start)
+
+
+# --- arithmetic on hand-worked cases -------------------------------------------------------
+
+
+def test_full_month_base_level_and_capped_activity():
+    # 3 opening days, cap 2: 2 × 25.000; 12 visits, cap 8: 8 × 10.000; Madya +50.000.
+    line = cadre_line(_cadre(opening_days={OCT: 3}, home_visits={OCT: 12}), _month(),
+                      {OCT: TERMS})
+    assert (line.base, line.level_top_up, line.opening_day_top_up, line.home_visit_top_up) == (
+        250_000, 50_000, 50_000, 80_000)
+    assert line.total == 430_000
+    assert line.over_cap and line.days_served == 3 and line.home_visits == 12
+    assert line.months_active == Decimal("1.00") and not line.no_activity
+
+
+def test_activity_at_the_cap_is_paid_in_full_and_not_flagged():
+    line = cadre_line(_cadre(level_code="utama", opening_days={OCT: 2}, home_visits={OCT: 8}),
+                      _month(), {OCT: TERMS})
+    assert line.total == 250_000 + 100_000 + 50_000 + 80_000
+    assert not line.over_cap
+
+
+def test_no_cap_pays_every_visit():
+    terms = Terms(base=0, per_home_visit=10_000, home_visit_cap=None)
+    line = cadre_line(_cadre(level_code=None, home_visits={OCT: 40}), _month(), {OCT: terms})
+    assert line.home_visit_top_up == 400_000 and not line.over_cap
+
+
+@pytest.mark.parametrize(("service", "days", "base", "level"), [
+    # joined on 16 October: 16 of 31 days; 250.000 × 16 / 31 = 129.032,26 → 129.032
+    (((date(2026, 10, 16), None),), 16, 129_032, 25_806),
+    # left on 11 October (end excluded): 10 of 31 days; 80.645,16 → 80.645; 16.129,03
+    (((date(2025, 1, 1), date(2026, 10, 11)),), 10, 80_645, 16_129),
+    # moved away and back: 1–5 and 20–31 October = 5 + 12 days
+    (((date(2025, 1, 1), date(2026, 10, 6)), (date(2026, 10, 20), None)), 17, 137_097, 27_419),
+])
+def test_partial_months_are_paid_pro_rata_by_days(service, days, base, level):
+    line = cadre_line(_cadre(service=service), _month(), {OCT: TERMS})
+    assert (line.base, line.level_top_up) == (base, level)
+    assert line.months_active == Decimal(round_half_up(days * 100, 31)) / 100
+
+
+def test_rounding_is_half_up_to_the_rupiah():
+    # 250.001 × 15 / 30 = 125.000,5 → 125.001 (half up, not to even)
+    nov = date(2026, 11, 1)
+    line = cadre_line(_cadre(level_code=None, service=((date(2026, 11, 16), None),)),
+                      _month(nov), {nov: Terms(base=250_001)})
+    assert line.base == 125_001
+    assert [round_half_up(n, 2) for n in (1, 3, 5, 4)] == [1, 2, 3, 2]
+
+
+def test_a_quarter_is_the_sum_of_its_months_with_the_scheme_of_each_month():
+    # joined 16 Oct; in December a new scheme (300.000) is in force.
+    quarter = Period.parse("2026-Q4")
+    later = Terms(base=300_000)
+    terms = {OCT: TERMS, date(2026, 11, 1): TERMS, date(2026, 12, 1): later}
+    cadre = _cadre(level_code=None, service=((date(2026, 10, 16), None),),
+                   opening_days={date(2026, 11, 1): 1})
+    line = cadre_line(cadre, quarter, terms)
+    assert line.base == 129_032 + 250_000 + 300_000
+    assert line.opening_day_top_up == 25_000
+    assert line.months_active == Decimal("2.52")
+    months = [cadre_line(cadre, _month(m), terms) for m in quarter.months]
+    assert line.total == sum(m.total for m in months)
+
+
+def test_summary_totals_operations_budget_flags_and_months_without_scheme():
+    quarter = Period.parse("2026-Q4")
+    data = SummaryInput(
+        period=quarter,
+        terms={OCT: TERMS, date(2026, 11, 1): TERMS, date(2026, 12, 1): None},
+        cadres=[
+            _cadre(cadre_id=1, opening_days={OCT: 1}),
+            _cadre(cadre_id=2, name="La Udin", level_code=None, inactive=True,
+                   bpjs_enrolled=True, service=((date(2025, 1, 1), date(2026, 11, 1)),)),
+            _cadre(cadre_id=3, name="Nurlina", excluded_reason="moved to another village"),
+            _cadre(cadre_id=4, name="Hasriani", service=((date(2027, 1, 1), None),)),
+        ],
+        posyandu=[PosyanduInput(7, "Melati"), PosyanduInput(6, "Anggrek")],
+        budget=1_500_000,
+    )
+    result = compute_summary(data)
+    by_id = {c.cadre_id: c for c in result.cadres}
+    assert set(by_id) == {1, 2, 3}  # Hasriani served no day of the period
+    assert by_id[1].total == 2 * 300_000 + 25_000
+    assert by_id[2].total == 250_000 and by_id[2].inactive and by_id[2].no_activity
+    assert by_id[3].total == 0 and by_id[3].excluded_reason == "moved to another village"
+    assert [(p.name, p.months, p.operational) for p in result.posyandu] == [
+        ("Anggrek", 2, 800_000), ("Melati", 2, 800_000)]
+    assert result.cadre_total == 875_000 and result.operational_total == 1_600_000
+    assert result.grand_total == 2_475_000 and result.difference == -975_000
+    assert result.uninsured == 2 and result.months_without_scheme == (date(2026, 12, 1),)
+    assert all(isinstance(v, int) for c in result.cadres
+               for v in (c.base, c.level_top_up, c.opening_day_top_up, c.total))
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("250000", 250_000), ("250.000", 250_000), ("250,000", 250_000), ("Rp 250.000", 250_000),
+    ("Rp250.000", 250_000), ("1.250.000", 1_250_000), ("0", 0)])
+def test_parse_rupiah_reads_whole_amounts(text, amount):
+    assert parse_rupiah(text) == amount
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("-250000", "negative"), ("250.000,50", "format"), ("250000.5", "format"),
+    ("sembilan juta", "format"), ("", "format"), ("1.000,000", "format"), ("2,5", "format")])
+def test_parse_rupiah_refuses_the_rest(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_rupiah(text)
+
+
+@pytest.mark.parametrize(("key", "kind", "start", "end"), [
+    ("2026-10", PeriodKind.MONTH, date(2026, 10, 1), date(2026, 10, 31)),
+    ("2026-Q4", PeriodKind.QUARTER, date(2026, 10, 1), date(2026, 12, 31)),
+    ("2024-Q1", PeriodKind.QUARTER, date(2024, 1, 1), date(2024, 3, 31)),
+    ("2026", PeriodKind.YEAR, date(2026, 1, 1), date(2026, 12, 31))])
+def test_periods(key, kind, start, end):
+    period = Period.parse(key)
+    assert (period.kind, period.start, period.end, period.key) == (kind, start, end, key)
+
+
+@pytest.mark.parametrize("key", ["2026-13", "2026-Q5", "26-10", "", "2026-10-01", "abc"])
+def test_bad_period_keys(key):
+    with pytest.raises(ValueError):
+        Period.parse(key)
+
+
+@pytest.mark.parametrize("module", ["incentive_rules.py", "terbilang.py"])
+def test_the_arithmetic_and_terbilang_are_pure_python(module):
+    import ast
+    from pathlib import Path
+
+    import ilp_training
+
+    tree = ast.parse((Path(ilp_training.__file__).parent / module).read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and not node.level}
+    assert not imported & {"flask", "flask_babel", "sqlalchemy", "ilp_training"}
+    assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+    assert "float(" not in (Path(ilp_training.__file__).parent / module).read_text()
+
+
+# --- terbilang ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("amount", "words"), [
+    (0, "nol"), (1, "satu"), (10, "sepuluh"), (11, "sebelas"), (12, "dua belas"),
+    (19, "sembilan belas"), (20, "dua puluh"), (21, "dua puluh satu"), (100, "seratus"),
+    (101, "seratus satu"), (110, "seratus sepuluh"), (111, "seratus sebelas"),
+    (999, "sembilan ratus sembilan puluh sembilan"), (1000, "seribu"), (1001, "seribu satu"),
+    (1100, "seribu seratus"), (2000, "dua ribu"), (11_000, "sebelas ribu"),
+    (100_000, "seratus ribu"), (250_000, "dua ratus lima puluh ribu"),
+    (111_111, "seratus sebelas ribu seratus sebelas"), (1_000_000, "satu juta"),
+    (1_001_000, "satu juta seribu"),
+    (8_815_000, "delapan juta delapan ratus lima belas ribu"),
+    (1_000_000_000, "satu miliar"), (2_500_000_000, "dua miliar lima ratus juta"),
+    (1_234_567_890, "satu miliar dua ratus tiga puluh empat juta lima ratus enam puluh tujuh "
+                    "ribu delapan ratus sembilan puluh"),
+    (999_999_999_999, "sembilan ratus sembilan puluh sembilan miliar sembilan ratus sembilan "
+                      "puluh sembilan juta sembilan ratus sembilan puluh sembilan ribu "
+                      "sembilan ratus sembilan puluh sembilan"),
+    (1_000_000_000_000, "satu triliun"), (-5, "minus lima")])
+def test_terbilang(amount, words):
+    assert terbilang(amount) == words
+
+
+@pytest.mark.parametrize(("amount", "words"), [
+    (0, "zero"), (21, "twenty-one"), (250_000, "two hundred fifty thousand"),
+    (1_234_567_890, "one billion two hundred thirty-four million five hundred sixty-seven "
+                    "thousand eight hundred ninety"), (1_000_000_000_000, "one trillion")])
+def test_number_words_in_english(amount, words):
+    assert number_words_en(amount) == words
+
+
+def test_rupiah_in_words_follows_the_locale_and_refuses_non_integers():
+    assert rupiah_in_words(9_000_000) == "sembilan juta rupiah"
+    assert rupiah_in_words(9_000_000, "en") == "nine million rupiah"
+    with pytest.raises(TypeError):
+        terbilang(2.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        terbilang(10**15)
+
+
+# --- helpers for the database tests -------------------------------------------------------
+
+
+def _village(name: str) -> Region:
+    return db.session.scalars(sa.select(Region).where(
+        Region.level == RegionLevel.VILLAGE, Region.name == name)).one()
+
+
+def _lalibo_id(app: Flask) -> int:
+    with app.app_context():
+        return _village("Lalibo").id
+
+
+def _grand_total(app: Flask, period: str = DEMO_PERIOD) -> int:
+    with app.app_context():
+        return load_draft(_village("Lalibo"), Period.parse(period)).result.grand_total
+
+
+def _summary_url(app: Flask, period: str = DEMO_PERIOD) -> str:
+    return f"/incentives/villages/{_lalibo_id(app)}/{period}"
+
+
+def _count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def _english(client: FlaskClient) -> None:
+    client.post("/language", data={"lang": "en"})
+
+
+def _text(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def _rupiah_id(amount: int) -> str:
+    return "Rp" + f"{amount:,}".replace(",", ".")
+
+
+def _rupiah_en(amount: int) -> str:
+    return f"Rp{amount:,}"
+
+
+@pytest.fixture
+def head(client: FlaskClient) -> FlaskClient:
+    login(client, "kades.lalibo")
+    return client
+
+
+def _other_head(app: Flask) -> FlaskClient:
+    """A village head of Lantongau (same puskesmas, another village), signed in."""
+    with app.app_context():
+        user = User(username="kades.lantongau", display_name="La Ode Rahim",
+                    role=Role.VILLAGE_HEAD, village=_village("Lantongau"), locale=None)
+        user.set_password("lantongau-demo-pass", FAST_HASH)
+        db.session.add(user)
+        db.session.commit()
+    other = app.test_client()
+    login(other, "kades.lantongau", "lantongau-demo-pass")
+    return other
+
+
+def _approve(client: FlaskClient, app: Flask, period: str = DEMO_PERIOD) -> None:
+    response = client.post(_summary_url(app, period) + "/approve")
+    assert response.status_code == 302, _text(response)[:1000]
+
+
+# --- the done-when flow -------------------------------------------------------------------
+
+
+def test_demo_head_reviews_approves_and_downloads_last_month(head, app):
+    _english(head)
+    response = head.get("/incentives/")
+    assert response.status_code == 302
+    assert response.location.endswith(
+        _summary_url(app, Period.month_before(_today(app)).key))
+    url = _summary_url(app)
+    page = head.get(url)
+    assert page.status_code == 200
+    text = _text(page)
+    grand = _grand_total(app)
+    # sensible demo activity: both posyandu, flags for no activity and over a cap, budget
+    assert "Anggrek" in text and "Melati" in text
+    assert "No activity" in text and "Over a cap" in text
+    assert _rupiah_en(grand) in text and _rupiah_en(DEMO_BUDGET) in text
+    assert "Perbup Buton Tengah" in text and "Approve" in text
+    assert head.get(url + "/approve").status_code == 200  # the confirmation page
+    _approve(head, app)
+    with app.app_context():
+        summary = db.session.scalars(sa.select(IncentiveSummary).where(
+            IncentiveSummary.village_id == _village("Lalibo").id,
+            IncentiveSummary.period_start == OCT)).one()
+        version = summary.versions[-1]
+        assert summary.status == SummaryStatus.APPROVED
+        assert (version.number, version.grand_total) == (1, grand)
+        assert version.approved_by.username == "kades.lalibo" and version.approved_at
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.entity == "incentive_summary", AuditEntry.action == "approve",
+            AuditEntry.entity_id == summary.id)) == 1
+    approved = _text(head.get(url))
+    assert "La Ode Karim" in approved and "Re-open" in approved
+    pdf = head.get(url + "/summary.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert "attachment" in pdf.headers["Content-Disposition"]
+    xlsx = head.get(url + "/summary.xlsx")
+    assert xlsx.status_code == 200
+    load_workbook(io.BytesIO(xlsx.data))  # opens
+
+
+def _today(app: Flask) -> date:
+    with app.app_context():
+        return local_today()
+
+
+def test_another_village_head_gets_404_everywhere(head, app):
+    _approve(head, app)
+    with app.app_context():
+        version_id = db.session.scalars(sa.select(SummaryVersion.id)).first()
+    other = _other_head(app)
+    url = _summary_url(app)
+    for path in (url, url + "/summary.pdf", url + "/summary.xlsx",
+                 f"/incentives/versions/{version_id}",
+                 f"/incentives/versions/{version_id}.pdf",
+                 f"/incentives/versions/{version_id}.xlsx", url + "/approve", url + "/reopen"):
+        assert other.get(path).status_code == 404, path
+    assert other.post(url + "/reopen", data={"reason": "x"}).status_code == 404
+    assert other.post(url + "/budget", data={"budget": "1"}).status_code == 404
+    # their own village is there, and an index without Lalibo
+    assert "Lalibo" not in _text(other.get("/incentives/?kind=month&month=2026-10"))
+
+
+def test_other_puskesmas_coordinator_gets_404_and_own_coordinator_cannot_approve(app):
+    lakudo = app.test_client()
+    login(lakudo, "koordinator.lakudo")
+    assert lakudo.get(_summary_url(app)).status_code == 404
+    own = app.test_client()
+    login(own, "koordinator")
+    assert own.get(_summary_url(app)).status_code == 200
+    assert own.post(_summary_url(app) + "/approve").status_code == 403
+    trainer = app.test_client()
+    login(trainer, "pelatih")
+    assert trainer.get(_summary_url(app)).status_code == 403
+
+
+# --- approval freezes; re-opening makes a new version -----------------------------------
+
+
+def _change_district_base(app: Flask, amount: int) -> None:
+    with app.app_context():
+        admin = user_named("admin")
+        scheme = db.session.scalars(sa.select(IncentiveScheme).where(
+            IncentiveScheme.region_id == admin.district_id)).one()
+        data = schemes.SchemeData(
+            region_id=scheme.region_id, legal_basis=scheme.legal_basis,
+            valid_from=scheme.valid_from, valid_until=scheme.valid_until, base_amount=amount,
+            per_opening_day=scheme.per_opening_day, opening_day_cap=scheme.opening_day_cap,
+            per_home_visit=scheme.per_home_visit, home_visit_cap=scheme.home_visit_cap,
+            operational_amount=scheme.operational_amount,
+            level_top_ups=scheme.top_up_by_level)
+        schemes.update_scheme(admin, scheme, data, ("purwa", "madya", "utama"))
+        db.session.commit()
+
+
+def _version_rows(app: Flask) -> list[tuple]:
+    with app.app_context():
+        version = db.session.scalars(sa.select(SummaryVersion).join(IncentiveSummary).where(
+            IncentiveSummary.period_start == OCT).order_by(SummaryVersion.number)).first()
+        return [(r.cadre_id, r.base, r.total) for r in version.cadre_rows] + [
+            ("grand", version.grand_total)]
+
+
+def test_a_later_scheme_change_leaves_the_approved_figures(head, app):
+    before = _grand_total(app)
+    _approve(head, app)
+    frozen = _version_rows(app)
+    cadres = len(frozen) - 1
+    _english(head)
+    _change_district_base(app, 300_000)
+    assert _grand_total(app) == before + cadres * 50_000  # the live draft moved
+    assert _version_rows(app) == frozen
+    page = _text(head.get(_summary_url(app)))
+    assert _rupiah_en(before) in page and _rupiah_en(before + cadres * 50_000) not in page
+    pdf = " ".join(pdf_text(head.get(_summary_url(app) + "/summary.pdf").data).split())
+    assert _rupiah_en(before) in pdf
+
+
+def test_reopening_keeps_the_old_version_readable_and_approving_makes_version_two(head, app):
+    before = _grand_total(app)
+    _approve(head, app)
+    _english(head)
+    url = _summary_url(app)
+    assert head.post(url + "/reopen", data={"reason": "  "}).status_code == 200  # reason required
+    response = head.post(url + "/reopen", data={"reason": "Kegiatan Oktober belum lengkap"})
+    assert response.status_code == 302
+    _change_district_base(app, 300_000)
+    with app.app_context():
+        summary = db.session.scalars(sa.select(IncentiveSummary).where(
+            IncentiveSummary.period_start == OCT)).one()
+        assert summary.status == SummaryStatus.DRAFT
+        first = summary.versions[0]
+        first_id = first.id
+        assert first.reopened_at and first.reopen_reason == "Kegiatan Oktober belum lengkap"
+    old = _text(head.get(f"/incentives/versions/{first_id}"))
+    assert _rupiah_en(before) in old and "Kegiatan Oktober belum lengkap" in old
+    _approve(head, app)
+    with app.app_context():
+        versions = db.session.scalars(sa.select(SummaryVersion).join(IncentiveSummary).where(
+            IncentiveSummary.period_start == OCT).order_by(SummaryVersion.number)).all()
+        assert [(v.number, v.grand_total) for v in versions] == [
+            (1, before), (2, _grand_total(app))]
+        assert versions[1].grand_total > before and versions[1].reopened_at is None
+    current = _text(head.get(url))
+    assert "Version 1" in current and "Version 2" in current
+    old_pdf = " ".join(pdf_text(head.get(f"/incentives/versions/{first_id}.pdf").data).split())
+    assert _rupiah_en(before) in old_pdf
+
+
+def test_an_approved_summary_refuses_changes_until_reopened(head, app):
+    _approve(head, app)
+    _english(head)
+    url = _summary_url(app)
+    response = head.post(url + "/budget", data={"budget": "1000"})
+    assert response.status_code == 200 and "re-open it to change it" in _text(response)
+    assert head.post(url + "/approve").status_code == 200  # shown again, nothing new
+    assert _count(app, SummaryVersion) == 2  # the demo's September version and this one
+
+
+def test_excluding_a_cadre_with_a_reason_pays_nothing_and_can_be_undone(head, app):
+    with app.app_context():
+        draft = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD))
+        line = draft.result.cadres[0]
+    before = _grand_total(app)
+    _english(head)
+    url = f"{_summary_url(app)}/cadres/{line.cadre_id}"
+    empty = head.post(url + "/exclude", data={"reason": ""})
+    assert empty.status_code == 200 and _grand_total(app) == before
+    assert head.post(url + "/exclude", data={"reason": "Pindah ke desa lain"}).status_code == 302
+    assert _grand_total(app) == before - line.total
+    page = _text(head.get(_summary_url(app)))
+    assert "Pindah ke desa lain" in page and "Include again" in page
+    _approve(head, app)
+    with app.app_context():
+        row = db.session.scalars(sa.select(SummaryVersion).order_by(SummaryVersion.id.desc())
+                                 ).first().cadre_rows
+        excluded = next(r for r in row if r.cadre_id == line.cadre_id)
+        assert excluded.total == 0 and excluded.excluded_reason == "Pindah ke desa lain"
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+def _scheme_form(app: Flask, **overrides: str) -> dict[str, str]:
+    with app.app_context():
+        district_id = user_named("admin").district_id
+    data = {"region_id": str(district_id), "legal_basis": "Perbup Buton Tengah No. 3 Tahun 2027",
+            "valid_from": "2027-01", "valid_until": "", "base_amount": "300.000",
+            "level_madya": "", "level_utama": "", "level_purwa": "", "per_opening_day": "",
+            "opening_day_cap": "", "per_home_visit": "", "home_visit_cap": "",
+            "operational_amount": "400000"}
+    data.update(overrides)
+    return data
+
+
+def test_the_admin_saves_a_valid_scheme(as_admin, app):
+    count = _count(app, IncentiveScheme)
+    with app.app_context():  # a village override next to the open-ended district scheme
+        lakorua = _village("Lakorua").id
+    response = as_admin.post("/incentives/schemes/new", data=_scheme_form(
+        app, region_id=str(lakorua), legal_basis="Perdes Lakorua No. 2 Tahun 2026",
+        valid_from="2026-11", valid_until="2027-12"))
+    assert response.status_code == 302, _text(response)[:2000]
+    assert _count(app, IncentiveScheme) == count + 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.entity == "incentive_scheme", AuditEntry.action == "create")) == 2
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"base_amount": "-250000"}, "An amount cannot be negative."),
+    ({"level_madya": "-1"}, "An amount cannot be negative."),
+    ({"operational_amount": "400.000,50"}, "Enter whole rupiah"),
+    ({"valid_from": "2026-06"}, "already covers some of these months"),
+    ({"valid_from": "2025-01", "valid_until": "2026-01"}, "already covers some of these months"),
+    ({"valid_from": "2027-05", "valid_until": "2027-02"}, "cannot be before the first"),
+    ({"legal_basis": ""}, "This field is required"),
+])
+def test_bad_scheme_input_is_answered_and_nothing_saved(as_admin, app, overrides, message):
+    _english(as_admin)
+    count = _count(app, IncentiveScheme)
+    response = as_admin.post("/incentives/schemes/new", data=_scheme_form(app, **overrides))
+    assert response.status_code == 200
+    text = _text(response)
+    assert message in text, text[:3000]
+    for value in overrides.values():  # the user's values are shown again
+        assert value in response.get_data(as_text=True)
+    assert _count(app, IncentiveScheme) == count
+
+
+def test_the_service_refuses_negative_amounts_and_overlaps(app):
+    with app.app_context():
+        admin = user_named("admin")
+        data = schemes.SchemeData(region_id=admin.district_id, legal_basis="Perbup X",
+                                  valid_from=date(2030, 1, 1), valid_until=None,
+                                  base_amount=-1)
+        with pytest.raises(ServiceError) as error:
+            schemes.create_scheme(admin, data, ("madya",))
+        assert error.value.field == "base_amount"
+        overlap = schemes.SchemeData(region_id=admin.district_id, legal_basis="Perbup X",
+                                     valid_from=date(2026, 3, 1), valid_until=date(2026, 4, 1),
+                                     base_amount=1)
+        with pytest.raises(ServiceError) as error:
+            schemes.create_scheme(admin, overlap, ("madya",))
+        assert error.value.field == "valid_from"
+        # a village override may cover the district's months (it replaces them)
+        override = schemes.SchemeData(region_id=_village("Lalibo").id, legal_basis="Perdes 2",
+                                      valid_from=date(2026, 10, 1), valid_until=date(2026, 10, 1),
+                                      base_amount=200_000)
+        schemes.create_scheme(admin, override, ("madya",))
+        draft = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD))
+        assert {line.base for line in draft.result.cadres} == {200_000}
+        assert draft.result.posyandu[0].operational == 0
+
+
+@pytest.mark.parametrize(("budget", "message"), [
+    ("sembilan juta", "Enter whole rupiah"), ("9.000.000,00", "Enter whole rupiah"),
+    ("-9000000", "An amount cannot be negative."), ("9e6", "Enter whole rupiah")])
+def test_a_budget_line_that_is_not_a_number_is_answered_and_nothing_saved(
+        head, app, budget, message):
+    _english(head)
+    response = head.post(_summary_url(app) + "/budget", data={"budget": budget})
+    assert response.status_code == 200
+    assert message in _text(response) and budget in response.get_data(as_text=True)
+    with app.app_context():
+        summary = db.session.scalars(sa.select(IncentiveSummary).where(
+            IncentiveSummary.period_start == OCT)).one()
+        assert summary.budget_amount == DEMO_BUDGET
+
+
+def test_a_budget_line_with_thousands_dots_is_saved_and_audited(head, app):
+    response = head.post(_summary_url(app) + "/budget", data={"budget": "Rp 12.500.000"})
+    assert response.status_code == 302
+    with app.app_context():
+        summary = db.session.scalars(sa.select(IncentiveSummary).where(
+            IncentiveSummary.period_start == OCT)).one()
+        assert summary.budget_amount == 12_500_000
+        entry = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.action == "set_budget").order_by(AuditEntry.id.desc())).first()
+        assert entry.changes["budget_amount"] == [DEMO_BUDGET, 12_500_000]
+    assert _rupiah_id(12_500_000 - _grand_total(app)) in _text(head.get(_summary_url(app)))
+
+
+# --- partial months and flags through the database ----------------------------------------
+
+
+def test_a_cadre_who_joined_and_one_who_left_mid_month_are_paid_pro_rata(app):
+    with app.app_context():
+        anggrek = posyandu_named("Anggrek")
+        cadres = db.session.scalars(sa.select(Cadre).where(
+            Cadre.posyandu_id == anggrek.id).order_by(Cadre.full_name)).all()
+        joined, left = cadres[-1], cadres[-2]  # the last one has no activity in the demo
+        joined.start_date = joined.assignments[0].start_date = date(2026, 10, 16)
+        left.status, left.inactive_since = CadreStatus.INACTIVE, date(2026, 10, 11)
+        db.session.flush()
+        result = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD)).result
+        lines = {line.cadre_id: line for line in result.cadres}
+        top_up = {"madya": 50_000, "utama": 100_000}
+        assert lines[joined.id].base == 129_032
+        assert lines[joined.id].level_top_up == round_half_up(
+            top_up.get(joined.level_code or "", 0) * 16, 31)
+        assert lines[joined.id].months_active == Decimal("0.52")
+        assert lines[left.id].base == 80_645 and lines[left.id].inactive
+        assert lines[left.id].months_active == Decimal("0.32")
+
+
+# --- exports read back --------------------------------------------------------------------
+
+
+def _workbook_totals(data: bytes) -> dict[str, object]:
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    heading = next(i for i, r in enumerate(rows) if r[0] == "No.")
+    cadre_rows = []
+    for row in rows[heading + 1:]:
+        if row[0] is None:
+            break
+        cadre_rows.append(row)
+    labels = {r[0]: r[1] for r in rows if r and isinstance(r[0], str)}
+    return {"cadre_sum": sum(r[11] for r in cadre_rows), "rows": len(cadre_rows), **labels}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_pdf_and_the_workbook_show_the_same_totals(head, app, lang):
+    head.post(_summary_url(app) + "/budget", data={"budget": "9000000"})
+    _approve(head, app)
+    with app.app_context():
+        version = db.session.scalars(sa.select(SummaryVersion).order_by(
+            SummaryVersion.id.desc())).first()
+        grand, cadre_total = version.grand_total, version.cadre_total
+        operational, rows = version.operational_total, len(version.cadre_rows)
+    head.post("/language", data={"lang": lang})
+    money = _rupiah_id if lang == "id" else _rupiah_en
+    pdf = head.get(_summary_url(app) + "/summary.pdf")
+    text = " ".join(pdf_text(pdf.data).split())
+    for amount in (grand, cadre_total, operational, DEMO_BUDGET, DEMO_BUDGET - grand):
+        assert money(amount).lstrip("-") in text, amount
+    words = rupiah_in_words(grand, lang)
+    assert words[:1].upper() + words[1:] in text
+    assert "Kaur Keuangan" in text and "La Ode Karim" in text and "LALIBO" in text.upper()
+    book = _workbook_totals(head.get(_summary_url(app) + "/summary.xlsx").data)
+    if lang == "en":
+        assert book["Grand total"] == grand and book["Cadre incentives"] == cadre_total
+        assert book["Posyandu operations"] == operational
+        assert book["Budget minus grand total"] == DEMO_BUDGET - grand
+    assert book["cadre_sum"] == cadre_total and book["rows"] == rows
+    assert grand in book.values()
+
+
+# --- activity: entry and import -----------------------------------------------------------
+
+
+def _coordinator(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    login(client, "koordinator")
+    _english(client)
+    return client
+
+
+def test_an_opening_day_takes_only_cadres_serving_there_and_no_future_date(app):
+    client = _coordinator(app)
+    with app.app_context():
+        anggrek = posyandu_named("Anggrek")
+        melati_cadre = db.session.scalars(sa.select(Cadre.id).where(
+            Cadre.posyandu_id == posyandu_named("Melati").id)).first()
+        own = db.session.scalars(sa.select(Cadre.id).where(
+            Cadre.posyandu_id == anggrek.id).order_by(Cadre.id)).all()[:3]
+        pid = anggrek.id
+    url = f"/incentives/posyandu/{pid}/opening-days/new"
+    days = _count(app, OpeningDay)
+    bad = client.post(url, data={"held_on": "2026-10-15", "cadres": [own[0], melati_cadre]})
+    assert bad.status_code == 200 and _count(app, OpeningDay) == days
+    future = client.post(url, data={"held_on": "2099-01-01", "cadres": own})
+    assert "cannot be in the future" in _text(future) and _count(app, OpeningDay) == days
+    good = client.post(url, data={"held_on": "2026-10-15", "cadres": own})
+    assert good.status_code == 302 and _count(app, OpeningDay) == days + 1
+    assert client.get("/incentives/activity?month=2026-10").status_code == 200
+
+
+def _activity_book(opening: list[tuple], visits: list[tuple]) -> bytes:
+    book = Workbook()
+    first = book.active
+    first.append(["Date", "Posyandu", "Cadre ID", "Cadre name"])
+    for row in opening:
+        first.append(list(row))
+    second = book.create_sheet("Home visits")
+    second.append(["Month", "Cadre ID", "Cadre name", "Home visits"])
+    for row in visits:
+        second.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _upload(client: FlaskClient, data: bytes, name: str = "kegiatan.xlsx"):
+    return client.post("/incentives/activity/import", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def _anggrek_cadres(app: Flask) -> list[tuple[int, str]]:
+    with app.app_context():
+        return [tuple(r) for r in db.session.execute(sa.select(Cadre.id, Cadre.full_name).where(
+            Cadre.posyandu_id == posyandu_named("Anggrek").id).order_by(Cadre.id))]
+
+
+def test_an_import_with_bad_rows_reports_every_one_and_saves_nothing(app):
+    client = _coordinator(app)
+    (a_id, a_name), (b_id, _b) = _anggrek_cadres(app)[:2]
+    with app.app_context():
+        outsider = db.session.scalars(sa.select(Cadre.id).where(
+            Cadre.posyandu_id == posyandu_named("Flamboyan").id)).first()
+    data = _activity_book(
+        [("2026-10-15", "Anggrek", a_id, a_name),            # row 2: good
+         ("2026-10-15", "Anggrek", b_id, "Someone Else"),    # row 3: name mismatch
+         ("15 Oktober", "Anggrek", a_id, None),              # row 4: not a date
+         ("2026-10-16", "Posyandu Hantu", a_id, None),       # row 5: unknown posyandu
+         ("2099-01-01", "Anggrek", a_id, None),              # row 6: future
+         ("2026-10-15", "Anggrek", a_id, None),              # row 7: repeats row 2
+         ("2026-10-15", "Anggrek", outsider, None)],         # row 8: not in the area
+        [("2026-10", a_id, a_name, 5),                       # row 2: good
+         ("2026-10", b_id, None, -3),                        # row 3: negative
+         ("Oktober", b_id, None, 2),                         # row 4: not a month
+         ("2026-10", b_id, None, "lima")])                   # row 5: not a number
+    days, visits = _count(app, OpeningDay), _count(app, HomeVisitCount)
+    with app.app_context():
+        stored = db.session.scalar(sa.select(HomeVisitCount.visits).where(
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT))
+    response = _upload(client, data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Nothing was imported" in html and "9 rows to correct" in html
+    rows = re.findall(r'data-label="Row" class="num">(\d+)<', html)
+    assert rows == ["3", "4", "5", "6", "7", "8", "3", "4", "5"]
+    assert "Same as row 2" in html and "does not match" in html
+    assert (_count(app, OpeningDay), _count(app, HomeVisitCount)) == (days, visits)
+    with app.app_context():
+        assert db.session.scalar(sa.select(HomeVisitCount.visits).where(
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT)) == stored
+
+
+def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
+    client = _coordinator(app)
+    (a_id, a_name), (b_id, b_name) = _anggrek_cadres(app)[:2]
+    template = client.get("/incentives/activity/template.xlsx")
+    assert template.status_code == 200
+    assert load_workbook(io.BytesIO(template.data)).sheetnames[:2] == ["Opening days",
+                                                                       "Home visits"]
+    data = _activity_book([("2026-10-15", "Anggrek", a_id, a_name),
+                           (date(2026, 10, 15), "anggrek", b_id, b_name)],
+                          [("2026-10", a_id, a_name, 6), ("2026-09", b_id, None, 0)])
+    days = _count(app, OpeningDay)
+    response = _upload(client, data)
+    assert response.status_code == 302, _text(response)[:2000]
+    assert _count(app, OpeningDay) == days + 1
+    with app.app_context():
+        day = db.session.scalars(sa.select(OpeningDay).where(
+            OpeningDay.held_on == date(2026, 10, 15))).one()
+        assert sorted(c.id for c in day.cadres) == sorted([a_id, b_id])
+        assert db.session.scalar(sa.select(HomeVisitCount.visits).where(
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT)) == 6
+    assert _upload(client, data).status_code == 302
+    assert _count(app, OpeningDay) == days + 1
+
+
+@pytest.mark.parametrize(("data", "name", "message"), [
+    (b"not a workbook", "kegiatan.xlsx", "not an Excel workbook"),
+    (b"a,b", "kegiatan.csv", "Choose an Excel workbook"),
+    (_activity_book([], []), "kegiatan.xlsx", "no rows to import")])
+def test_an_unreadable_file_is_answered(app, data, name, message):
+    response = _upload(_coordinator(app), data, name)
+    assert response.status_code == 200 and message in _text(response)
+
+
+def test_home_visits_grid_refuses_a_negative_count(app):
+    client = _coordinator(app)
+    a_id = _anggrek_cadres(app)[0][0]
+    with app.app_context():
+        pid = posyandu_named("Anggrek").id
+        stored = db.session.scalar(sa.select(HomeVisitCount.visits).where(
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT))
+    url = f"/incentives/posyandu/{pid}/home-visits/2026-10"
+    assert client.get(url).status_code == 200
+    response = client.post(url, data={f"c{a_id}": "-2"})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(HomeVisitCount.visits).where(
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT)) == stored
+    assert client.post(url, data={f"c{a_id}": "4"}).status_code == 302
+
+
+# --- district view ------------------------------------------------------------------------
+
+
+def test_the_district_view_totals_villages_and_kecamatan_and_the_approved_share(head, app):
+    admin = app.test_client()
+    login(admin, "admin")
+    _english(admin)
+    grand = _grand_total(app)
+    url = "/incentives/district?kind=month&month=2026-10"
+    before = _text(admin.get(url))
+    assert "0 of " in before and _rupiah_en(grand) in before
+    _approve(head, app)
+    with app.app_context():
+        overview = district_overview(user_named("admin"), Period.parse(DEMO_PERIOD))
+        villages = [v for k in overview.kecamatan for v in k.villages]
+        lalibo = next(v for v in villages if v.name == "Lalibo")
+        assert lalibo.approved and lalibo.total == grand and lalibo.version == 1
+        assert overview.approved == 1 and overview.villages == len(villages) > 1
+        assert overview.approved_percent == 100 // len(villages)
+        assert overview.total == sum(k.total for k in overview.kecamatan)
+        assert sum(v.insured for v in villages) == overview.insured <= overview.cadres
+    page = _text(admin.get(url))
+    assert f"{overview.approved_percent} %" in page and "Approved, version 1" in page
+    coordinator = app.test_client()
+    login(coordinator, "koordinator")
+    assert coordinator.get(url).status_code == 403
+
+
+def test_the_demo_holds_an_approved_month_and_a_draft_ready_for_the_head(app):
+    with app.app_context():
+        summaries = {s.period_start: s for s in db.session.scalars(sa.select(IncentiveSummary))}
+        assert summaries[date(2026, 9, 1)].status == SummaryStatus.APPROVED
+        assert summaries[OCT].status == SummaryStatus.DRAFT
+        assert summaries[OCT].budget_amount == DEMO_BUDGET
+        result = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD)).result
+        assert result.months_without_scheme == () and len(result.cadres) == 23
+        assert 0 < result.grand_total <= DEMO_BUDGET
+
+
+def test_approval_by_service_is_refused_to_others(app):
+    with app.app_context(), pytest.raises(ServiceError):
+        approve_summary(user_named("koordinator"), _village("Lalibo"),
+                        Period.parse(DEMO_PERIOD))
+
+
+# --- queries do not grow with villages, cadres or approvals -------------------------------
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def _count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", _count)
+
+
+def test_summary_and_district_pages_run_a_fixed_number_of_queries(head, app):
+    admin = app.test_client()
+    login(admin, "admin")
+    with app.app_context():  # Lantongau: 18 cadres, Lakorua: 9, neither with a summary yet
+        lantongau, lakorua = _village("Lantongau").id, _village("Lakorua").id
+    pages = [f"/incentives/villages/{lantongau}/{DEMO_PERIOD}",
+             f"/incentives/villages/{lakorua}/{DEMO_PERIOD}", _summary_url(app) + "/summary.pdf",
+             _summary_url(app)]
+
+    def measure(client: FlaskClient, urls: list[str]) -> list[int]:
+        counts = []
+        for url in urls:
+            with count_queries(app) as statements:
+                assert client.get(url).status_code == 200, url
+            counts.append(len(statements))
+        return counts
+
+    many, few, pdf, lalibo = measure(admin, pages)
+    assert many == few and lalibo < 25 and pdf < 40
+    district = "/incentives/district?kind=month&month=2026-10"
+    _approve(head, app)  # one village read from its frozen version, the others live
+    one = measure(admin, [district])
+    other = _other_head(app)
+    assert other.post(f"/incentives/villages/{lantongau}/{DEMO_PERIOD}/approve").status_code == 302
+    assert measure(admin, [district]) == one  # two approved: the same queries
+    assert measure(admin, pages)[3] < 25
