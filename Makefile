@@ -22,10 +22,13 @@ setup: $(VENV)/.installed translations
 translations: $(VENV)/.installed
 	@$(FLASK) translate compile
 
+# The worker (bulk certificates) runs beside the web server and stops with it.
 run: setup
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
+	export PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from ilp_training import create_app  # noqa: E402
@@ -21,7 +22,7 @@ from ilp_training.demo.seed import load_demo  # noqa: E402
 from ilp_training.extensions import db  # noqa: E402
 
 
-def demo_app(url: str | None) -> Flask:
+def demo_app(url: str | None, **overrides: object) -> Flask:
     """An app on ``url`` (a fresh SQLite file by default), migrated, with the demo data.
 
     A PostgreSQL URL is emptied first (its public schema is dropped).
@@ -38,13 +39,21 @@ def demo_app(url: str | None) -> Flask:
         engine.dispose()
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **overrides,
     })
     with app.app_context():
         upgrade()
         load_demo(date.today(), "pbkdf2:sha256:1000")
         db.session.commit()
     return app
+
+
+def signed_in(app: Flask, username: str, password: str) -> FlaskClient:
+    """A test client signed in through the login form."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, f"sign-in as {username} failed"
+    return client
 
 
 def p95_ms(action: Callable[[], object], runs: int = 200, warmup: int = 10) -> float:

@@ -59,20 +59,31 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cadres.routes import bp as cadres_bp
+    from .certificates.routes import bp as certificates_bp
     from .main.routes import bp as main_bp
+    from .rosters.routes import bp as rosters_bp
     from .scoring.routes import bp as scoring_bp
+    from .training import bp as training_bp
+    from .verify.routes import bp as verify_bp
+    from .welfare.routes import bp as welfare_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cadres_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(scoring_bp)
+    app.register_blueprint(training_bp)
+    app.register_blueprint(rosters_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(welfare_bp)
 
 
 def _register_commands(app: Flask) -> None:
-    from .cli import demo_cli, translate_cli
+    from .cli import demo_cli, translate_cli, worker_command
     from .curriculum_cli import curriculum_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(curriculum_cli)
+    app.cli.add_command(worker_command)

@@ -81,3 +81,12 @@ def translate_check() -> None:
         sys.exit(1)
     click.echo("Catalogs complete.")
 
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker processes.")
+def worker_command(workers: int) -> None:
+    """Run the background worker (bulk certificates) until stopped."""
+    from .tasks import huey
+
+    huey.create_consumer(workers=workers, worker_type="process").run()

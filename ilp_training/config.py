@@ -67,6 +67,8 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "LANGUAGES": ("id", "en"),
         "CURRICULA_DIR": env.get("CURRICULA_DIR", str(PROJECT_ROOT / "curricula")),
         "FRAMEWORK_ID": env.get("FRAMEWORK_ID", "ilp-national"),
+        "VERIFY_RATE_LIMIT": int(env.get("VERIFY_RATE_LIMIT", "60")),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),

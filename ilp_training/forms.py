@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from flask_wtf import FlaskForm
@@ -18,7 +18,9 @@ class _BabelTranslations:
         return gettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        # Unformatted: WTForms fills its own placeholders (``%(value)s``) afterwards, and
+        # Flask-Babel's ngettext would format with ``num`` only (KeyError).
+        return get_translations().ngettext(singular, plural, n)
 
 
 class BaseForm(FlaskForm):

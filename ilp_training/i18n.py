@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -19,8 +20,11 @@ from .services.audit import ACTION_LABELS
 
 
 def select_locale() -> str:
-    """The locale for this request: the user's preference, the session's, or ``id``."""
+    """The locale for this request: the user's preference, the session's, or ``id``
+    (always ``id`` outside a request, e.g. in the worker, unless forced)."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("lang")
@@ -39,15 +43,40 @@ def rupiah(amount: int | Decimal | None) -> str:
 
 
 def fdate(value: date | None, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value is not None else ""
+    """A date in the active locale's format. A plain date depends only on the locale and
+    the format, so results are memoised: lists show the same few dates on many rows."""
+    if value is None:
+        return ""
+    if type(value) is date:
+        return _memo_date(value, fmt, str(get_locale()))
+    return format_date(value, fmt)
+
+
+@lru_cache(maxsize=4096)
+def _memo_date(value: date, fmt: str, _locale: str) -> str:
+    return format_date(value, fmt)
 
 
 def fdatetime(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt) if value is not None else ""
 
 
+def isodate(value: str | None, fmt: str = "medium") -> str:
+    """An ISO date string (as stored in JSON claims) formatted like :func:`fdate`."""
+    return fdate(date.fromisoformat(value), fmt) if value else ""
+
+
 def fnumber(value: int | float | Decimal | None) -> str:
-    return format_decimal(value) if value is not None else ""
+    """A number in the active locale's format (``1.234`` in id, ``1,234`` in en).
+
+    Whole numbers from 0 to 999 look the same in every locale, so they skip Babel: a
+    report table formats a thousand cells per page.
+    """
+    if value is None:
+        return ""
+    if type(value) is int and 0 <= value < 1000:
+        return str(value)
+    return format_decimal(value)
 
 
 def init_app(app: Flask) -> None:
@@ -56,6 +85,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(fdate, "fdate")
     app.add_template_filter(fdatetime, "fdatetime")
     app.add_template_filter(fnumber, "fnumber")
+    app.add_template_filter(isodate, "isodate")
     app.add_template_filter(mask_nik, "mask_nik")
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_global(mask_personal, "mask_personal")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
-from weasyprint import HTML
+from weasyprint import HTML, Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 
@@ -35,13 +35,18 @@ class LocalOnlyFetcher(URLFetcher):
         raise ValueError(f"blocked: {url[:80]}")
 
 
-def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    """Render ``template`` with ``context`` to PDF bytes.
+def render_document(template: str, context: dict[str, Any]) -> Document:
+    """Lay out ``template`` with ``context``; the pages' ``anchors`` give the position of
+    each element with an ``id`` (in CSS pixels from the page's top left).
 
     Relative URLs in the template (``css/pdf.css``) resolve inside the static folder.
     """
     static = Path(current_app.static_folder or "")
     html = render_template(template, **context)
-    document = HTML(string=html, base_url=static.as_uri() + "/",
-                    url_fetcher=LocalOnlyFetcher(static))
-    return document.write_pdf()
+    return HTML(string=html, base_url=static.as_uri() + "/",
+                url_fetcher=LocalOnlyFetcher(static)).render()
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Render ``template`` with ``context`` to PDF bytes."""
+    return render_document(template, context).write_pdf()

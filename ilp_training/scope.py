@@ -11,6 +11,14 @@ Scopes by role:
 - ``village_head``: the posyandu of their village.
 
 User accounts: an admin sees those bound to places in the admin's district.
+
+Training events: an admin sees every event of the district; others the events of the
+puskesmas serving their scope and the district-wide events of that district. (Who may
+change an event is :func:`ilp_training.services.training.can_manage`.)
+
+Incentives: activity follows the posyandu; summaries and versions follow the villages
+holding a posyandu in scope (:func:`village_clause`); schemes are the district's and
+those villages' overrides.
 """
 
 from __future__ import annotations
@@ -26,11 +34,19 @@ from .extensions import db
 from .models import (
     Assessment,
     AssessmentSession,
+    BulkJob,
     Cadre,
+    Certificate,
+    HomeVisitCount,
+    IncentiveScheme,
+    IncentiveSummary,
+    OpeningDay,
     Posyandu,
     Puskesmas,
     Region,
     Role,
+    SummaryVersion,
+    TrainingEvent,
     User,
 )
 
@@ -89,6 +105,19 @@ def _scoped_assessments(user: User) -> sa.Select[Any]:
     )
 
 
+def _scoped_training_events(user: User) -> sa.Select[Any]:
+    """Admins see every event of their district. Others see the events of the puskesmas
+    serving their scope and the district-wide events (no puskesmas) of that district."""
+    if user.role == Role.ADMIN:
+        return sa.select(TrainingEvent).where(TrainingEvent.district_id == user.district_id)
+    serving = sa.select(Puskesmas.id).where(puskesmas_clause(user))
+    districts = sa.select(Puskesmas.district_id).where(puskesmas_clause(user))
+    return sa.select(TrainingEvent).where(sa.or_(
+        TrainingEvent.puskesmas_id.in_(serving),
+        sa.and_(TrainingEvent.puskesmas_id.is_(None), TrainingEvent.district_id.in_(districts)),
+    ))
+
+
 def _scoped_users(user: User) -> sa.Select[Any]:
     """Admins see the accounts bound to places in their district; others only their own."""
     if user.role != Role.ADMIN:
@@ -105,6 +134,77 @@ def _scoped_users(user: User) -> sa.Select[Any]:
     )
 
 
+def village_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on :class:`Region`: the villages holding a posyandu the user sees."""
+    return Region.id.in_(sa.select(Posyandu.village_id).where(posyandu_clause(user)))
+
+
+def _scoped_incentive_schemes(user: User) -> sa.Select[Any]:
+    """Admins see their district's schemes and its villages' overrides; others see the
+    district scheme and the overrides of the villages in their scope."""
+    if user.role == Role.ADMIN:
+        district = sa.select(Region.code).where(Region.id == user.district_id).scalar_subquery()
+        villages = sa.select(Region.id).where(Region.code.startswith(district + "."))
+        return sa.select(IncentiveScheme).where(sa.or_(
+            IncentiveScheme.region_id == user.district_id,
+            IncentiveScheme.region_id.in_(villages),
+        ))
+    districts = sa.select(Puskesmas.district_id).where(puskesmas_clause(user))
+    villages = sa.select(Region.id).where(village_clause(user))
+    return sa.select(IncentiveScheme).where(sa.or_(
+        IncentiveScheme.region_id.in_(districts), IncentiveScheme.region_id.in_(villages),
+    ))
+
+
+def _scoped_incentive_summaries(user: User) -> sa.Select[Any]:
+    villages = sa.select(Region.id).where(village_clause(user))
+    return sa.select(IncentiveSummary).where(IncentiveSummary.village_id.in_(villages))
+
+
+def _scoped_summary_versions(user: User) -> sa.Select[Any]:
+    villages = sa.select(Region.id).where(village_clause(user))
+    return (
+        sa.select(SummaryVersion)
+        .join(IncentiveSummary, IncentiveSummary.id == SummaryVersion.summary_id)
+        .where(IncentiveSummary.village_id.in_(villages))
+    )
+
+
+def _scoped_opening_days(user: User) -> sa.Select[Any]:
+    return (
+        sa.select(OpeningDay)
+        .join(Posyandu, Posyandu.id == OpeningDay.posyandu_id)
+        .where(posyandu_clause(user))
+    )
+
+
+def _scoped_home_visits(user: User) -> sa.Select[Any]:
+    return (
+        sa.select(HomeVisitCount)
+        .join(Cadre, Cadre.id == HomeVisitCount.cadre_id)
+        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+        .where(posyandu_clause(user))
+    )
+
+
+def _scoped_certificates(user: User) -> sa.Select[Any]:
+    """Certificates follow the cadre, like assessments."""
+    return (
+        sa.select(Certificate)
+        .join(Cadre, Cadre.id == Certificate.cadre_id)
+        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+        .where(posyandu_clause(user))
+    )
+
+
+def _scoped_bulk_jobs(user: User) -> sa.Select[Any]:
+    """A bulk job is seen by whoever asked for it, and by the admins above them."""
+    requesters = _scoped_users(user).with_only_columns(User.id)
+    return sa.select(BulkJob).where(
+        sa.or_(BulkJob.requested_by_id == user.id, BulkJob.requested_by_id.in_(requesters))
+    )
+
+
 # One rule per model; later modules register theirs with :func:`register_scope`.
 _RULES: dict[type, Callable[[User], sa.Select[Any]]] = {
     Posyandu: _scoped_posyandu,
@@ -113,6 +213,14 @@ _RULES: dict[type, Callable[[User], sa.Select[Any]]] = {
     User: _scoped_users,
     AssessmentSession: _scoped_sessions,
     Assessment: _scoped_assessments,
+    Certificate: _scoped_certificates,
+    BulkJob: _scoped_bulk_jobs,
+    IncentiveScheme: _scoped_incentive_schemes,
+    IncentiveSummary: _scoped_incentive_summaries,
+    SummaryVersion: _scoped_summary_versions,
+    OpeningDay: _scoped_opening_days,
+    HomeVisitCount: _scoped_home_visits,
+    TrainingEvent: _scoped_training_events,
 }
 
 

@@ -73,6 +73,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
+    from ilp_training.tasks import huey
+
+    huey.immediate = True  # background tasks run inside the request, on the test's database
     app = make_app(database_url)
     yield app
     with app.app_context():

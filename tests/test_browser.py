@@ -81,6 +81,15 @@ def _fits_the_phone(page) -> None:
     assert small == []
 
 
+def _anggrek_line(page, base: str) -> str:
+    """The level line of Posyandu Anggrek's card on the roster."""
+    page.goto(f"{base}/roster")
+    _fits_the_phone(page)
+    card = page.locator(".place-levels li").filter(
+        has=page.locator("h3 a", has_text="Anggrek"))
+    return card.locator("p").first.inner_text()
+
+
 def test_trainer_assesses_on_a_phone_and_the_level_follows(live, browser):
     base, app = live
     cadre_id, _name = _purwa_without_d(app)
@@ -90,6 +99,8 @@ def test_trainer_assesses_on_a_phone_and_the_level_follows(live, browser):
     page.fill("#username", "pelatih")
     page.fill("#password", "pelatih-demo")
     page.click("#submit")
+    before = _anggrek_line(page, base)
+    assert before.startswith("1 Utama, 4 Madya, 9 Purwa"), before
     page.goto(f"{base}/cadres/{cadre_id}")
     assert "Purwa" in page.inner_text(".level-line")
     _fits_the_phone(page)
@@ -108,6 +119,8 @@ def test_trainer_assesses_on_a_phone_and_the_level_follows(live, browser):
     page.goto(f"{base}/cadres/{cadre_id}")
     assert "Madya" in page.inner_text(".level-line")
     _fits_the_phone(page)
+    after = _anggrek_line(page, base)
+    assert after.startswith("1 Utama, 5 Madya, 8 Purwa"), after
     page.close()
 
 
@@ -132,4 +145,34 @@ def test_a_failed_submit_keeps_what_was_entered(live, browser):
     assert "Belum ada yang disimpan" in page.inner_text("main")
     assert page.input_value(f"input[name=note-{cadre_id}]") == "diamati di posyandu"
     assert page.eval_on_selector(f"select[name='{first}']", "e => e.value") == "2"
+    page.close()
+
+
+def _small_links(page) -> list[str]:
+    """Visible links and disclosure toggles in the page body under 44 px tall."""
+    return page.evaluate("""() => [...document.querySelectorAll('main a, main summary')]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+        .map(e => e.outerHTML.slice(0, 100))""")
+
+
+@pytest.mark.parametrize(("username", "paths"), [
+    ("koordinator", ["/roster", "/roster?level=madya&assessed=trained",
+                     "/roster?level=utama&assessed=never", "/roster/gaps"]),
+    ("admin", ["/roster", "/roster/district", "/roster/gaps"]),
+])
+def test_roster_pages_fit_a_phone(live, browser, username, paths):
+    base, _app = live
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", f"{username}-demo")
+    page.click("#submit")
+    for path in paths:
+        response = page.goto(f"{base}{path}")
+        assert response.status == 200, path
+        _fits_the_phone(page)
+        assert _small_links(page) == [], path
+        if "/gaps" in path or "/district" in path:  # the wide matrix scrolls in its own box
+            assert page.evaluate("""() => { const box = document.querySelector('.gap-wrap');
+                return box.scrollWidth > box.clientWidth; }""")
     page.close()

@@ -79,7 +79,8 @@ def test_edit_records_old_and_new_values(as_coordinator, app):
     assert as_coordinator.post(f"/cadres/{cadre_id}/edit", data=data).status_code == 302
     with app.app_context():
         entry = db.session.scalars(sa.select(AuditEntry).where(
-            AuditEntry.entity_id == cadre_id, AuditEntry.action == "update")).one()
+            AuditEntry.entity == "cadre", AuditEntry.entity_id == cadre_id,
+            AuditEntry.action == "update")).one()
         assert entry.changes["full_name"] == [old_name, "Nama Baru"]
 
 

@@ -45,6 +45,21 @@ def test_babel_formats_rupiah_and_dates(app):
         assert fdate(date(2026, 3, 1)) == "Mar 1, 2026"
 
 
+def test_numbers_follow_the_locale_and_small_ones_skip_babel(app):
+    from flask import session
+    from flask_babel import refresh
+
+    from ilp_training.i18n import fnumber
+
+    with app.test_request_context():
+        assert [fnumber(v) for v in (None, 0, 999, 1000, 12345, -5)] == [
+            "", "0", "999", "1.000", "12.345", "-5"]
+        assert fnumber(2.5) == "2,5"
+        session["lang"] = "en"
+        refresh()
+        assert [fnumber(v) for v in (999, 1000, 2.5)] == ["999", "1,000", "2.5"]
+
+
 def test_error_page_speaks_both_languages(client):
     assert "Tidak ditemukan" in client.get("/tidak-ada").text
     client.post("/language", data={"lang": "en"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ..auth import MANAGERS, roles_required
+from ..certificates.forms import IssueForm
 from ..curricula import framework_on
 from ..extensions import db
 from ..i18n import local_today
@@ -18,8 +19,10 @@ from ..models import AuditEntry, Cadre, CadreStatus, Posyandu, Sex
 from ..scope import get_scoped_or_404, scoped
 from ..services import ServiceError
 from ..services import cadres as service
+from ..services.certificates import certificates_of, is_due, trainings_due
 from ..services.competency import competency_profile
 from ..services.queries import cadre_roster
+from ..services.training_history import cadre_trainings
 from ..views import apply_service_error, paginate
 from .forms import CadreForm, DeactivateForm, MoveForm, ReactivateForm
 
@@ -67,7 +70,14 @@ def register(posyandu_id: int) -> ResponseReturnValue:
 @bp.get("/cadres/<int:cadre_id>")
 @login_required
 def profile(cadre_id: int) -> ResponseReturnValue:
-    cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
+    # The scope's own join to the posyandu also fills cadre.posyandu, and its village
+    # comes with it: two queries fewer than lazy loading them (bench/roster.py).
+    cadre = db.session.scalars(
+        scoped(Cadre, current_user).where(Cadre.id == cadre_id)
+        .options(sa.orm.contains_eager(Cadre.posyandu).joinedload(Posyandu.village))
+    ).first()
+    if cadre is None:
+        abort(404)
     history = db.session.scalars(
         sa.select(AuditEntry)
         .where(AuditEntry.entity == "cadre", AuditEntry.entity_id == cadre.id)
@@ -77,7 +87,10 @@ def profile(cadre_id: int) -> ResponseReturnValue:
     ).all()
     competency = competency_profile(cadre, framework_on(local_today()), str(get_locale()))
     return render_template(
-        "cadres/profile.html", cadre=cadre, history=history, competency=competency
+        "cadres/profile.html", cadre=cadre, history=history, competency=competency,
+        certificates=certificates_of(cadre), certificate_due=is_due(cadre),
+        trainings_due=trainings_due(cadre),
+        issue_form=IssueForm(), trainings=cadre_trainings(cadre.id, current_user),
     )
 
 

@@ -32,6 +32,9 @@ from ..models import (
     User,
 )
 from .assessments import load_demo_assessments
+from .certificates import load_demo_certificate_settings
+from .training import load_demo_trainings
+from .welfare import load_demo_welfare
 
 DATA_FILE = Path(__file__).with_name("buton_tengah.yaml")
 SEED_PUSKESMAS = "Mawasangka Tengah"
@@ -187,5 +190,8 @@ def load_demo(today: date, password_method: str = "scrypt") -> dict[str, int]:
     assessed = load_demo_assessments(
         framework_on(today), users["pelatih"], users["admin"], today, rng
     )
+    load_demo_trainings(framework_on(today), users["koordinator"], users["pelatih"], today)
+    load_demo_certificate_settings(district)
+    load_demo_welfare(users["admin"], users["koordinator"], users["kades.lalibo"], today)
     return {"villages": len(villages), "puskesmas": len(puskesmas), "cadres": cadres,
             "users": len(DEMO_USERS), "assessments": assessed}

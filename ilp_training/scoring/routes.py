@@ -59,6 +59,7 @@ def new_session(posyandu_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.assessed_on.data = local_today()
         form.setting.data, form.method.data = Setting.POSYANDU_DAY, Method.OBSERVATION
+        form.cadres.data = request.args.getlist("cadre", type=int)  # e.g. from a training
     if form.validate_on_submit():
         chosen = [c for c in active if c.id in set(form.cadres.data or [])]
         try:

@@ -20,6 +20,12 @@ ACTION_LABELS = {
     "activate": _l("activated"),
     "reset_password": _l("password reset"),
     "change_password": _l("password changed"),
+    "add_participants": _l("participants added"),
+    "remove_participant": _l("participant removed"),
+    "attendance": _l("attendance recorded"),
+    "scores": _l("test scores recorded"),
+    "finish": _l("finished"),
+    "cancel": _l("cancelled"),
 }
 
 
