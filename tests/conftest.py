@@ -167,3 +167,20 @@ def pdf_text(data: bytes) -> str:
 
 def user_named(username: str) -> User:
     return db.session.scalars(sa.select(User).where(User.username == username)).one()
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements run while the block runs (for query-count bounds)."""
+    statements: list[str] = []
+
+    def _count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", _count)

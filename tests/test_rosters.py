@@ -6,15 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from conftest import login, posyandu_named, user_named
-from sqlalchemy import event
+from conftest import count_queries, login, posyandu_named, user_named
 
 from ilp_training.curricula import framework_on
 from ilp_training.extensions import db
@@ -389,22 +386,6 @@ def test_exports_keep_formulas_as_text(as_coordinator, app):
 
 
 # --- the number of queries does not grow with the number of cadres ---------------------
-
-
-@contextmanager
-def count_queries(app) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
 
 
 def _add_cadres(app, posyandu_name: str, count: int) -> None:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import login, pdf_text, posyandu_named
+from conftest import count_queries, login, pdf_text, posyandu_named
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -87,22 +85,6 @@ def _participants(app: Flask, event_id: int) -> dict[int, int]:
 
 def _english(client: FlaskClient) -> None:
     client.post("/language", data={"lang": "en"})
-
-
-@contextmanager
-def count_queries(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", _count)
 
 
 # --- the done-when flow -------------------------------------------------------------------

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from conftest import FAST_HASH, login, pdf_text, posyandu_named, user_named
+from conftest import FAST_HASH, count_queries, login, pdf_text, posyandu_named, user_named
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
@@ -862,22 +860,6 @@ def test_approval_by_service_is_refused_to_others(app):
 
 
 # --- queries do not grow with villages, cadres or approvals -------------------------------
-
-
-@contextmanager
-def count_queries(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", _count)
 
 
 def test_summary_and_district_pages_run_a_fixed_number_of_queries(head, app):
