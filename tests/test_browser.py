@@ -73,6 +73,7 @@ def _purwa_without_d(app) -> tuple[int, str]:
 
 def _fits_the_phone(page) -> None:
     """No horizontal scrolling, and every control at least 44 px tall."""
+    page.wait_for_load_state()  # after a click, the next page may still be loading
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     small = page.evaluate("""() => [...document.querySelectorAll('main button, main select,'
         + ' main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main .button')]
