@@ -37,7 +37,7 @@ from ..models import (
 )
 from ..scope import posyandu_clause
 from . import ServiceError, audit
-from .certificate_documents import merge, render_certificates, split_pages
+from .certificate_documents import merge, render_certificate_files, render_certificates
 from .certificates import Prepared, cadres_due, due_clause, page_for, prepare, store
 
 PART_SIZE = 50
@@ -122,8 +122,8 @@ def _render(work: _Part) -> tuple[bytes, list[tuple[Prepared, bytes]]]:
     """The part's print PDF and each certificate's own PDF; when the part fails as a
     whole, one by one, so that only the certificate that breaks it is lost."""
     try:
-        pdf = render_certificates(work.pages)
-        return pdf, list(zip(work.ready, split_pages(pdf), strict=True))
+        pdf, singles = render_certificate_files(work.pages)
+        return pdf, list(zip(work.ready, singles, strict=True))
     except Exception:
         current_app.logger.exception("a bulk part failed; rendering one by one")
     issued = []

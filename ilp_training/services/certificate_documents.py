@@ -1,9 +1,11 @@
 """Certificate documents: the QR code, the glyph check, and rendering claims to PDF pages.
 
-One render path (:func:`ilp_training.pdf.render_pdf`): a batch of claims becomes one
-A4-landscape document, one page per certificate. A single issue is a batch of one; a
-bulk job renders parts of many and cuts them into single-page PDFs (:func:`split_pages`)
-for storage, and joins the parts for printing (:func:`merge`), sharing one embedded font.
+One render path (:func:`ilp_training.pdf.render_document`, the layout behind
+``render_pdf``): a batch of claims becomes one A4-landscape document, one page per
+certificate, and each page gets its QR code drawn in after layout. A single issue is a
+batch of one; a bulk job renders parts of many, keeps each page as a PDF of its own for
+storage (:func:`render_certificate_files`), and joins the parts for printing
+(:func:`merge`), sharing one embedded font.
 """
 
 from __future__ import annotations
@@ -159,15 +161,15 @@ def emblem_data_uri(data: bytes | None, mime: str | None) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def render_certificates(pages: list[dict[str, Any]]) -> bytes:
-    """One PDF with a page per certificate context (see :func:`page_context`), each with
-    the QR code of its ``verify_url`` drawn in the box ``#qr-<index>`` of the template."""
+def _stamped(pages: list[dict[str, Any]]) -> PdfWriter:
+    """The certificates laid out by WeasyPrint, one page per context (see
+    :func:`page_context`), each with the QR code of its ``verify_url`` drawn in the box
+    ``#qr-<index>`` of the template."""
     document = render_document("pdf/certificate.html",
                                {"pages": pages, "qr_size_mm": QR_SIZE_MM})
     if len(document.pages) != len(pages):
         raise RuntimeError(f"{len(pages)} certificates laid out on {len(document.pages)} pages")
-    reader = PdfReader(io.BytesIO(document.write_pdf()))
-    writer = PdfWriter(clone_from=reader)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(document.write_pdf())))
     for index, (page, layout, context) in enumerate(
             zip(writer.pages, document.pages, pages, strict=True)):
         left, top, right, bottom = layout.anchors[f"qr-{index}"]  # CSS px, from top left
@@ -179,9 +181,32 @@ def render_certificates(pages: list[dict[str, Any]]) -> bytes:
             context["verify_url"], left * _PT_PER_PX, height - top * _PT_PER_PX, size))
         page.replace_contents(content)
         page.compress_content_streams()
+    return writer
+
+
+def _bytes(writer: PdfWriter) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def render_certificates(pages: list[dict[str, Any]]) -> bytes:
+    """One PDF with a page per certificate context."""
+    return _bytes(_stamped(pages))
+
+
+def render_certificate_files(pages: list[dict[str, Any]]) -> tuple[bytes, list[bytes]]:
+    """One PDF with a page per certificate context, and each page as a PDF of its own
+    (in order): a bulk part's print file and the certificates to store, from one layout
+    and one embedded font subset."""
+    writer = _stamped(pages)
+    singles = []
+    for page in writer.pages:
+        single = PdfWriter()
+        single.add_page(page)
+        single.add_metadata(writer.metadata or {})
+        singles.append(_bytes(single))
+    return _bytes(writer), singles
 
 
 def warm_up() -> None:
@@ -194,20 +219,6 @@ def warm_up() -> None:
              "event": {"title": "-", "start_date": "2026-01-01", "end_date": "2026-01-01",
                        "venue": "-", "organiser": "-"}}
     render_certificates([page_context(claim, "id", "https://example.org/v/x", None)])
-
-
-def split_pages(pdf: bytes) -> list[bytes]:
-    """Each page of ``pdf`` as a PDF of its own, in order."""
-    reader = PdfReader(io.BytesIO(pdf))
-    result = []
-    for page in reader.pages:
-        writer = PdfWriter()
-        writer.add_page(page)
-        writer.add_metadata(reader.metadata or {})
-        out = io.BytesIO()
-        writer.write(out)
-        result.append(out.getvalue())
-    return result
 
 
 def merge(pdfs: list[bytes]) -> bytes:
