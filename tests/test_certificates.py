@@ -346,6 +346,11 @@ def _issue_training(client, cadre_id, event_id) -> Certificate:
 
 def test_bulk_issues_the_certificates_of_a_training_event(as_coordinator, app, worker):
     event_id, completed, _rest = _finished_training(app)
+    link = f"/certificates/?target=training:{event_id}"
+    assert f'href="{link}#bulk"' in as_coordinator.get(f"/trainings/{event_id}").text
+    index = as_coordinator.get(link).text
+    assert re.search(rf'<option selected value="training:{event_id}"|'
+                     rf'<option value="training:{event_id}" selected', index), index[:200]
     response = as_coordinator.post("/certificates/bulk", data={
         "target": f"training:{event_id}", "language": "id"})
     assert response.status_code == 302 and "/jobs/" in response.location

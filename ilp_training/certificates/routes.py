@@ -89,6 +89,9 @@ def index() -> ResponseReturnValue:
                                  Certificate.serial.ilike(f"%{search}%")))
     form = BulkForm()
     form.target.choices = _bulk_targets()
+    chosen = request.args.get("target", "")
+    if any(choice.value == chosen for choice in form.target.choices):
+        form.target.data = chosen  # e.g. from a finished training's page
     return render_template("certificates/index.html", due=due, trainings=trainings,
                            page=paginate(stmt),
                            q=search, form=form)
