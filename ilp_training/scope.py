@@ -87,22 +87,30 @@ def _scoped_puskesmas(user: User) -> sa.Select[Any]:
     return sa.select(Puskesmas).where(puskesmas_clause(user))
 
 
+def _at_posyandu(model: type, posyandu_id: Any, user: User) -> sa.Select[Any]:
+    """Records held by a posyandu: seen where the posyandu is seen."""
+    return (sa.select(model).join(Posyandu, Posyandu.id == posyandu_id)
+            .where(posyandu_clause(user)))
+
+
+def _of_cadre(model: type, cadre_id: Any, user: User) -> sa.Select[Any]:
+    """Records that follow the cadre: a cadre's new puskesmas sees their whole history."""
+    return (sa.select(model).join(Cadre, Cadre.id == cadre_id)
+            .join(Posyandu, Posyandu.id == Cadre.posyandu_id).where(posyandu_clause(user)))
+
+
+def _district_villages(district_id: Any) -> sa.Select[Any]:
+    """The ids of the villages of a district (by Kemendagri code prefix)."""
+    district = sa.select(Region.code).where(Region.id == district_id).scalar_subquery()
+    return sa.select(Region.id).where(Region.code.startswith(district + "."))
+
+
 def _scoped_sessions(user: User) -> sa.Select[Any]:
-    return (
-        sa.select(AssessmentSession)
-        .join(Posyandu, Posyandu.id == AssessmentSession.posyandu_id)
-        .where(posyandu_clause(user))
-    )
+    return _at_posyandu(AssessmentSession, AssessmentSession.posyandu_id, user)
 
 
 def _scoped_assessments(user: User) -> sa.Select[Any]:
-    """Assessments follow the cadre: a cadre's new puskesmas sees their whole history."""
-    return (
-        sa.select(Assessment)
-        .join(Cadre, Cadre.id == Assessment.cadre_id)
-        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
-        .where(posyandu_clause(user))
-    )
+    return _of_cadre(Assessment, Assessment.cadre_id, user)
 
 
 def _scoped_training_events(user: User) -> sa.Select[Any]:
@@ -122,79 +130,64 @@ def _scoped_users(user: User) -> sa.Select[Any]:
     """Admins see the accounts bound to places in their district; others only their own."""
     if user.role != Role.ADMIN:
         return sa.select(User).where(User.id == user.id)
-    district = sa.select(Region.code).where(Region.id == user.district_id).scalar_subquery()
-    villages = sa.select(Region.id).where(Region.code.startswith(district + "."))
     puskesmas = sa.select(Puskesmas.id).where(Puskesmas.district_id == user.district_id)
     return sa.select(User).where(
         sa.or_(
             User.district_id == user.district_id,
             User.puskesmas_id.in_(puskesmas),
-            User.village_id.in_(villages),
+            User.village_id.in_(_district_villages(user.district_id)),
         )
     )
 
 
+def _visible_villages(user: User) -> sa.Select[Any]:
+    """The ids of the villages holding a posyandu the user sees."""
+    return sa.select(Posyandu.village_id).where(posyandu_clause(user))
+
+
 def village_clause(user: User) -> ColumnElement[bool]:
     """A WHERE clause on :class:`Region`: the villages holding a posyandu the user sees."""
-    return Region.id.in_(sa.select(Posyandu.village_id).where(posyandu_clause(user)))
+    return Region.id.in_(_visible_villages(user))
 
 
 def _scoped_incentive_schemes(user: User) -> sa.Select[Any]:
     """Admins see their district's schemes and its villages' overrides; others see the
     district scheme and the overrides of the villages in their scope."""
     if user.role == Role.ADMIN:
-        district = sa.select(Region.code).where(Region.id == user.district_id).scalar_subquery()
-        villages = sa.select(Region.id).where(Region.code.startswith(district + "."))
         return sa.select(IncentiveScheme).where(sa.or_(
             IncentiveScheme.region_id == user.district_id,
-            IncentiveScheme.region_id.in_(villages),
+            IncentiveScheme.region_id.in_(_district_villages(user.district_id)),
         ))
     districts = sa.select(Puskesmas.district_id).where(puskesmas_clause(user))
-    villages = sa.select(Region.id).where(village_clause(user))
     return sa.select(IncentiveScheme).where(sa.or_(
-        IncentiveScheme.region_id.in_(districts), IncentiveScheme.region_id.in_(villages),
+        IncentiveScheme.region_id.in_(districts),
+        IncentiveScheme.region_id.in_(_visible_villages(user)),
     ))
 
 
 def _scoped_incentive_summaries(user: User) -> sa.Select[Any]:
-    villages = sa.select(Region.id).where(village_clause(user))
-    return sa.select(IncentiveSummary).where(IncentiveSummary.village_id.in_(villages))
+    return sa.select(IncentiveSummary).where(
+        IncentiveSummary.village_id.in_(_visible_villages(user)))
 
 
 def _scoped_summary_versions(user: User) -> sa.Select[Any]:
-    villages = sa.select(Region.id).where(village_clause(user))
     return (
         sa.select(SummaryVersion)
         .join(IncentiveSummary, IncentiveSummary.id == SummaryVersion.summary_id)
-        .where(IncentiveSummary.village_id.in_(villages))
+        .where(IncentiveSummary.village_id.in_(_visible_villages(user)))
     )
 
 
 def _scoped_opening_days(user: User) -> sa.Select[Any]:
-    return (
-        sa.select(OpeningDay)
-        .join(Posyandu, Posyandu.id == OpeningDay.posyandu_id)
-        .where(posyandu_clause(user))
-    )
+    return _at_posyandu(OpeningDay, OpeningDay.posyandu_id, user)
 
 
 def _scoped_home_visits(user: User) -> sa.Select[Any]:
-    return (
-        sa.select(HomeVisitCount)
-        .join(Cadre, Cadre.id == HomeVisitCount.cadre_id)
-        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
-        .where(posyandu_clause(user))
-    )
+    return _of_cadre(HomeVisitCount, HomeVisitCount.cadre_id, user)
 
 
 def _scoped_certificates(user: User) -> sa.Select[Any]:
-    """Certificates follow the cadre, like assessments."""
-    return (
-        sa.select(Certificate)
-        .join(Cadre, Cadre.id == Certificate.cadre_id)
-        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
-        .where(posyandu_clause(user))
-    )
+    return _of_cadre(Certificate, Certificate.cadre_id, user)
 
 
 def _scoped_bulk_jobs(user: User) -> sa.Select[Any]:
