@@ -383,3 +383,27 @@ def test_bulk_needs_the_public_address(as_coordinator, app):
     assert "PUBLIC_BASE_URL" in response.text
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(BulkJob.id))) == jobs
+
+
+def _due_line(html: str, name: str) -> str:
+    match = re.search(rf">{re.escape(name)}</a>[^<]*:\s*([^<]+)</li>", html)
+    return match.group(1).strip() if match else ""
+
+
+def test_the_certificates_page_counts_what_is_due_in_the_area(as_coordinator, app, client):
+    event_id, completed, _rest = _finished_training(app)
+    with app.app_context():
+        title = db.session.get(TrainingEvent, event_id).title
+    page = as_coordinator.get("/certificates/").text
+    assert _due_line(page, "Posyandu Anggrek") == "14 sertifikat siap terbit"
+    assert f"{len(completed)} sertifikat siap terbit" in page.split(title, 1)[1][:200]
+    cadre_id, _name = _due_cadre(app)
+    with app.app_context():
+        _issue(as_coordinator, cadre_id)
+    assert _due_line(as_coordinator.get("/certificates/").text,
+                     "Posyandu Anggrek") == "13 sertifikat siap terbit"
+    client.post("/logout")
+    login(client, "koordinator.lakudo")  # another puskesmas: neither Anggrek nor the event
+    other = client.get("/certificates/").text
+    assert "Sertifikat yang siap terbit" in other
+    assert "Posyandu Anggrek" not in other and title not in other

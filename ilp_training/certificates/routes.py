@@ -52,36 +52,32 @@ def _pdf(data: bytes, name: str) -> Response:
         "Cache-Control": "private, max-age=0"})
 
 
+def _finished_trainings(limit: int) -> list[TrainingEvent]:
+    """The user's most recent finished trainings (those that can have certificates)."""
+    return list(db.session.scalars(
+        scoped(TrainingEvent, current_user).where(TrainingEvent.status == TrainingStatus.FINISHED)
+        .order_by(TrainingEvent.end_date.desc()).limit(limit)))
+
+
 def _bulk_targets() -> list[SelectChoice]:
     rows = db.session.execute(
         sa.select(Posyandu.id, Posyandu.name, Puskesmas.id, Puskesmas.name)
         .join(Puskesmas, Puskesmas.id == Posyandu.puskesmas_id)
         .where(posyandu_clause(current_user)).order_by(Puskesmas.name, Posyandu.name)).all()
     puskesmas = {pid: pname for _i, _n, pid, pname in rows}
-    events = db.session.execute(
-        scoped(TrainingEvent, current_user).where(TrainingEvent.status == TrainingStatus.FINISHED)
-        .with_only_columns(TrainingEvent.id, TrainingEvent.title, TrainingEvent.end_date)
-        .order_by(TrainingEvent.end_date.desc()).limit(50)).all()
     return ([SelectChoice(f"puskesmas:{i}", n, optgroup=_("Puskesmas"))
              for i, n in puskesmas.items()]
             + [SelectChoice(f"posyandu:{i}", n, optgroup=_("Posyandu")) for i, n, _p, _q in rows]
-            + [SelectChoice(f"training:{i}", f"{t} ({fdate(d, 'short')})",
-                            optgroup=_("Training (finished)")) for i, t, d in events])
+            + [SelectChoice(f"training:{e.id}", f"{e.title} ({fdate(e.end_date, 'short')})",
+                            optgroup=_("Training (finished)")) for e in _finished_trainings(50)])
 
 
 @bp.get("/certificates/")
 @roles_required(*MANAGERS)
 def index() -> ResponseReturnValue:
-    due = db.session.execute(
-        sa.select(Posyandu.id, Posyandu.name, sa.func.count(Cadre.id))
-        .join(Cadre, Cadre.posyandu_id == Posyandu.id)
-        .where(posyandu_clause(current_user), service.due_clause())
-        .group_by(Posyandu.id, Posyandu.name).order_by(Posyandu.name)).all()
-    recent = db.session.scalars(
-        scoped(TrainingEvent, current_user).where(TrainingEvent.status == TrainingStatus.FINISHED)
-        .order_by(TrainingEvent.end_date.desc()).limit(20)).all()
-    trainings = [(e, n) for e in recent
-                 if (n := len(service.cadres_due(posyandu_clause(current_user), e)))]
+    area = posyandu_clause(current_user)
+    due = service.due_by_posyandu(area)
+    trainings = service.due_by_training(area, _finished_trainings(20))
     search = request.args.get("q", "").strip()[:80]
     stmt = scoped(Certificate, current_user).order_by(Certificate.issued_at.desc())
     if search:

@@ -381,6 +381,30 @@ def cadres_due(scope: sa.ColumnElement[bool], event: TrainingEvent | None = None
         .where(scope, due_clause(event)).order_by(Posyandu.name, Cadre.full_name)))
 
 
+def due_by_posyandu(scope: sa.ColumnElement[bool]) -> list[tuple[int, str, int]]:
+    """(posyandu id, name, level certificates due) for each posyandu that ``scope``
+    selects and that has any, by name: one query."""
+    return [tuple(row) for row in db.session.execute(  # type: ignore[misc]
+        sa.select(Posyandu.id, Posyandu.name, sa.func.count(Cadre.id))
+        .join(Cadre, Cadre.posyandu_id == Posyandu.id)
+        .where(scope, due_clause())
+        .group_by(Posyandu.id, Posyandu.name).order_by(Posyandu.name))]
+
+
+def due_by_training(scope: sa.ColumnElement[bool], events: Sequence[TrainingEvent]
+                    ) -> list[tuple[TrainingEvent, int]]:
+    """The ``events`` with certificates due for cadres of the posyandu that ``scope``
+    selects, each with the number due (a count query per event)."""
+    counted = []
+    for event in events:
+        due = db.session.scalar(
+            sa.select(sa.func.count(Cadre.id)).join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+            .where(scope, due_clause(event)))
+        if due:
+            counted.append((event, due))
+    return counted
+
+
 def trainings_due(cadre: Cadre) -> list[TrainingEvent]:
     """The finished trainings the cadre completed whose certificate is due."""
     events = db.session.scalars(
