@@ -703,6 +703,48 @@ def test_an_opening_day_takes_only_cadres_serving_there_and_no_future_date(app):
     assert client.get("/incentives/activity?month=2026-10").status_code == 200
 
 
+def test_editing_an_opening_day_moves_it_and_refuses_a_taken_date(app):
+    client = _coordinator(app)
+    with app.app_context():
+        anggrek = posyandu_named("Anggrek")
+        own = db.session.scalars(sa.select(Cadre.id).where(
+            Cadre.posyandu_id == anggrek.id).order_by(Cadre.id)).all()[:2]
+        pid = anggrek.id
+    new = f"/incentives/posyandu/{pid}/opening-days/new"
+    for held_on in ("2026-10-15", "2026-10-17"):
+        assert client.post(new, data={"held_on": held_on, "cadres": own}).status_code == 302
+    with app.app_context():
+        day_id = db.session.scalar(sa.select(OpeningDay.id).where(
+            OpeningDay.posyandu_id == pid, OpeningDay.held_on == date(2026, 10, 15)))
+    days = _count(app, OpeningDay)
+    moved = client.post(f"/incentives/opening-days/{day_id}",
+                        data={"held_on": "2026-10-16", "cadres": own[:1]})
+    assert moved.status_code == 302 and _count(app, OpeningDay) == days
+    with app.app_context():
+        day = db.session.get(OpeningDay, day_id)
+        assert day.held_on == date(2026, 10, 16) and [c.id for c in day.cadres] == own[:1]
+        entry = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.entity == "opening_day", AuditEntry.entity_id == day_id)
+            .order_by(AuditEntry.id.desc())).first()
+        assert entry.changes["held_on"] == ["2026-10-15", "2026-10-16"]
+    taken = client.post(f"/incentives/opening-days/{day_id}",
+                        data={"held_on": "2026-10-17", "cadres": own})
+    assert taken.status_code == 200 and "already has an opening day" in _text(taken)
+    with app.app_context():
+        assert db.session.get(OpeningDay, day_id).held_on == date(2026, 10, 16)
+        assert _count(app, OpeningDay) == days
+
+
+@pytest.mark.parametrize("month", ["2026-Q4", "2026", "bogus", "2026-13"])
+def test_home_visits_of_anything_but_a_month_is_a_404(app, month):
+    client = _coordinator(app)
+    with app.app_context():
+        pid = posyandu_named("Anggrek").id
+    url = f"/incentives/posyandu/{pid}/home-visits/{month}"
+    assert client.get(url).status_code == 404
+    assert client.post(url, data={}).status_code == 404
+
+
 def _activity_book(opening: list[tuple], visits: list[tuple]) -> bytes:
     book = Workbook()
     first = book.active

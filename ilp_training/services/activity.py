@@ -56,9 +56,13 @@ def cadres_serving_on(posyandu: Posyandu, first: date, last: date) -> list[Cadre
 
 
 def record_opening_day(actor: User, posyandu: Posyandu, held_on: date,
-                       cadre_ids: Collection[int], today: date) -> OpeningDay:
-    """Record (or replace) the opening day of ``posyandu`` on ``held_on`` with the cadres
-    who served; each must serve at the posyandu that day."""
+                       cadre_ids: Collection[int], today: date,
+                       day: OpeningDay | None = None) -> OpeningDay:
+    """Record the opening day of ``posyandu`` on ``held_on`` with the cadres who served
+    (each must serve at the posyandu that day). Without ``day``, a day already recorded
+    on that date gets the new list; with ``day`` (an edit), that day is changed, moved
+    to ``held_on`` if the date changed, and a date already taken by another day of the
+    posyandu is refused."""
     if held_on > today:
         raise ServiceError(_l("The date cannot be in the future."), "held_on")
     if not cadre_ids:
@@ -67,17 +71,23 @@ def record_opening_day(actor: User, posyandu: Posyandu, held_on: date,
     if not set(cadre_ids) <= set(eligible):
         raise ServiceError(_l("Only cadres serving at this posyandu on that day can be "
                               "ticked."), "cadres")
-    day = db.session.scalars(sa.select(OpeningDay).where(
+    same_date = db.session.scalars(sa.select(OpeningDay).where(
         OpeningDay.posyandu_id == posyandu.id, OpeningDay.held_on == held_on)).first()
+    if day is not None and same_date is not None and same_date.id != day.id:
+        raise ServiceError(_l("This posyandu already has an opening day on that date; "
+                              "change that one instead."), "held_on")
+    day = day if day is not None else same_date
     before = sorted(c.id for c in day.cadres) if day is not None else None
+    old_date = day.held_on.isoformat() if day is not None else None
     if day is None:
         day = OpeningDay(posyandu=posyandu, held_on=held_on, created_by=actor)
         db.session.add(day)
+    day.held_on = held_on
     day.cadres = [eligible[i] for i in sorted(set(cadre_ids))]
     db.session.flush()
     after = sorted(c.id for c in day.cadres)
-    if before != after:
-        changes = {"cadres": [before, after], "held_on": [None, held_on.isoformat()]}
+    if before != after or old_date != held_on.isoformat():
+        changes = {"cadres": [before, after], "held_on": [old_date, held_on.isoformat()]}
         audit.record(actor, "create" if before is None else "update", "opening_day",
                      day.id, changes)
     return day

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -32,11 +32,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _month_arg(value: str | None) -> date:
-    try:
-        period = Period.parse(value or "")
-    except ValueError:
+    """The month named ``YYYY-MM`` (none given: last month); anything else is a 404."""
+    if not value:
         return add_months(local_today().replace(day=1), -1)
-    return period.start if period.kind == PeriodKind.MONTH else local_today().replace(day=1)
+    try:
+        period = Period.parse(value)
+    except ValueError:
+        abort(404)
+    if period.kind != PeriodKind.MONTH:
+        abort(404)
+    return period.start
 
 
 def _month_end(month: date) -> date:
@@ -87,7 +92,7 @@ def _save_opening_day(posyandu: Posyandu, day: OpeningDay | None) -> ResponseRet
     if form.validate_on_submit():
         try:
             saved = service.record_opening_day(current_user, posyandu, form.held_on.data,
-                                               form.cadres.data or [], local_today())
+                                               form.cadres.data or [], local_today(), day)
         except ServiceError as exc:
             db.session.rollback()
             apply_service_error(form, exc)
