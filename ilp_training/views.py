@@ -22,10 +22,14 @@ def apply_service_error(form: FlaskForm, exc: ServiceError) -> None:
         form.form_errors.append(str(exc.message))
 
 
+MAX_PAGE = 100_000
+
+
 def page_args() -> tuple[int, int]:
-    """The requested page number (from ``?page=``, at least 1) and the page size."""
+    """The requested page number (from ``?page=``, 1 to :data:`MAX_PAGE`) and the page
+    size. A larger number would overflow the database's OFFSET; no list is that long."""
     page = request.args.get("page", 1, type=int) or 1
-    return max(page, 1), current_app.config["PAGE_SIZE"]
+    return min(max(page, 1), MAX_PAGE), current_app.config["PAGE_SIZE"]
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,15 @@ def test_unknown_filter_values_are_ignored(as_coordinator):
     assert _listed_ids(as_coordinator, "level=paripurna&package=Z&assessed=x&status=y") == plain
 
 
+@pytest.mark.parametrize("query", [
+    "posyandu=%C2%B2", "posyandu=abc", "posyandu=999999", "puskesmas=%C2%B2", "puskesmas=1",
+    "page=abc", "page=0", "page=-3", "page=99999999999999999999",
+])
+def test_bad_query_values_never_break_the_roster_or_its_exports(as_coordinator, query):
+    for url in ("/roster", "/roster/export.csv", "/roster/export.xlsx", "/roster/gaps"):
+        assert as_coordinator.get(f"{url}?{query}").status_code == 200, url
+
+
 def test_list_shows_no_personal_data(as_coordinator, app):
     page = as_coordinator.get("/roster").text
     with app.app_context():

@@ -10,7 +10,9 @@ from ..services.rosters import NO_LEVEL, Assessed, RosterFilters, Status
 
 
 def _int_in(value: str | None, allowed: Collection[int]) -> int | None:
-    if value and value.isdigit() and int(value) in allowed:
+    """``value`` as one of the ``allowed`` ids, else None (ASCII digits only: ``isdigit``
+    also accepts ``²``, which ``int`` refuses)."""
+    if value and value.isascii() and value.isdigit() and int(value) in allowed:
         return int(value)
     return None
 
