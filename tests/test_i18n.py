@@ -74,3 +74,18 @@ def test_json_clients_get_json_errors(client):
 
 def test_catalogs_are_complete_with_matching_placeholders():
     assert check_catalogs(PROJECT_ROOT / "translations") == []
+
+
+def test_every_audited_action_has_a_translated_label():
+    """The audit page and the cadre history show ACTION_LABELS, never a raw action code."""
+    import re
+    from pathlib import Path
+
+    from ilp_training.services.audit import ACTION_LABELS
+
+    package = Path(__file__).resolve().parent.parent / "ilp_training"
+    source = "\n".join(p.read_text() for p in package.rglob("*.py"))
+    calls = re.findall(r"audit\.record\(\s*\w+,\s*([^,]+),", source)
+    actions = {a for call in calls for a in re.findall(r'"([a-z_]+)"', call)}
+    assert {"assess", "correct", "issue", "approve"} <= actions  # the scan finds them
+    assert actions - ACTION_LABELS.keys() == set()

@@ -26,6 +26,18 @@ ACTION_LABELS = {
     "scores": _l("test scores recorded"),
     "finish": _l("finished"),
     "cancel": _l("cancelled"),
+    "delete": _l("removed"),
+    "assess": _l("assessed"),
+    "correct": _l("assessment corrected"),
+    "issue": _l("certificate issued"),
+    "bulk_issue": _l("certificates issued in bulk"),
+    "revoke": _l("certificate revoked"),
+    "set_budget": _l("budget line set"),
+    "exclude": _l("excluded from incentives"),
+    "include": _l("included in incentives again"),
+    "approve": _l("approved"),
+    "reopen": _l("re-opened"),
+    "import": _l("activity imported"),
 }
 
 
