@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import count_queries, login, pdf_text, posyandu_named
+from conftest import count_queries, login, pdf_text, posyandu_named, user_named
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -23,6 +23,7 @@ from ilp_training.models import (
     CadreStatus,
     Outcome,
     OutcomeReason,
+    Posyandu,
     TrainingAttendance,
     TrainingEvent,
     TrainingParticipant,
@@ -776,3 +777,16 @@ def test_a_trainer_who_facilitates_records_attendance_and_tests_only(client, app
         participant = db.session.get(TrainingParticipant, first)
         assert (participant.post_score, len(participant.attendance)) == (90, 1)
         assert db.session.get(TrainingEvent, event_id).status == TrainingStatus.RUNNING
+
+
+def test_an_assessment_is_offered_only_at_posyandu_in_the_users_scope(app):
+    from ilp_training.services.training_reports import DueRow, assessable_posyandu
+
+    with app.app_context():
+        anggrek = posyandu_named("Anggrek").id
+        elsewhere = db.session.scalars(sa.select(Posyandu.id).where(
+            Posyandu.puskesmas_id != posyandu_named("Anggrek").puskesmas_id)).first()
+        due = [DueRow(1, "A", anggrek, "Anggrek", 0), DueRow(2, "B", elsewhere, "X", 0)]
+        assert assessable_posyandu(user_named("pelatih"), due) == {anggrek}
+        assert assessable_posyandu(user_named("admin"), due) == {anggrek, elsewhere}
+        assert assessable_posyandu(user_named("pelatih"), []) == set()

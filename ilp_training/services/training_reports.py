@@ -133,6 +133,16 @@ def due_for_assessment(event: TrainingEvent, user: User | None = None) -> list[D
     return [DueRow(*row) for row in db.session.execute(stmt)]
 
 
+def assessable_posyandu(user: User, due: list[DueRow]) -> set[int]:
+    """The posyandu of ``due`` where ``user`` may start an assessment: those in their
+    scope (a facilitator of a district-wide event sees participants from elsewhere)."""
+    ids = {row.posyandu_id for row in due}
+    if not ids:
+        return set()
+    return set(db.session.scalars(scoped(Posyandu, user).where(Posyandu.id.in_(ids))
+                                  .with_only_columns(Posyandu.id)))
+
+
 def present_on(event: TrainingEvent, day: date) -> list[int]:
     """Ids of the participants recorded present on ``day``."""
     return list(db.session.scalars(

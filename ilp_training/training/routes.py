@@ -20,13 +20,13 @@ from ..extensions import db
 from ..i18n import fdate, local_today
 from ..models import (
     Posyandu,
-    Role,
     TrainingEvent,
     TrainingParticipant,
     TrainingStatus,
 )
 from ..pdf import render_pdf
 from ..scope import get_scoped_or_404
+from ..scoring.routes import ASSESSORS
 from ..services import ServiceError
 from ..services import training as service
 from ..services import training_events as events_service
@@ -151,7 +151,8 @@ def event(event_id: int) -> ResponseReturnValue:
         total=service.participant_count(event), days=len(event.days),
         may_manage=service.can_manage(current_user, event),
         may_record=service.can_record(current_user, event),
-        may_assess=current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.TRAINER),
+        assessable=(reports.assessable_posyandu(current_user, due)
+                    if current_user.role in ASSESSORS else set()),
     )
 
 
