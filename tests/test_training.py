@@ -543,10 +543,14 @@ def test_results_xlsx_opens_with_one_row_per_participant(as_coordinator, app):
         event = db.session.scalars(sa.select(TrainingEvent).where(
             TrainingEvent.title.startswith("Penyegaran Paket D"))).one()
         event_id, count = event.id, len(event.participants)
+        event.participants[0].cadre.full_name = "=1+1"  # a formula must stay text
+        db.session.commit()
     _english(as_coordinator)
     response = as_coordinator.get(f"/trainings/{event_id}/results.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
+    typed = next(c for c in sheet["A"] if c.value == "=1+1")
+    assert typed.data_type == "s"
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("Name", "Posyandu", "Days present (of 2)", "Pre-test", "Post-test",
                        "Gain", "Outcome", "Reason")

@@ -930,3 +930,14 @@ def test_summary_and_district_pages_run_a_fixed_number_of_queries(head, app):
     assert other.post(f"/incentives/villages/{lantongau}/{DEMO_PERIOD}/approve").status_code == 302
     assert measure(admin, [district]) == one  # two approved: the same queries
     assert measure(admin, pages)[3] < 25
+
+
+def test_the_workbook_keeps_a_formula_like_name_as_text(head, app):
+    cadre_id, _name = _anggrek_cadres(app)[0]
+    with app.app_context():
+        db.session.get(Cadre, cadre_id).full_name = '=HYPERLINK("http://x.example","klik")'
+        db.session.commit()
+    book = load_workbook(io.BytesIO(head.get(_summary_url(app) + "/summary.xlsx").data))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert len(cells) == 1 and cells[0].data_type == "s"

@@ -22,8 +22,7 @@ from assessments import Framework
 
 from ..models import CadreStatus
 from ..services.rosters import GapMatrix, GapRow, LevelRow
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from ..spreadsheets import append_row, csv_text
 
 
 def cadre_headings() -> list[str]:
@@ -58,11 +57,8 @@ def _place_cells(row: LevelRow | GapRow) -> list[Any]:
 
 
 def _append(ws: Worksheet, values: Sequence[Any]) -> None:
-    ws.append(list(values))
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-            cell.data_type = "s"
-        elif isinstance(cell.value, date):
+    for cell in append_row(ws, values):
+        if isinstance(cell.value, date):
             cell.number_format = "yyyy-mm-dd"
 
 
@@ -103,11 +99,9 @@ def xlsx_bytes(cadres: list[list[Any]], levels: tuple[list[LevelRow], LevelRow],
 
 
 def _csv_text(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
     if isinstance(value, date):
         return value.isoformat()
-    return "" if value is None else value
+    return "" if value is None else csv_text(value)
 
 
 def csv_bytes(cadres: list[list[Any]]) -> bytes:

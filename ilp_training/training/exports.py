@@ -23,10 +23,10 @@ from assessments import Framework
 from ..i18n import fdate
 from ..models import TrainingEvent
 from ..services.training_reports import ParticipantRow
+from ..spreadsheets import append_row
 from .forms import label
 
 DAYS_PER_SHEET = 6
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _skills(event: TrainingEvent, framework: Framework, locale: str) -> list[str]:
@@ -76,13 +76,6 @@ def attendance_context(event: TrainingEvent, rows: Sequence[ParticipantRow],
     }
 
 
-def _safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is prefixed to stay text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def results_workbook(event: TrainingEvent, rows: Sequence[ParticipantRow]) -> bytes:
     """One row per participant: name, posyandu, days present (of the event's days), pre,
     post, gain, outcome and reason (empty while the event is not finished)."""
@@ -96,9 +89,9 @@ def results_workbook(event: TrainingEvent, rows: Sequence[ParticipantRow]) -> by
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([_safe(r.name), _safe(r.posyandu), r.days_present, r.pre, r.post, r.gain,
-                   str(label(r.outcome)) if r.outcome else "",
-                   str(label(r.reason)) if r.reason else ""])
+        append_row(ws, [r.name, r.posyandu, r.days_present, r.pre, r.post, r.gain,
+                        str(label(r.outcome)) if r.outcome else "",
+                        str(label(r.reason)) if r.reason else ""])
     ws.freeze_panes = "A2"
     for column, width in zip("ABCDEFGH", (32, 20, 12, 10, 10, 8, 16, 30), strict=True):
         ws.column_dimensions[column].width = width

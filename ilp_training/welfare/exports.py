@@ -21,10 +21,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..i18n import rupiah
 from ..incentive_rules import Period, PeriodKind
 from ..services.incentive_reports import Place, SummaryReport
+from ..spreadsheets import append_row
 from ..terbilang import rupiah_in_words
 
 RUPIAH_FORMAT = '"Rp"#,##0'
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def period_label(period: Period) -> str:
@@ -100,11 +100,8 @@ def pdf_context(report: SummaryReport, locale: str, level_names: Mapping[str, st
 
 def _row(ws: Worksheet, values: Sequence[Any], money: Iterable[int] = (),
          bold: bool = False) -> None:
-    ws.append(list(values))
     money = set(money)
-    for index, cell in enumerate(ws[ws.max_row]):
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-            cell.data_type = "s"
+    for index, cell in enumerate(append_row(ws, values)):
         if index in money and isinstance(cell.value, int):
             cell.number_format = RUPIAH_FORMAT
         if bold:
