@@ -221,6 +221,11 @@ class SummaryResult:
     uninsured: int
     months_without_scheme: tuple[date, ...]
 
+    @property
+    def over_budget(self) -> bool:
+        """A budget line is set and the grand total is above it."""
+        return self.difference is not None and self.difference < 0
+
 
 def days_served(service: Sequence[tuple[date, date | None]], month: date) -> int:
     """Distinct days of ``month`` covered by the half-open stretches in ``service``."""

@@ -162,6 +162,7 @@ def test_summary_totals_operations_budget_flags_and_months_without_scheme():
         ("Anggrek", 2, 800_000), ("Melati", 2, 800_000)]
     assert result.cadre_total == 875_000 and result.operational_total == 1_600_000
     assert result.grand_total == 2_475_000 and result.difference == -975_000
+    assert result.over_budget
     assert result.uninsured == 2 and result.months_without_scheme == (date(2026, 12, 1),)
     assert all(isinstance(v, int) for c in result.cadres
                for v in (c.base, c.level_top_up, c.opening_day_top_up, c.total))
@@ -941,3 +942,12 @@ def test_the_workbook_keeps_a_formula_like_name_as_text(head, app):
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
              if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+def test_a_budget_below_the_total_is_flagged_on_the_summary_and_before_approval(head, app):
+    _english(head)
+    url = _summary_url(app)
+    assert "over budget" not in _text(head.get(url))  # the demo's Rp9.000.000 is enough
+    assert head.post(url + "/budget", data={"budget": "1000"}).status_code == 302
+    assert "over budget" in _text(head.get(url))
+    assert "is over the budget line by" in _text(head.get(url + "/approve"))
