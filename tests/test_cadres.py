@@ -1,7 +1,8 @@
 """The cadre registry: validation, audit, moves, deactivation, masking."""
 
+import pytest
 import sqlalchemy as sa
-from conftest import first_cadre, posyandu_named
+from conftest import first_cadre, login, posyandu_named
 
 from ilp_training.extensions import db
 from ilp_training.models import AuditEntry, Cadre, CadreStatus
@@ -158,3 +159,19 @@ def test_roster_search_filter_and_pagination(as_coordinator, app):
     assert "Tidak ada kader yang cocok" in none
     inactive = as_coordinator.get(f"/posyandu/{anggrek}/?status=inactive").text
     assert "Tidak ada kader yang cocok" in inactive
+
+
+@pytest.mark.parametrize(("username", "assess", "manage"), [
+    ("koordinator", True, True), ("pelatih", True, False), ("kades.lalibo", False, False)])
+def test_profile_offers_actions_by_role_and_counts_badges_of_the_curriculum(
+        client, app, username, assess, manage):
+    with app.app_context():
+        cadre = db.session.scalars(sa.select(Cadre).where(
+            Cadre.posyandu_id == posyandu_named("Anggrek").id, Cadre.level_code == "utama")
+        ).first()
+        cadre_id = cadre.id
+    login(client, username)
+    page = client.get(f"/cadres/{cadre_id}").text
+    assert "25 dari 25 tanda kecakapan" in page  # the Utama cadre holds every skill
+    assert ("Nilai di posyandu ini" in page) is assess
+    assert (f"/cadres/{cadre_id}/edit" in page) is manage

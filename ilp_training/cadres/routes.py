@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ..auth import MANAGERS, roles_required
+from ..auth import ASSESSORS, MANAGERS, roles_required
 from ..certificates.forms import IssueForm
 from ..curricula import framework_on
 from ..extensions import db
@@ -85,9 +85,13 @@ def profile(cadre_id: int) -> ResponseReturnValue:
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(50)
     ).all()
-    competency = competency_profile(cadre, framework_on(local_today()), str(get_locale()))
+    framework = framework_on(local_today())
+    competency = competency_profile(cadre, framework, str(get_locale()))
+    may_manage = current_user.role in MANAGERS
     return render_template(
         "cadres/profile.html", cadre=cadre, history=history, competency=competency,
+        skill_total=len(framework.skills), may_manage=may_manage,
+        may_assess=current_user.role in ASSESSORS and cadre.is_active,
         certificates=certificates_of(cadre), certificate_due=is_due(cadre),
         trainings_due=trainings_due(cadre),
         issue_form=IssueForm(), trainings=cadre_trainings(cadre.id, current_user),

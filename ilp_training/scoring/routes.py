@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 
 from assessments import Framework
 
-from ..auth import roles_required
+from ..auth import ASSESSORS, roles_required
 from ..curricula import framework_for, framework_on
 from ..extensions import db
 from ..i18n import local_today
@@ -28,7 +28,6 @@ from ..models import (
     CadreStatus,
     Method,
     Posyandu,
-    Role,
     Setting,
 )
 from ..scope import get_scoped_or_404
@@ -39,7 +38,6 @@ from .forms import METHOD_LABELS, SETTING_LABELS, CorrectionForm, ScoresForm, Se
 from .parsing import ParsedScores, parse_full, parse_grid
 
 bp = Blueprint("scoring", __name__)
-ASSESSORS = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
 
 
 def _new_key() -> str:

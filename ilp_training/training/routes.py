@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from assessments import Framework
 
-from ..auth import MANAGERS, roles_required
+from ..auth import ASSESSORS, MANAGERS, roles_required
 from ..curricula import framework_for, framework_on
 from ..extensions import db
 from ..i18n import fdate, local_today
@@ -26,7 +26,6 @@ from ..models import (
 )
 from ..pdf import render_pdf
 from ..scope import get_scoped_or_404
-from ..scoring.routes import ASSESSORS
 from ..services import ServiceError
 from ..services import training as service
 from ..services import training_events as events_service
