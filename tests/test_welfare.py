@@ -816,8 +816,11 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
                                                                        "Home visits"]
     data = _activity_book([("2026-10-15", "Anggrek", a_id, a_name),
                            (date(2026, 10, 15), "anggrek", b_id, b_name)],
-                          [("2026-10", a_id, a_name, 6), ("2026-09", b_id, None, 0)])
-    days = _count(app, OpeningDay)
+                          [("2026-10", a_id, a_name, 17), ("2026-09", b_id, None, 0)])
+    days, imports = _count(app, OpeningDay), _imports(app)
+    with app.app_context():
+        old_visits = db.session.scalar(sa.select(HomeVisitCount.visits).where(
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT))
     response = _upload(client, data)
     assert response.status_code == 302, _text(response)[:2000]
     assert _count(app, OpeningDay) == days + 1
@@ -826,9 +829,22 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
             OpeningDay.held_on == date(2026, 10, 15))).one()
         assert sorted(c.id for c in day.cadres) == sorted([a_id, b_id])
         assert db.session.scalar(sa.select(HomeVisitCount.visits).where(
-            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT)) == 6
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT)) == 17
+        entry = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.action == "import").order_by(AuditEntry.id.desc())).first()
+        added = entry.changes["opening_days_added"][1]
+        assert added == {f"{day.posyandu_id} 2026-10-15": sorted([a_id, b_id])}
+        assert entry.changes["home_visits"][1]["2026-10"][str(a_id)] == [old_visits, 17]
+    assert _imports(app) == imports + 1
     assert _upload(client, data).status_code == 302
     assert _count(app, OpeningDay) == days + 1
+    assert _imports(app) == imports + 1  # nothing changed the second time: no entry
+
+
+def _imports(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action == "import"))
 
 
 @pytest.mark.parametrize(("data", "name", "message"), [

@@ -246,22 +246,28 @@ def import_activity(actor: User, posyandu: Sequence[Posyandu], data: bytes,
     counts = _visit_rows(check, visits, errors)
     if errors:
         raise ImportRefused(sorted(errors, key=lambda e: (e.sheet, e.row)))
-    served = _add_opening_days(actor, days)
-    changed = sum(len(store_visit_counts(month, by_cadre)) for month, by_cadre in counts.items())
-    audit.record(actor, "import", "activity", None, {
-        "opening_days": [None, len(days)], "served": [None, served],
-        "home_visits": [None, changed]})
+    added = _add_opening_days(actor, days)
+    visit_changes = {f"{month:%Y-%m}": changes for month, by_cadre in counts.items()
+                     if (changes := store_visit_counts(month, by_cadre))}
+    served = sum(len(ids) for ids in added.values())
+    changed = sum(len(changes) for changes in visit_changes.values())
+    if added or visit_changes:  # what changed, cadre by cadre (old → new for visits)
+        audit.record(actor, "import", "activity", None, {
+            "opening_days_added": [None, added], "home_visits": [None, visit_changes]})
     return ImportResult(opening_days=len(days), served=served, home_visits=changed)
 
 
-def _add_opening_days(actor: User, days: dict[tuple[int, date], set[int]]) -> int:
+def _add_opening_days(actor: User, days: dict[tuple[int, date], set[int]]
+                      ) -> dict[str, list[int]]:
+    """Add the cadres to their opening days (creating the days); the cadre ids added per
+    ``"<posyandu id> <date>"``."""
     if not days:
-        return 0
+        return {}
     existing = {(d.posyandu_id, d.held_on): d for d in db.session.scalars(
         sa.select(OpeningDay).where(OpeningDay.held_on.in_({h for _p, h in days})))}
     wanted = {i for ids in days.values() for i in ids}
     cadres = {c.id: c for c in db.session.scalars(sa.select(Cadre).where(Cadre.id.in_(wanted)))}
-    added = 0
+    added: dict[str, list[int]] = {}
     for (posyandu_id, held_on), ids in sorted(days.items()):
         day = existing.get((posyandu_id, held_on))
         if day is None:
@@ -269,6 +275,7 @@ def _add_opening_days(actor: User, days: dict[tuple[int, date], set[int]]) -> in
             db.session.add(day)
         have = {c.id for c in day.cadres}
         day.cadres = [*day.cadres, *(cadres[i] for i in sorted(ids - have))]
-        added += len(ids - have)
+        if ids - have:
+            added[f"{posyandu_id} {held_on.isoformat()}"] = sorted(ids - have)
     db.session.flush()
     return added
