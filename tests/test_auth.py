@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 from conftest import login, other_app, user_named
 
@@ -87,3 +88,27 @@ def test_change_own_password(client, app) -> None:
         ).one()
         assert entry.user.username == "pelatih"
         assert "password" not in str(entry.changes)
+
+
+@pytest.mark.parametrize(("username", "links"), [
+    ("admin", {"/certificates/", "/incentives/", "/admin/users"}),
+    ("koordinator", {"/certificates/", "/incentives/"}),
+    ("pelatih", set()),
+    ("kades.lalibo", {"/incentives/"}),
+])
+def test_navigation_follows_the_role_lists(client, username, links):
+    login(client, username)
+    page = client.get("/").text
+    offered = {href for href in ("/certificates/", "/incentives/", "/admin/users")
+               if f'href="{href}"' in page}
+    assert offered == links
+
+
+def test_templates_never_test_role_names():
+    """Views and the role_flags context pass what a role allows; a template that compares
+    role names would drift from the role lists in ilp_training/auth."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    offending = [str(p) for p in templates.rglob("*.html") if "role.value" in p.read_text()]
+    assert offending == []

@@ -45,3 +45,4 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 ASSESSORS = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)  # who may score cadres
+INCENTIVE_VIEWERS = (Role.ADMIN, Role.COORDINATOR, Role.VILLAGE_HEAD)  # cadre welfare

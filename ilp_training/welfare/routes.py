@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth import roles_required
+from ..auth import INCENTIVE_VIEWERS, roles_required
 from ..curricula import framework_on
 from ..extensions import db
 from ..i18n import local_today
@@ -36,7 +36,7 @@ from . import activity, exports, schemes
 from .forms import BudgetForm, ConfirmForm, PeriodForm, ReasonForm
 
 bp = Blueprint("welfare", __name__, url_prefix="/incentives")
-VIEWERS = (Role.ADMIN, Role.COORDINATOR, Role.VILLAGE_HEAD)
+VIEWERS = INCENTIVE_VIEWERS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -86,7 +86,8 @@ def index() -> ResponseReturnValue:
                                 period_key=period.key))
     form = PeriodForm(request.args, kind=period.kind.value, month=period.start)
     return render_template("welfare/index.html", villages=village_choices(current_user),
-                           period=period, label=exports.period_label(period), form=form)
+                           period=period, label=exports.period_label(period), form=form,
+                           may_record_activity=current_user.role in activity.EDITORS)
 
 
 @bp.get("/villages/<int:village_id>/")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..auth import roles_required
+from ..auth import INCENTIVE_VIEWERS, roles_required
 from ..curricula import framework_on
 from ..extensions import db
 from ..i18n import local_today
@@ -22,7 +22,7 @@ from ..services import incentive_schemes as service
 from ..views import apply_service_error
 from .forms import SchemeForm, scheme_form
 
-VIEWERS = (Role.ADMIN, Role.COORDINATOR, Role.VILLAGE_HEAD)
+VIEWERS = INCENTIVE_VIEWERS
 EDITORS = (Role.ADMIN, Role.VILLAGE_HEAD)
 
 
