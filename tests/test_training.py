@@ -794,3 +794,20 @@ def test_an_assessment_is_offered_only_at_posyandu_in_the_users_scope(app):
         assert assessable_posyandu(user_named("pelatih"), due) == {anggrek}
         assert assessable_posyandu(user_named("admin"), due) == {anggrek, elsewhere}
         assert assessable_posyandu(user_named("pelatih"), []) == set()
+
+
+def test_filling_from_the_planning_page_refuses_what_it_cannot_do(as_coordinator, app, client):
+    event_id = _create(as_coordinator, app, capacity="2")
+    cadres = _active_cadres(app, "Anggrek")[:3]
+    no_event = as_coordinator.post("/trainings/planning/fill", data={"cadres": cadres},
+                                   follow_redirects=True)
+    assert no_event.status_code == 200 and "Pilih pelatihan yang direncanakan" in no_event.text
+    too_many = as_coordinator.post("/trainings/planning/fill", data={
+        "event": event_id, "cadres": cadres}, follow_redirects=True)
+    assert too_many.status_code == 200 and "/trainings/planning" in too_many.request.path
+    assert _participants(app, event_id) == {}  # all or nothing
+    as_coordinator.post("/logout")
+    login(client, "koordinator.lakudo")  # another puskesmas's event: not found
+    assert client.post("/trainings/planning/fill", data={
+        "event": event_id, "cadres": cadres[:1]}).status_code == 404
+    assert _participants(app, event_id) == {}

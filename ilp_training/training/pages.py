@@ -17,14 +17,14 @@ from ..auth import MANAGERS, roles_required
 from ..curricula import framework_on
 from ..extensions import db
 from ..i18n import fdate, local_today
-from ..models import Posyandu, Puskesmas, Role, TrainingEvent
+from ..models import Posyandu, Puskesmas, Role
 from ..scope import get_scoped_or_404, scoped
 from ..services import ServiceError
 from ..services import training as service
 from ..services import training_history as history
 from ..services import training_planning as planning_service
 from ..views import paginate
-from . import bp
+from . import bp, manageable
 from .charts import bar_chart
 from .forms import FillForm
 
@@ -105,9 +105,7 @@ def fill() -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Choose a planned training."), "error")
         return redirect(back)
-    event = get_scoped_or_404(TrainingEvent, current_user, form.event.data)
-    if not service.can_manage(current_user, event):
-        abort(403)
+    event = manageable(form.event.data)
     try:
         added = service.add_participants(current_user, event, form.cadres.data or [])
     except ServiceError as exc:

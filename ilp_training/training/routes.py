@@ -31,7 +31,7 @@ from ..services import training as service
 from ..services import training_events as events_service
 from ..services import training_reports as reports
 from ..views import apply_service_error, paginate
-from . import bp, event_form, exports
+from . import bp, event_form, exports, manageable, recordable
 from .forms import (
     AddCadresForm,
     AddPosyanduForm,
@@ -55,23 +55,6 @@ def _framework(event: TrainingEvent) -> Framework:
         return framework_for(event.framework_id, event.framework_version)
     except LookupError:
         return framework_on(event.start_date)
-
-
-def _manageable(event_id: int) -> TrainingEvent:
-    """The event, if in scope (else 404) and changeable by the user (else 403)."""
-    event = get_scoped_or_404(TrainingEvent, current_user, event_id)
-    if not service.can_manage(current_user, event):
-        abort(403)
-    return event
-
-
-def _recordable(event_id: int) -> TrainingEvent:
-    """The event, if in scope (else 404) and the user may record attendance and tests
-    (else 403): its managers and the trainers who facilitate it."""
-    event = get_scoped_or_404(TrainingEvent, current_user, event_id)
-    if not service.can_record(current_user, event):
-        abort(403)
-    return event
 
 
 def _visible_rows(event: TrainingEvent) -> list[reports.ParticipantRow]:
@@ -115,7 +98,7 @@ def new() -> ResponseReturnValue:
 @bp.route("/trainings/<int:event_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit(event_id: int) -> ResponseReturnValue:
-    event = _manageable(event_id)
+    event = manageable(event_id)
     form = EventForm(obj=event)
     framework = framework_on(form.start_date.data or event.start_date)
     event_form.setup_form(form, framework, event.puskesmas_id)
@@ -193,7 +176,7 @@ def _flash_added(added: service.Added) -> None:
 @bp.route("/trainings/<int:event_id>/participants", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def participants(event_id: int) -> ResponseReturnValue:
-    event = _manageable(event_id)
+    event = manageable(event_id)
     form = AddCadresForm()
     if form.validate_on_submit():
         try:
@@ -212,7 +195,7 @@ def participants(event_id: int) -> ResponseReturnValue:
 @bp.post("/trainings/<int:event_id>/participants/posyandu")
 @roles_required(*MANAGERS)
 def add_posyandu(event_id: int) -> ResponseReturnValue:
-    event = _manageable(event_id)
+    event = manageable(event_id)
     form = AddPosyanduForm()
     form.posyandu.choices = [SelectChoice(pid, name) for pid, name in reports.area_posyandu(event)]
     if form.validate_on_submit():
@@ -234,7 +217,7 @@ def add_posyandu(event_id: int) -> ResponseReturnValue:
 @roles_required(*MANAGERS)
 def remove(event_id: int, participant_id: int) -> ResponseReturnValue:
     """Take a cadre off the training, after a confirmation that names what is lost."""
-    event = _manageable(event_id)
+    event = manageable(event_id)
     participant = db.session.get(TrainingParticipant, participant_id)
     if participant is None or participant.event_id != event.id:
         abort(404)
@@ -266,7 +249,7 @@ def _default_day(event: TrainingEvent, asked: str | None) -> date:
 @bp.route("/trainings/<int:event_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(event_id: int) -> ResponseReturnValue:
-    event = _recordable(event_id)
+    event = recordable(event_id)
     rows = reports.participant_rows(event)
     form = AttendanceForm()
     if request.method == "GET":
@@ -294,7 +277,7 @@ def attendance(event_id: int) -> ResponseReturnValue:
 @bp.route("/trainings/<int:event_id>/tests", methods=["GET", "POST"])
 @login_required
 def tests(event_id: int) -> ResponseReturnValue:
-    event = _recordable(event_id)
+    event = recordable(event_id)
     rows = reports.participant_rows(event)
     form = ScoresForm()
     parsed = ParsedScores(values={f"{kind}-{r.id}": "" if score is None else str(score)
@@ -321,7 +304,7 @@ def tests(event_id: int) -> ResponseReturnValue:
 @bp.route("/trainings/<int:event_id>/finish", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def finish(event_id: int) -> ResponseReturnValue:
-    event = _manageable(event_id)
+    event = manageable(event_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -343,7 +326,7 @@ def finish(event_id: int) -> ResponseReturnValue:
 @bp.route("/trainings/<int:event_id>/cancel", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def cancel(event_id: int) -> ResponseReturnValue:
-    event = _manageable(event_id)
+    event = manageable(event_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
