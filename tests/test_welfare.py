@@ -967,3 +967,13 @@ def test_a_budget_below_the_total_is_flagged_on_the_summary_and_before_approval(
     assert head.post(url + "/budget", data={"budget": "1000"}).status_code == 302
     assert "over budget" in _text(head.get(url))
     assert "is over the budget line by" in _text(head.get(url + "/approve"))
+
+
+def test_only_the_village_head_is_offered_approve_and_reopen(head, app):
+    url = _summary_url(app)
+    coordinator = _coordinator(app)
+    _english(head)
+    assert "Approve…" in _text(head.get(url)) and "Approve…" not in _text(coordinator.get(url))
+    _approve(head, app)
+    assert "Re-open…" in _text(head.get(url)) and "Approve…" not in _text(head.get(url))
+    assert "Re-open…" not in _text(coordinator.get(url))

@@ -170,10 +170,15 @@ def load_draft(village: Region, period: Period) -> Draft:
     return load_drafts([village], period)[village.id]
 
 
+def is_reviewer(user: User, village: Region) -> bool:
+    """Only the village's own head reviews, approves and re-opens its summaries."""
+    return user.role == Role.VILLAGE_HEAD and user.village_id == village.id
+
+
 def _summary_for_review(actor: User, village: Region, period: Period) -> IncentiveSummary:
     """The village's summary row (created on the first action), refused to anyone but the
     village's head and when already approved."""
-    if actor.role != Role.VILLAGE_HEAD or actor.village_id != village.id:
+    if not is_reviewer(actor, village):
         raise ServiceError(_l("Only the head of this village can review its summary."))
     summary = summaries_of([village.id], period).get(village.id)
     if summary is None:
@@ -296,7 +301,7 @@ def reopen_summary(actor: User, village: Region, period: Period, reason: str
     reason = " ".join(reason.split())
     if not reason:
         raise ServiceError(_l("Give a reason."), "reason")
-    if actor.role != Role.VILLAGE_HEAD or actor.village_id != village.id:
+    if not is_reviewer(actor, village):
         raise ServiceError(_l("Only the head of this village can review its summary."))
     summary = summaries_of([village.id], period).get(village.id)
     if summary is None or summary.status != SummaryStatus.APPROVED:

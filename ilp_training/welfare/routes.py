@@ -73,10 +73,6 @@ def level_names() -> dict[str, str]:
     return {lv.code: lv.name.get(locale) for lv in framework_on(local_today()).levels}
 
 
-def _is_head(village: Region) -> bool:
-    return current_user.role == Role.VILLAGE_HEAD and current_user.village_id == village.id
-
-
 @bp.get("/")
 @roles_required(*VIEWERS)
 def index() -> ResponseReturnValue:
@@ -100,9 +96,11 @@ def village_period(village_id: int) -> ResponseReturnValue:
 def _render_summary(village: Region, report: SummaryReport, budget_form: BudgetForm
                     ) -> ResponseReturnValue:
     form = PeriodForm(formdata=None, kind=report.period.kind.value, month=report.period.start)
+    reviewer = service.is_reviewer(current_user, village)
     return render_template(
         "welfare/summary.html", village=village, report=report, result=report.result,
-        can_review=_is_head(village) and report.state == "draft", is_head=_is_head(village),
+        can_review=reviewer and report.state == "draft",
+        can_reopen=reviewer and report.state == "approved",
         budget_form=budget_form, pform=form, levels=level_names(),
         label=exports.period_label(report.period), status=exports.status_line(report),
         notes=exports.row_notes, confirm=ConfirmForm(),
