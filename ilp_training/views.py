@@ -54,6 +54,24 @@ class Page:
         return self.page < self.pages
 
 
+def paginate_counted(stmt: sa.Select[Any]) -> Page:
+    """Like :func:`paginate` for a busy list (rows, not scalars): the page and the number
+    of rows in one query (a window count, as a ``total`` column on each row). A page past
+    the end (an old link after rows went away) shows the last page, at the cost of two
+    more queries in that case only."""
+    page, per_page = page_args()
+    counted = stmt.add_columns(sa.func.count().over().label("total"))
+    rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        return Page(list(rows), page, per_page, rows[0].total)
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if total and page > 1:
+        page = -(-total // per_page)
+        rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(rows), page, per_page, total)
+
+
 def paginate(stmt: sa.Select[Any], *, scalars: bool = True) -> Page:
     """Run ``stmt`` for the requested page: one COUNT query and one page query."""
     page, per_page = page_args()

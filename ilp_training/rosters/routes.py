@@ -7,9 +7,6 @@ them to the summaries, so a page runs a fixed handful of queries.
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -25,7 +22,7 @@ from ..i18n import local_today
 from ..models import Role
 from ..services import rosters as service
 from ..services.rosters import Grouping, PosyanduRow, RosterFilters
-from ..views import Page, page_args
+from ..views import paginate_counted
 from . import exports
 from .charts import gap_cells, heat_map, level_badges, summaries
 from .filters import parse_filters
@@ -48,23 +45,6 @@ def _place_heading(grouping: Grouping) -> str:
     return _("Puskesmas") if grouping == Grouping.PUSKESMAS else _("Posyandu")
 
 
-def _page(stmt: sa.Select[Any]) -> Page:
-    """The requested page of ``stmt`` and the number of rows in one query (a window
-    count). A page past the end (an old link after cadres left) shows the last page,
-    at the cost of two more queries in that case only."""
-    page, per_page = page_args()
-    counted = stmt.add_columns(sa.func.count().over().label("total"))
-    rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
-    if rows:
-        return Page(rows, page, per_page, rows[0].total)
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    if total and page > 1:
-        page = -(-total // per_page)
-        rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(rows, page, per_page, total)
-
-
 def _choosable(posyandu: list[PosyanduRow], filters: RosterFilters,
                grouping: Grouping) -> list[PosyanduRow]:
     """The posyandu offered by the list filter: all in scope, except on a district (a
@@ -82,7 +62,7 @@ def roster() -> ResponseReturnValue:
     posyandu = service.posyandu_rows(current_user)
     levels, total = service.level_summary(current_user, framework, locale, grouping, posyandu)
     filters = _filters(framework, posyandu, levels, grouping)
-    page = _page(service.cadre_list(current_user, filters, framework, local_today()))
+    page = paginate_counted(service.cadre_list(current_user, filters, framework, local_today()))
     return render_template(
         "rosters/roster.html", levels=levels, summaries=summaries(levels),
         total=summaries([total])[0], grouping=grouping.value,
