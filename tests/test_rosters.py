@@ -559,3 +559,24 @@ def test_pages_of_the_list_and_a_page_past_the_end(as_coordinator, app, seed_pus
     past = as_coordinator.get(f"/roster?page={pages + 5}").text
     assert {int(i) for i in CADRE_LINK.findall(past)} == _listed_ids(as_coordinator,
                                                                      f"page={pages}")
+
+
+def test_admin_puskesmas_filter_lists_its_active_cadres(as_admin, app, seed_puskesmas,
+                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1000)
+    with app.app_context():
+        expected = _scope_cadres(seed_puskesmas, Cadre.status == CadreStatus.ACTIVE)
+    assert _listed_ids(as_admin, f"puskesmas={seed_puskesmas}") == expected
+    rows = list(csv.reader(io.StringIO(as_admin.get(
+        f"/roster/export.csv?puskesmas={seed_puskesmas}").data.decode("utf-8-sig"))))
+    assert len(rows) - 1 == len(expected)
+
+
+@pytest.mark.parametrize(("lang", "title"), [("id", "Kader"), ("en", "Cadres")])
+def test_export_headings_follow_the_language(as_coordinator, lang, title):
+    as_coordinator.post("/language", data={"lang": lang})
+    book = openpyxl.load_workbook(io.BytesIO(as_coordinator.get("/roster/export.xlsx").data))
+    assert book.worksheets[0].title == title
+    heading = next(csv.reader(io.StringIO(
+        as_coordinator.get("/roster/export.csv").data.decode("utf-8-sig"))))
+    assert heading[0] == ("Nama" if lang == "id" else "Name")
