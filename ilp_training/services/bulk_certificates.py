@@ -2,8 +2,8 @@
 
 A job snapshots the cadres whose certificate is due and splits them into parts of
 ``PART_SIZE``. The worker renders each part as one document (fast: one layout context,
-one embedded font), cuts it into single-page PDFs that are stored as the individual
-certificates, and keeps the part for the print file. Counters on the job are updated
+one embedded font, one shared layer), cuts it into single-page PDFs that are stored as
+the individual certificates, and keeps the part for the print file. Counters on the job are updated
 atomically, so parts may run in parallel; the part that completes the job merges the
 print file. A cadre that cannot be certified is recorded by name with the reason and the
 others go on.
@@ -151,9 +151,8 @@ def _run_part(job_id: int, index: int, today: date) -> None:
     if work is None:
         return
     pdf, issued = _render(work)
-    requester = db.session.get(User, work.requester_id)
-    for item, single in issued:
-        store(requester, item, single, work.language, today, bulk_job_id=job_id)
+    store(db.session.get(User, work.requester_id), issued, work.language, today,
+          bulk_job_id=job_id)
     db.session.add_all(BulkJobFailure(job_id=job_id, cadre_id=cid, reason=reason[:300],
                                       holder_name=work.names.get(cid, "?"))
                        for cid, reason in work.failures)

@@ -106,27 +106,42 @@ def settings_for(puskesmas: Puskesmas) -> CertificateSettings | None:
     return (own or rows or [None])[0]
 
 
-def _assessed_by(cadre: Cadre) -> list[str]:
-    """Names of the puskesmas (or district office) whose assessors decided the badges."""
-    stmt = (
-        sa.select(User).join(Assessment, Assessment.assessor_id == User.id)
-        .join(CadreSkill, CadreSkill.assessment_id == Assessment.id)
-        .where(CadreSkill.cadre_id == cadre.id).distinct()
-    )
-    names = set()
-    for user in db.session.scalars(stmt):
-        names.add(f"Puskesmas {user.puskesmas.name}" if user.puskesmas
-                  else f"Dinas Kesehatan {user.district.name if user.district else ''}".strip())
-    return sorted(names)
+@dataclass(frozen=True)
+class LevelFacts:
+    """What a level certificate states beyond the cadre's own row."""
+
+    mastered: frozenset[str]  # skill codes
+    assessed_by: list[str]  # the puskesmas (or district office) of the assessors
+
+
+def level_facts(cadre_ids: Sequence[int]) -> dict[int, LevelFacts]:
+    """The mastered skills and the assessors' offices of each cadre (two queries)."""
+    mastered: dict[int, set[str]] = {cid: set() for cid in cadre_ids}
+    for cadre_id, code in db.session.execute(
+            sa.select(CadreSkill.cadre_id, CadreSkill.skill_code)
+            .where(CadreSkill.cadre_id.in_(cadre_ids))):
+        mastered[cadre_id].add(code)
+    offices: dict[int, set[str]] = {cid: set() for cid in cadre_ids}
+    for cadre_id, puskesmas, district in db.session.execute(
+            sa.select(CadreSkill.cadre_id, Puskesmas.name, Region.name)
+            .join(Assessment, CadreSkill.assessment_id == Assessment.id)
+            .join(User, Assessment.assessor_id == User.id)
+            .outerjoin(Puskesmas, User.puskesmas_id == Puskesmas.id)
+            .outerjoin(Region, User.district_id == Region.id)
+            .where(CadreSkill.cadre_id.in_(cadre_ids)).distinct()):
+        offices[cadre_id].add(f"Puskesmas {puskesmas}" if puskesmas is not None
+                              else f"Dinas Kesehatan {district or ''}".strip())
+    return {cid: LevelFacts(frozenset(mastered[cid]), sorted(offices[cid]))
+            for cid in cadre_ids}
 
 
 def build_claim(cadre: Cadre, framework: Framework, settings: CertificateSettings,
-                serial: str, issued_on: date) -> dict[str, Any]:
-    """The statement a level certificate makes, as JSON-safe data in both languages."""
+                serial: str, issued_on: date, facts: LevelFacts) -> dict[str, Any]:
+    """The statement a level certificate makes, as JSON-safe data in both languages
+    (``facts`` from :func:`level_facts`)."""
     if cadre.level_code is None or cadre.level_since is None:
         raise ServiceError(_l("This cadre has no level to certify yet."))
-    mastered = set(db.session.scalars(
-        sa.select(CadreSkill.skill_code).where(CadreSkill.cadre_id == cadre.id)))
+    mastered = facts.mastered
     level = framework.level(cadre.level_code)
     packages = [
         {"code": p.code, "name": {"id": p.name.id, "en": p.name.en},
@@ -138,7 +153,7 @@ def build_claim(cadre: Cadre, framework: Framework, settings: CertificateSetting
         "kind": CertificateKind.LEVEL.value, "holder_name": cadre.full_name,
         "level": {"code": level.code, "name": {"id": level.name.id, "en": level.name.en}},
         "badges": len(mastered), "reached_on": cadre.level_since.isoformat(),
-        "packages": packages, "assessed_by": _assessed_by(cadre),
+        "packages": packages, "assessed_by": facts.assessed_by,
         "posyandu": cadre.posyandu.name, "village": cadre.posyandu.village.name,
         "issuer": _issuer(settings), "serial": serial, "issued_on": issued_on.isoformat(),
         "framework": {"id": framework.id, "version": framework.version},
@@ -234,11 +249,12 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
         slots.reverse()
     training_framework = (framework_for(event.framework_id, event.framework_version)
                           if event is not None else None)
+    facts = level_facts([c.id for c, _s in accepted]) if training_framework is None else {}
     ready = []
     for cadre, settings in accepted:
         serial = serials[settings.district_id].pop()
         if training_framework is None:
-            claim = build_claim(cadre, framework, settings, serial, today)
+            claim = build_claim(cadre, framework, settings, serial, today, facts[cadre.id])
         else:
             assert event is not None
             claim = build_training_claim(cadre, event, training_framework, settings, serial,
@@ -276,32 +292,43 @@ def page_for(item: Prepared, language: str) -> dict[str, Any]:
     return page_context(item.claim, language, verification_url(item.code), emblem)
 
 
-def store(actor: User, item: Prepared, pdf: bytes, language: str, today: date,
-          bulk_job_id: int | None = None) -> Certificate:
-    """Store an issued certificate with its frozen bytes; supersede the previous one (of
-    the cadre's level, or of the same training)."""
-    kind = CertificateKind.LEVEL if item.event_id is None else CertificateKind.TRAINING
-    previous = db.session.scalars(sa.select(Certificate).where(
-        Certificate.cadre_id == item.cadre.id, Certificate.kind == kind,
-        Certificate.training_event_id.is_(None) if item.event_id is None
-        else Certificate.training_event_id == item.event_id,
-        Certificate.status == CertificateStatus.VALID)).all()
-    cert = Certificate(
+def store(actor: User, issued: Sequence[tuple[Prepared, bytes]], language: str, today: date,
+          bulk_job_id: int | None = None) -> list[Certificate]:
+    """Store issued certificates with their frozen bytes, each superseding the cadre's
+    previous valid one (of the level, or of the same training); one query and one flush
+    for the whole batch."""
+    if not issued:
+        return []
+    kind = CertificateKind.LEVEL if issued[0][0].event_id is None else CertificateKind.TRAINING
+    event_id = issued[0][0].event_id
+    if any(item.event_id != event_id for item, _pdf in issued):
+        raise ValueError("a batch is of one kind: one training, or levels")
+    previous: dict[int, list[Certificate]] = {}
+    for old in db.session.scalars(sa.select(Certificate).where(
+            Certificate.cadre_id.in_([item.cadre.id for item, _pdf in issued]),
+            Certificate.kind == kind,
+            Certificate.training_event_id.is_(None) if event_id is None
+            else Certificate.training_event_id == event_id,
+            Certificate.status == CertificateStatus.VALID).order_by(Certificate.id)):
+        previous.setdefault(old.cadre_id, []).append(old)
+    certs = [Certificate(
         kind=kind, cadre=item.cadre, holder_name=item.cadre.full_name,
-        level_code=item.cadre.level_code if item.event_id is None else None,
-        training_event_id=item.event_id,
+        level_code=item.cadre.level_code if event_id is None else None,
+        training_event_id=event_id,
         serial=item.claim["serial"], verify_code=item.code,
         language=language, claim=item.claim, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
         issued_on=today, issued_by=actor, bulk_job_id=bulk_job_id,
-    )
-    db.session.add(cert)
+    ) for item, pdf in issued]
+    db.session.add_all(certs)
     db.session.flush()
-    for old in previous:
-        old.status, old.superseded_by_id = CertificateStatus.SUPERSEDED, cert.id
-    audit.record(actor, "issue", "certificate", cert.id, {
-        "serial": [None, cert.serial], "cadre_id": [None, item.cadre.id],
-        "superseded": [None, [c.serial for c in previous]]})
-    return cert
+    for cert in certs:
+        older = previous.get(cert.cadre_id, [])
+        for old in older:
+            old.status, old.superseded_by_id = CertificateStatus.SUPERSEDED, cert.id
+        audit.record(actor, "issue", "certificate", cert.id, {
+            "serial": [None, cert.serial], "cadre_id": [None, cert.cadre_id],
+            "superseded": [None, [c.serial for c in older]]})
+    return certs
 
 
 def issue_certificate(actor: User, cadre: Cadre, framework: Framework, language: str,
@@ -318,7 +345,7 @@ def issue_certificate(actor: User, cadre: Cadre, framework: Framework, language:
     if refused:
         raise ServiceError(refused[0][1])
     pdf = render_certificates([page_for(ready[0], language)])
-    return store(actor, ready[0], pdf, language, today)
+    return store(actor, [(ready[0], pdf)], language, today)[0]
 
 
 def revoke_certificate(actor: User, cert: Certificate, reason: str) -> None:
