@@ -89,4 +89,6 @@ def worker_command(workers: int) -> None:
     """Run the background worker (bulk certificates) until stopped."""
     from .tasks import huey
 
-    huey.create_consumer(workers=workers, worker_type="process").run()
+    # An idle worker polls the queue at least once a second (huey's default backs off to
+    # ten), so a bulk job starts soon after it is asked for.
+    huey.create_consumer(workers=workers, worker_type="process", max_delay=1.0).run()
