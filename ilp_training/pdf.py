@@ -9,11 +9,13 @@ make the renderer fetch anything.
 from __future__ import annotations
 
 import mimetypes
+import threading
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
-from weasyprint import HTML, Document
+from weasyprint import CSS, HTML, Document
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 
@@ -35,16 +37,38 @@ class LocalOnlyFetcher(URLFetcher):
         raise ValueError(f"blocked: {url[:80]}")
 
 
-def render_document(template: str, context: dict[str, Any]) -> Document:
+_parsed = threading.local()
+
+
+def _stylesheet(static: Path, name: str) -> tuple[CSS, FontConfiguration]:
+    """``name`` in the static folder, parsed once per thread with its ``@font-face`` fonts
+    loaded (a thread's own: WeasyPrint's font objects are not shared between threads)."""
+    cache = _parsed.__dict__.setdefault("stylesheets", {})
+    key = (static, name)
+    if key not in cache:
+        fonts = FontConfiguration()
+        cache[key] = (CSS(filename=str(static / name), font_config=fonts,
+                          url_fetcher=LocalOnlyFetcher(static)), fonts)
+    return cache[key]
+
+
+def render_document(template: str, context: dict[str, Any],
+                    stylesheet: str | None = None) -> Document:
     """Lay out ``template`` with ``context``; the pages' ``anchors`` give the position of
     each element with an ``id`` (in CSS pixels from the page's top left).
 
     Relative URLs in the template (``css/pdf.css``) resolve inside the static folder.
+    A ``stylesheet`` named here (a path in the static folder) is parsed and its fonts
+    loaded once, not for every document: for documents made often (certificates), where
+    loading the fonts costs about as much as laying out a page.
     """
-    static = Path(current_app.static_folder or "")
-    html = render_template(template, **context)
-    return HTML(string=html, base_url=static.as_uri() + "/",
-                url_fetcher=LocalOnlyFetcher(static)).render()
+    static = Path(current_app.static_folder or "").resolve()
+    html = HTML(string=render_template(template, **context), base_url=static.as_uri() + "/",
+                url_fetcher=LocalOnlyFetcher(static))
+    if stylesheet is None:
+        return html.render()
+    css, fonts = _stylesheet(static, stylesheet)
+    return html.render(stylesheets=[css], font_config=fonts)
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:

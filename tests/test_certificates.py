@@ -250,14 +250,41 @@ def test_bulk_issues_every_due_certificate_and_reports_a_failure_by_name(
     with app.app_context():
         job = db.session.scalars(sa.select(BulkJob).order_by(BulkJob.id.desc())).first()
         assert job.status == JobStatus.DONE and (job.done, job.failed) == (total - 1, 1)
-        assert db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(
-            Certificate.bulk_job_id == job.id)) == total - 1
+        issued = db.session.scalars(sa.select(Certificate).where(
+            Certificate.bulk_job_id == job.id)).all()
         print_file = job.result_pdf
+        names = {c.holder_name for c in issued}
+        stored = [(c.holder_name, c.pdf) for c in issued]
+    assert len(stored) == total - 1
+    for name, pdf in stored:  # cut from one document: each file holds its own page only
+        text = pdf_text(pdf)
+        assert name in text and "CERTIFICATE" in text and "Check this certificate" in text
+        assert not any(other in text for other in names - {name})
     from pypdf import PdfReader
 
     assert len(PdfReader(io.BytesIO(print_file)).pages) == total - 1
     status = as_coordinator.get(response.location + ".json").get_json()
     assert status["finished"] and status["done"] == total - 1
+
+
+def test_pages_of_two_issuers_get_their_own_shared_layer(app):
+    claim = {"kind": "training", "holder_name": "Wa Ode", "serial": "7414-2026-000001",
+             "issued_on": "2026-11-02", "skills": [],
+             "event": {"title": "Pelatihan", "start_date": "2026-11-01",
+                       "end_date": "2026-11-01", "venue": "Lakudo", "organiser": "PKM"}}
+    issuers = [{"name": f"Puskesmas {place}", "place": place, "signatory_name": f"dr. {place}",
+                "signatory_title": "Kepala", "signatory_nip": None}
+               for place in ("Lakudo", "Mawasangka")]
+    with app.test_request_context():
+        pages = [certificate_documents.page_context(
+            {**claim, "issuer": issuer, "holder_name": f"Kader {i}"}, "id",
+            f"{BASE}/v/code{i}", None) for i, issuer in enumerate(issuers * 2)]
+        whole, singles = certificate_documents.render_certificate_files(pages)
+    for i, single in enumerate(singles):
+        text = pdf_text(single)
+        own, other = ("Lakudo", "Mawasangka")[::1 if i % 2 == 0 else -1]
+        assert f"Kader {i}" in text and f"dr. {own}" in text and f"dr. {other}" not in text
+    assert pdf_text(whole).count("dr. Mawasangka") == 2
 
 
 @pytest.mark.parametrize(("emblem", "message"), [

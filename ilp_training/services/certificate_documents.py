@@ -2,27 +2,31 @@
 
 One render path (:func:`ilp_training.pdf.render_document`, the layout behind
 ``render_pdf``): a batch of claims becomes one A4-landscape document, one page per
-certificate, and each page gets its QR code drawn in after layout. A single issue is a
-batch of one; a bulk job renders parts of many, keeps each page as a PDF of its own for
-storage (:func:`render_certificate_files`), and joins the parts for printing
-(:func:`merge`), sharing one embedded font.
+certificate, and each page gets its QR code drawn in after layout and the layer that
+certificates of one issuer, language and day share placed under it (laid out once). A
+single issue is a batch of one; a bulk job renders parts of many, keeps each page as a
+PDF of its own for storage (:func:`render_certificate_files`), and joins the parts for
+printing (:func:`merge`). The PDF work after layout is pikepdf's (qpdf): cutting and
+joining a thousand pages with pypdf took longer than laying out a hundred.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import json
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import segno
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from fontTools.ttLib import TTFont
-from pypdf import PdfReader, PdfWriter
 
 from ..pdf import render_document
 
@@ -46,7 +50,6 @@ def missing_glyphs(text: str) -> str:
     return "".join(sorted({c for c in text if not c.isspace() and ord(c) not in known}))
 
 
-QR_SIZE_MM = 30  # the side of the QR code's box in the template
 _PT_PER_PX = 0.75  # CSS pixels (1/96 in) to PDF points (1/72 in)
 
 
@@ -58,22 +61,21 @@ def qr_ops(url: str, x: float, y: float, size: float) -> bytes:
     The QR code is drawn into the rendered page rather than laid out as an SVG image:
     WeasyPrint's SVG path drawing cost about a quarter of a certificate's render time.
     The mask is fixed: any mask decodes, and choosing the "best" one costs segno more
-    time than rendering the rest of the page.
+    time than rendering the rest of the page. Rectangles are in modules (whole numbers),
+    scaled and flipped by one matrix.
     """
     matrix = segno.make(url, error="m", mask=2).matrix
     module = size / len(matrix)
     rects = []
     for row, cells in enumerate(matrix):
-        bottom = y - (row + 1) * module
-        start = None
-        for col, dark in enumerate((*cells, 0)):
-            if dark and start is None:
-                start = col
-            elif not dark and start is not None:
-                rects.append(f"{x + start * module:.3f} {bottom:.3f} "
-                             f"{(col - start) * module:.3f} {module:.3f} re")
-                start = None
-    return ("q 0 g\n" + "\n".join(rects) + "\nf\nQ\n").encode("ascii")
+        col = 0
+        for dark, run in groupby(cells):
+            length = len(tuple(run))
+            if dark:
+                rects.append(f"{col} {row} {length} 1 re")
+            col += length
+    return (f"q 0 g {module:.4f} 0 0 {-module:.4f} {x:.3f} {y:.3f} cm\n"
+            + "\n".join(rects) + "\nf\nQ\n").encode("ascii")
 
 
 def _texts(kind: str) -> dict[str, str]:
@@ -161,52 +163,77 @@ def emblem_data_uri(data: bytes | None, mime: str | None) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _stamped(pages: list[dict[str, Any]]) -> PdfWriter:
-    """The certificates laid out by WeasyPrint, one page per context (see
-    :func:`page_context`), each with the QR code of its ``verify_url`` drawn in the box
-    ``#qr-<index>`` of the template."""
-    document = render_document("pdf/certificate.html",
-                               {"pages": pages, "qr_size_mm": QR_SIZE_MM})
+STYLESHEET = "css/certificate.css"  # both templates; fonts loaded once (render_document)
+CHROME_FIELDS = ("kind", "lang", "t", "s", "issuer", "issued_on", "emblem")
+
+
+@lru_cache(maxsize=16)
+def _chrome(key: str) -> tuple[bytes, float]:
+    """The shared layer (``certificate_chrome.html``) of the pages whose
+    :data:`CHROME_FIELDS` are ``key`` (JSON): its PDF, and the height of its header in
+    CSS px. Kept for the next certificates of the same issuer, language and day."""
+    document = render_document("pdf/certificate_chrome.html", {"p": json.loads(key)},
+                               STYLESHEET)
+    _left, top, _right, bottom = document.pages[0].anchors["head"]
+    return document.write_pdf(), bottom - top
+
+
+def _render(pages: list[dict[str, Any]], singles: bool) -> tuple[bytes, list[bytes]]:
+    """The certificates, one page per context (see :func:`page_context`), as one PDF and,
+    with ``singles``, each page as a PDF of its own.
+
+    What differs between certificates is laid out by WeasyPrint from
+    ``certificate.html``; each page gets its QR code (of its ``verify_url``) drawn in the
+    box ``#qr-<index>``, and the shared layer of its issuer, language and day placed under
+    it as one form that all pages reference (laid out once, stored once per file).
+    """
+    keys = [json.dumps({f: p.get(f) for f in CHROME_FIELDS}, sort_keys=True) for p in pages]
+    chromes = {key: _chrome(key) for key in dict.fromkeys(keys)}
+    document = render_document("pdf/certificate.html", {"pages": [
+        {**page, "head_px": chromes[key][1]} for page, key in zip(pages, keys, strict=True)]},
+        STYLESHEET)
     if len(document.pages) != len(pages):
         raise RuntimeError(f"{len(pages)} certificates laid out on {len(document.pages)} pages")
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(document.write_pdf())))
-    for index, (page, layout, context) in enumerate(
-            zip(writer.pages, document.pages, pages, strict=True)):
+    pdf = pikepdf.Pdf.open(io.BytesIO(document.write_pdf()))
+    layers = {key: pikepdf.Pdf.open(io.BytesIO(data)) for key, (data, _h) in chromes.items()}
+    forms = {key: pdf.copy_foreign(layer.pages[0].as_form_xobject())
+             for key, layer in layers.items()}
+    for index, (page, layout, context, key) in enumerate(
+            zip(pdf.pages, document.pages, pages, keys, strict=True)):
         left, top, right, bottom = layout.anchors[f"qr-{index}"]  # CSS px, from top left
         size = min(right - left, bottom - top) * _PT_PER_PX
-        height = float(page.mediabox.height)
-        content = page.get_contents()
-        assert content is not None
-        content.set_data(b"q\n" + content.get_data() + b"\nQ\n" + qr_ops(
+        height = float(page.mediabox[3] - page.mediabox[1])
+        content = page.obj.Contents  # WeasyPrint writes one stream per page
+        content.write(b"q\n" + content.read_bytes() + b"\nQ\n" + qr_ops(
             context["verify_url"], left * _PT_PER_PX, height - top * _PT_PER_PX, size))
-        page.replace_contents(content)
-        page.compress_content_streams()
-    return writer
+        page.add_underlay(forms[key])
+    files = []
+    for page in pdf.pages if singles else []:
+        single = pikepdf.Pdf.new()
+        single.pages.append(page)
+        single.trailer.Info = single.copy_foreign(pdf.trailer.Info)
+        if "/Lang" in pdf.Root:
+            single.Root.Lang = pdf.Root.Lang
+        files.append(_bytes(single))
+    return _bytes(pdf), files
 
 
-def _bytes(writer: PdfWriter) -> bytes:
+def _bytes(pdf: pikepdf.Pdf) -> bytes:
     out = io.BytesIO()
-    writer.write(out)
+    pdf.save(out)  # streams compressed
     return out.getvalue()
 
 
 def render_certificates(pages: list[dict[str, Any]]) -> bytes:
     """One PDF with a page per certificate context."""
-    return _bytes(_stamped(pages))
+    return _render(pages, singles=False)[0]
 
 
 def render_certificate_files(pages: list[dict[str, Any]]) -> tuple[bytes, list[bytes]]:
     """One PDF with a page per certificate context, and each page as a PDF of its own
     (in order): a bulk part's print file and the certificates to store, from one layout
     and one embedded font subset."""
-    writer = _stamped(pages)
-    singles = []
-    for page in writer.pages:
-        single = PdfWriter()
-        single.add_page(page)
-        single.add_metadata(writer.metadata or {})
-        singles.append(_bytes(single))
-    return _bytes(writer), singles
+    return _render(pages, singles=True)
 
 
 def warm_up() -> None:
@@ -222,14 +249,12 @@ def warm_up() -> None:
 
 
 def merge(pdfs: list[bytes]) -> bytes:
-    """Concatenate PDFs; identical objects (the embedded font) are stored once."""
-    writer = PdfWriter()
-    for data in pdfs:
-        writer.append(io.BytesIO(data))
-    writer.compress_identical_objects()
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    """Concatenate PDFs (the pages of each keep their shared resources)."""
+    joined = pikepdf.Pdf.new()
+    sources = [pikepdf.Pdf.open(io.BytesIO(data)) for data in pdfs]  # open until saved
+    for source in sources:
+        joined.pages.extend(source.pages)
+    return _bytes(joined)
 
 
 def verification_url(code: str) -> str:
