@@ -24,12 +24,15 @@ from ilp_training.models import (
     Outcome,
     OutcomeReason,
     Posyandu,
+    Puskesmas,
+    Role,
     TrainingAttendance,
     TrainingEvent,
     TrainingParticipant,
     TrainingStatus,
+    User,
 )
-from ilp_training.services.training import completion
+from ilp_training.services.training import can_manage, completion, manageable_clause
 from ilp_training.services.training_planning import next_package
 
 D_SKILLS = ["D1", "D2", "D3"]
@@ -811,3 +814,31 @@ def test_filling_from_the_planning_page_refuses_what_it_cannot_do(as_coordinator
     assert client.post("/trainings/planning/fill", data={
         "event": event_id, "cadres": cadres[:1]}).status_code == 404
     assert _participants(app, event_id) == {}
+
+
+def test_the_manageable_clause_is_can_manage_in_sql(app):
+    with app.app_context():
+        events = db.session.scalars(sa.select(TrainingEvent)).all()
+        users = db.session.scalars(sa.select(User)).all()
+        seen = set()
+        for user in users:
+            in_sql = set(db.session.scalars(
+                sa.select(TrainingEvent.id).where(manageable_clause(user))))
+            assert in_sql == {e.id for e in events if can_manage(user, e)}, user.username
+            seen.add((user.role, bool(in_sql)))
+    # the check means something: admins and coordinators manage some, trainers none
+    assert {(Role.ADMIN, True), (Role.COORDINATOR, True), (Role.TRAINER, False)} <= seen
+
+
+@pytest.mark.parametrize(("username", "shown"), [
+    ("admin", "Lakudo"), ("koordinator", "Mawasangka Tengah")])
+def test_only_an_admin_picks_the_puskesmas_of_planning_and_the_district_view(
+        app, client, username, shown):
+    with app.app_context():
+        lakudo = db.session.scalar(sa.select(Puskesmas.id).where(Puskesmas.name == "Lakudo"))
+    login(client, username)
+    planning = client.get(f"/trainings/planning?puskesmas={lakudo}")
+    assert planning.status_code == 200 and f"Puskesmas {shown}</p>" in planning.text
+    district = client.get(f"/trainings/district?puskesmas={lakudo}")
+    assert district.status_code == 200
+    assert f'<p class="lead">{shown} · ' in district.text

@@ -84,6 +84,15 @@ def can_manage(user: User, event: TrainingEvent) -> bool:
             and event.puskesmas_id == user.puskesmas_id)
 
 
+def manageable_clause(user: User) -> sa.ColumnElement[bool]:
+    """:func:`can_manage` as a WHERE clause on :class:`TrainingEvent`."""
+    if user.role == Role.ADMIN:
+        return TrainingEvent.district_id == user.district_id
+    if user.role == Role.COORDINATOR and user.puskesmas_id is not None:
+        return TrainingEvent.puskesmas_id == user.puskesmas_id
+    return sa.false()
+
+
 def can_record(user: User, event: TrainingEvent) -> bool:
     """Whether ``user`` may record attendance and test scores: the event's managers, and
     the trainers named among its facilitators (they run the sessions)."""

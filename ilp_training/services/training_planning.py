@@ -26,13 +26,13 @@ from ..models import (
     CadreStatus,
     Outcome,
     Posyandu,
-    Role,
     TrainingEvent,
     TrainingSkill,
     TrainingStatus,
     User,
 )
 from ..scope import scoped
+from .training import manageable_clause
 from .training_reports import TE, TP
 
 
@@ -137,15 +137,13 @@ def events_for_group(events: list[OpenEvent], group: PlanGroup) -> list[OpenEven
 
 def planned_events_for(user: User, puskesmas_id: int) -> list[OpenEvent]:
     """Planned events the user may fill with cadres of this puskesmas: the puskesmas's
-    own, plus (for admins) district-wide ones; with the places left and the skills they
-    cover (two queries)."""
+    own and district-wide ones that the user manages (:func:`training.can_manage`: so
+    district-wide ones for admins only); with the places left and the skills they cover
+    (two queries)."""
     taken = sa.select(sa.func.count(TP.id)).where(TP.event_id == TE.id).scalar_subquery()
-    place = TE.puskesmas_id == puskesmas_id
-    if user.role == Role.ADMIN:
-        place = sa.or_(place, TE.puskesmas_id.is_(None))
-    elif user.role != Role.COORDINATOR or user.puskesmas_id != puskesmas_id:
-        return []
-    stmt = (scoped(TrainingEvent, user).where(TE.status == TrainingStatus.PLANNED, place)
+    place = sa.or_(TE.puskesmas_id == puskesmas_id, TE.puskesmas_id.is_(None))
+    stmt = (scoped(TrainingEvent, user)
+            .where(TE.status == TrainingStatus.PLANNED, place, manageable_clause(user))
             .with_only_columns(TE.id, TE.title, TE.start_date, TE.capacity - taken)
             .order_by(TE.start_date, TE.id))
     rows = db.session.execute(stmt).all()
