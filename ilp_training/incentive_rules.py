@@ -87,6 +87,13 @@ class Period:
         return cls(PeriodKind.YEAR, date(year, 1, 1))
 
     @classmethod
+    def containing(cls, kind: PeriodKind, day: date) -> Period:
+        """The month, quarter or year (``kind``) that ``day`` falls in."""
+        first_month = {PeriodKind.MONTH: day.month, PeriodKind.QUARTER:
+                       (day.month - 1) // 3 * 3 + 1, PeriodKind.YEAR: 1}[kind]
+        return cls(kind, date(day.year, first_month, 1))
+
+    @classmethod
     def month_before(cls, day: date) -> Period:
         """The calendar month before ``day``'s month (the usual summary to approve)."""
         return cls(PeriodKind.MONTH, add_months(day.replace(day=1), -1))

@@ -193,6 +193,25 @@ def test_periods(key, kind, start, end):
     assert (period.kind, period.start, period.end, period.key) == (kind, start, end, key)
 
 
+@pytest.mark.parametrize(("kind", "day", "key"), [
+    (PeriodKind.MONTH, date(2026, 11, 23), "2026-11"),
+    (PeriodKind.QUARTER, date(2026, 11, 23), "2026-Q4"),
+    (PeriodKind.QUARTER, date(2026, 3, 31), "2026-Q1"),
+    (PeriodKind.QUARTER, date(2026, 7, 1), "2026-Q3"),
+    (PeriodKind.YEAR, date(2026, 11, 23), "2026"),
+])
+def test_the_period_containing_a_day(kind, day, key):
+    assert Period.containing(kind, day) == Period.parse(key)
+
+
+@pytest.mark.parametrize(("query", "key"), [
+    ("kind=quarter&month=2026-11", "2026-Q4"), ("kind=year&month=2026-11", "2026"),
+    ("kind=month&month=2026-11", "2026-11")])
+def test_the_period_form_picks_the_quarter_or_year_of_the_month(app, head, query, key):
+    response = head.get(f"/incentives/villages/{_lalibo_id(app)}/?{query}")
+    assert response.status_code == 302 and response.location.endswith("/" + key)
+
+
 @pytest.mark.parametrize("key", ["2026-13", "2026-Q5", "26-10", "", "2026-10-01", "abc"])
 def test_bad_period_keys(key):
     with pytest.raises(ValueError):

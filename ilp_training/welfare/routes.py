@@ -60,11 +60,7 @@ def period_from_args() -> Period:
     """The period chosen in the period form (``kind``, ``month``), else last month."""
     form = PeriodForm(request.args)
     if request.args and form.validate():
-        month = form.month.data
-        start = {PeriodKind.MONTH: month, PeriodKind.QUARTER: month.replace(
-            month=(month.month - 1) // 3 * 3 + 1), PeriodKind.YEAR: month.replace(month=1)}
-        kind = PeriodKind(form.kind.data)
-        return Period(kind, start[kind])
+        return Period.containing(PeriodKind(form.kind.data), form.month.data)
     return Period.month_before(local_today())
 
 
