@@ -574,6 +574,63 @@ def test_bad_scheme_input_is_answered_and_nothing_saved(as_admin, app, overrides
     assert _count(app, IncentiveScheme) == count
 
 
+def test_who_may_set_a_scheme_for_which_place(app):
+    with app.app_context():
+        admin, head_user = user_named("admin"), user_named("kades.lalibo")
+        owners = schemes.owners_for(admin)
+        assert owners[0].id == admin.district_id and len(owners) > 2
+        assert all(schemes.can_manage(admin, r) for r in owners)
+        assert [r.name for r in owners[1:]] == sorted(r.name for r in owners[1:])
+        assert [r.name for r in schemes.owners_for(head_user)] == ["Lalibo"]
+        assert schemes.owners_for(user_named("koordinator")) == []
+
+
+def test_a_village_head_sets_their_own_village_scheme_only(head, app):
+    page = head.get("/incentives/schemes/new")
+    assert page.status_code == 200
+    options = re.findall(r'<option[^>]*value="(\d+)"', page.get_data(as_text=True))
+    with app.app_context():
+        lalibo, lakorua = _village("Lalibo").id, _village("Lakorua").id
+    assert options == [str(lalibo)]
+    count = _count(app, IncentiveScheme)
+    other = head.post("/incentives/schemes/new", data=_scheme_form(
+        app, region_id=str(lakorua), legal_basis="Perdes Lakorua 9"))
+    assert other.status_code == 200 and _count(app, IncentiveScheme) == count
+    own = head.post("/incentives/schemes/new", data=_scheme_form(
+        app, region_id=str(lalibo), legal_basis="Perdes Lalibo No. 1 Tahun 2027"))
+    assert own.status_code == 302 and _count(app, IncentiveScheme) == count + 1
+
+
+def test_the_admin_edits_a_scheme_and_the_audit_records_the_change(as_admin, app):
+    with app.app_context():
+        scheme = db.session.scalars(sa.select(IncentiveScheme).order_by(IncentiveScheme.id)
+                                    ).first()
+        scheme_id, region_id = scheme.id, scheme.region_id
+        old_base = scheme.base_amount
+    url = f"/incentives/schemes/{scheme_id}/edit"
+    page = as_admin.get(url)
+    assert page.status_code == 200 and f'value="{old_base}"' in page.get_data(as_text=True)
+    _english(as_admin)
+    bad = as_admin.post(url, data=_scheme_form(app, region_id=str(region_id),
+                                               base_amount="-5"))
+    assert bad.status_code == 200 and "An amount cannot be negative." in _text(bad)
+    with app.app_context():
+        data = {name: getattr(db.session.get(IncentiveScheme, scheme_id), name)
+                for name in ("legal_basis", "valid_from", "valid_until")}
+    form = _scheme_form(app, region_id=str(region_id), legal_basis=data["legal_basis"],
+                        valid_from=f"{data['valid_from']:%Y-%m}",
+                        valid_until=f"{data['valid_until']:%Y-%m}" if data["valid_until"]
+                        else "", base_amount=str(old_base + 10_000))
+    response = as_admin.post(url, data=form)
+    assert response.status_code == 302, _text(response)[:2000]
+    with app.app_context():
+        assert db.session.get(IncentiveScheme, scheme_id).base_amount == old_base + 10_000
+        entry = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.entity == "incentive_scheme", AuditEntry.action == "update",
+            AuditEntry.entity_id == scheme_id)).one()
+        assert entry.changes["base_amount"] == [old_base, old_base + 10_000]
+
+
 def test_the_service_refuses_negative_amounts_and_overlaps(app):
     with app.app_context():
         admin = user_named("admin")

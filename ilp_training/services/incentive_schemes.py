@@ -67,6 +67,19 @@ def can_manage(user: User, owner: Region) -> bool:
     return user.role == Role.VILLAGE_HEAD and owner.id == user.village_id
 
 
+def owners_for(user: User) -> list[Region]:
+    """The places ``user`` may set a scheme for (:func:`can_manage`): an admin's district
+    first, then its villages by name; a village head's own village."""
+    if user.role == Role.VILLAGE_HEAD and user.village is not None:
+        return [user.village]
+    if user.role != Role.ADMIN or user.district is None:
+        return []
+    villages = db.session.scalars(sa.select(Region).where(
+        Region.level == RegionLevel.VILLAGE, Region.code.startswith(user.district.code + "."))
+        .order_by(Region.name)).all()
+    return [user.district, *villages]
+
+
 def _overlapping(data: SchemeData, scheme_id: int | None) -> IncentiveScheme | None:
     stmt = sa.select(IncentiveScheme).where(
         IncentiveScheme.region_id == data.region_id,

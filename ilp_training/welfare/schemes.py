@@ -32,17 +32,10 @@ def _levels() -> list[tuple[str, str]]:
 
 
 def _owners() -> list[SelectChoice]:
-    """The places the user may set a scheme for: the district and its villages (admin),
-    or the head's own village."""
-    if current_user.role == Role.VILLAGE_HEAD:
-        village = current_user.village
-        return [SelectChoice(village.id, village.name)]
-    district = current_user.district
-    villages = db.session.scalars(sa.select(Region).where(
-        Region.level == RegionLevel.VILLAGE, Region.code.startswith(district.code + "."))
-        .order_by(Region.name)).all()
-    return [SelectChoice(district.id, _("%(name)s (whole district)", name=district.name)),
-            *(SelectChoice(v.id, v.name) for v in villages)]
+    """The places the user may set a scheme for, the district named as such."""
+    return [SelectChoice(r.id, r.name if r.level == RegionLevel.VILLAGE
+                         else _("%(name)s (whole district)", name=r.name))
+            for r in service.owners_for(current_user)]
 
 
 def _data(form: SchemeForm) -> service.SchemeData:
