@@ -1,9 +1,10 @@
-"""Small helpers shared by the views: mapping service errors onto forms, paging."""
+"""Small helpers shared by the views: running a service call for a form, paging."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, request
@@ -20,6 +21,31 @@ def apply_service_error(form: FlaskForm, exc: ServiceError) -> None:
         field.errors = [*field.errors, str(exc.message)]
     else:
         form.form_errors.append(str(exc.message))
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A service call that went through (and was committed), with what it returned."""
+
+    value: T
+
+
+def committed(form: FlaskForm, call: Callable[[], T]) -> Done[T] | None:
+    """Run a service call for a submitted form and commit. When the service refuses
+    (:class:`ServiceError`), roll back, show the refusal on the form
+    (:func:`apply_service_error`) and return ``None``, so the page is shown again with
+    the user's values."""
+    try:
+        value = call()
+    except ServiceError as exc:
+        db.session.rollback()
+        apply_service_error(form, exc)
+        return None
+    db.session.commit()
+    return Done(value)
 
 
 MAX_PAGE = 100_000

@@ -15,7 +15,7 @@ from ..models import AuditEntry, Puskesmas, Region, RegionLevel, Role, User
 from ..scope import get_scoped_or_404, scoped
 from ..services import ServiceError
 from ..services import users as service
-from ..views import apply_service_error, paginate
+from ..views import apply_service_error, committed, paginate
 from .forms import ROLE_LABELS, ConfirmForm, ResetPasswordForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -85,13 +85,10 @@ def user_detail(user_id: int) -> ResponseReturnValue:
     user = get_scoped_or_404(User, current_user, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            service.reset_password(current_user, user, form.password.data or "",
-                                   current_app.config["PASSWORD_HASH_METHOD"])
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.reset_password(
+            current_user, user, form.password.data or "",
+            current_app.config["PASSWORD_HASH_METHOD"]))
+        if ok:
             flash(_("The password of %(name)s was reset.", name=user.username), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_detail.html", user=user, form=form,

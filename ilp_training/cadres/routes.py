@@ -17,13 +17,12 @@ from ..extensions import db
 from ..i18n import local_today
 from ..models import AuditEntry, Cadre, CadreStatus, Posyandu, Sex
 from ..scope import get_scoped_or_404, scoped
-from ..services import ServiceError
 from ..services import cadres as service
 from ..services.certificates import certificates_of, is_due, trainings_due
 from ..services.competency import competency_profile
 from ..services.queries import cadre_roster
 from ..services.training_history import cadre_trainings
-from ..views import apply_service_error, paginate
+from ..views import committed, paginate
 from .forms import CadreForm, DeactivateForm, MoveForm, ReactivateForm
 
 bp = Blueprint("cadres", __name__)
@@ -56,12 +55,10 @@ def register(posyandu_id: int) -> ResponseReturnValue:
     posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
     form = CadreForm()
     if form.validate_on_submit():
-        try:
-            cadre = service.register_cadre(current_user, posyandu, _data(form), local_today())
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.register_cadre(
+            current_user, posyandu, _data(form), local_today()))
+        if ok:
+            cadre = ok.value
             flash(_("Cadre %(name)s registered.", name=cadre.full_name), "success")
             return redirect(url_for("cadres.profile", cadre_id=cadre.id))
     return render_template("cadres/form.html", form=form, posyandu=posyandu, cadre=None)
@@ -106,13 +103,9 @@ def edit(cadre_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.sex.data = cadre.sex.value
     if form.validate_on_submit():
-        try:
-            service.update_cadre(current_user, cadre, _data(form), local_today())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.update_cadre(
+            current_user, cadre, _data(form), local_today()))
+        if ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for("cadres.profile", cadre_id=cadre.id))
     return render_template("cadres/form.html", form=form, posyandu=cadre.posyandu, cadre=cadre)
@@ -131,14 +124,9 @@ def move(cadre_id: int) -> ResponseReturnValue:
         form.on.data = local_today()
     if form.validate_on_submit():
         target = get_scoped_or_404(Posyandu, current_user, form.posyandu.data)
-        try:
-            service.move_cadre(
-                current_user, cadre, target, form.on.data, local_today(), form.note.data
-            )
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.move_cadre(
+            current_user, cadre, target, form.on.data, local_today(), form.note.data))
+        if ok:
             flash(_("%(name)s now serves at %(posyandu)s.", name=cadre.full_name,
                     posyandu=target.name), "success")
             return redirect(url_for("cadres.profile", cadre_id=cadre.id))
@@ -153,14 +141,9 @@ def deactivate(cadre_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.on.data = local_today()
     if form.validate_on_submit():
-        try:
-            service.deactivate_cadre(
-                current_user, cadre, form.reason.data or "", form.on.data, local_today()
-            )
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.deactivate_cadre(
+            current_user, cadre, form.reason.data or "", form.on.data, local_today()))
+        if ok:
             flash(_("%(name)s is now inactive.", name=cadre.full_name), "success")
             return redirect(url_for("cadres.profile", cadre_id=cadre.id))
     return render_template("cadres/deactivate.html", form=form, cadre=cadre)
@@ -174,12 +157,9 @@ def reactivate(cadre_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.on.data = local_today()
     if form.validate_on_submit():
-        try:
-            service.reactivate_cadre(current_user, cadre, form.on.data, local_today())
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.reactivate_cadre(
+            current_user, cadre, form.on.data, local_today()))
+        if ok:
             flash(_("%(name)s is active again.", name=cadre.full_name), "success")
             return redirect(url_for("cadres.profile", cadre_id=cadre.id))
     return render_template("cadres/reactivate.html", form=form, cadre=cadre)

@@ -40,7 +40,7 @@ from ..services import certificate_settings as settings_service
 from ..services import certificates as service
 from ..services.bulk_certificates import start_bulk
 from ..tasks import queue_bulk_job
-from ..views import apply_service_error, paginate
+from ..views import committed, paginate
 from .forms import BulkForm, IssueForm, RevokeForm, SettingsForm
 
 bp = Blueprint("certificates", __name__)
@@ -137,12 +137,9 @@ def revoke(cert_id: int) -> ResponseReturnValue:
     cert = get_scoped_or_404(Certificate, current_user, cert_id)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
-            service.revoke_certificate(current_user, cert, form.reason.data or "")
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.revoke_certificate(
+            current_user, cert, form.reason.data or ""))
+        if ok:
             flash(_("Certificate %(serial)s revoked.", serial=cert.serial), "success")
             return redirect(url_for("certificates.detail", cert_id=cert.id))
     return render_template("certificates/detail.html", cert=cert, form=form,
@@ -216,17 +213,13 @@ def settings() -> ResponseReturnValue:
         form.process(obj=current, target=target)
     elif form.validate_on_submit():
         upload = form.emblem.data.read() if form.emblem.data else None
-        try:
-            settings_service.save_settings(
-                current_user, current_user.district, puskesmas,
-                settings_service.IssuerData(
-                    form.issuer_name.data, form.signatory_name.data, form.signatory_title.data,
-                    form.signatory_nip.data, form.place.data),
-                upload, bool(form.remove_emblem.data))
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: settings_service.save_settings(
+            current_user, current_user.district, puskesmas,
+            settings_service.IssuerData(form.issuer_name.data, form.signatory_name.data,
+                                        form.signatory_title.data, form.signatory_nip.data,
+                                        form.place.data),
+            upload, bool(form.remove_emblem.data)))
+        if ok:
             flash(_("Certificate settings saved."), "success")
             return redirect(url_for("certificates.settings", target=target))
     return render_template("certificates/settings.html", form=form, current=current)

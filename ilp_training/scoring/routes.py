@@ -33,7 +33,7 @@ from ..models import (
 from ..scope import get_scoped_or_404
 from ..services import ServiceError
 from ..services import assessments as service
-from ..views import apply_service_error
+from ..views import committed
 from .forms import METHOD_LABELS, SETTING_LABELS, CorrectionForm, ScoresForm, SessionForm
 from .parsing import ParsedScores, parse_full, parse_grid
 
@@ -60,17 +60,12 @@ def new_session(posyandu_id: int) -> ResponseReturnValue:
         form.cadres.data = request.args.getlist("cadre", type=int)  # e.g. from a training
     if form.validate_on_submit():
         chosen = [c for c in active if c.id in set(form.cadres.data or [])]
-        try:
-            session = service.open_session(
-                current_user, posyandu, form.assessed_on.data, Setting(form.setting.data),
-                Method(form.method.data), chosen, framework_on(form.assessed_on.data),
-                local_today(),
-            )
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
-            return redirect(url_for("scoring.session", session_id=session.id))
+        ok = committed(form, lambda: service.open_session(
+            current_user, posyandu, form.assessed_on.data, Setting(form.setting.data),
+            Method(form.method.data), chosen, framework_on(form.assessed_on.data),
+            local_today()))
+        if ok:
+            return redirect(url_for("scoring.session", session_id=ok.value.id))
     return render_template("scoring/new_session.html", form=form, posyandu=posyandu)
 
 
@@ -185,14 +180,11 @@ def correct(assessment_id: int) -> ResponseReturnValue:
         if not errors and entry is None:
             errors = [_("Score every indicator of %(skill)s.", skill=skill.code)]
         if not errors:
-            try:
-                recorded = service.correct_assessment(
-                    current_user, item, entry.scores, entry.note, form.reason.data or "",
-                    form.submission_key.data, framework)
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                db.session.commit()
+            ok = committed(form, lambda: service.correct_assessment(
+                current_user, item, entry.scores, entry.note, form.reason.data or "",
+                form.submission_key.data, framework))
+            if ok:
+                recorded = ok.value
                 flash(_("Correction saved."), "success")
                 return redirect(url_for("scoring.assessment",
                                         assessment_id=recorded.assessments[0].id))

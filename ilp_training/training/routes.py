@@ -26,11 +26,10 @@ from ..models import (
 )
 from ..pdf import render_pdf
 from ..scope import get_scoped_or_404
-from ..services import ServiceError
 from ..services import training as service
 from ..services import training_events as events_service
 from ..services import training_reports as reports
-from ..views import apply_service_error, paginate
+from ..views import committed, paginate
 from . import bp, event_form, exports, manageable, recordable
 from .forms import (
     AddCadresForm,
@@ -80,15 +79,11 @@ def new() -> ResponseReturnValue:
     if request.method == "GET":
         event_form.prefill(form, framework)
     if form.validate_on_submit():
-        try:
-            event = events_service.create_event(current_user, event_form.district(),
-                                                event_form.place(form), event_form.data(form),
-                                                framework)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: events_service.create_event(
+            current_user, event_form.district(), event_form.place(form), event_form.data(form),
+            framework))
+        if ok:
+            event = ok.value
             flash(_("Training “%(title)s” planned.", title=event.title), "success")
             return redirect(url_for("training.participants", event_id=event.id))
     return render_template("training/form.html", form=form, event=None,
@@ -105,14 +100,9 @@ def edit(event_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         event_form.fill_from(form, event)
     if form.validate_on_submit():
-        try:
-            events_service.update_event(current_user, event, event_form.place(form),
-                                        event_form.data(form), framework)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: events_service.update_event(
+            current_user, event, event_form.place(form), event_form.data(form), framework))
+        if ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for("training.event", event_id=event.id))
     return render_template("training/form.html", form=form, event=event,
@@ -179,13 +169,10 @@ def participants(event_id: int) -> ResponseReturnValue:
     event = manageable(event_id)
     form = AddCadresForm()
     if form.validate_on_submit():
-        try:
-            added = service.add_participants(current_user, event, form.cadres.data or [])
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.add_participants(
+            current_user, event, form.cadres.data or []))
+        if ok:
+            added = ok.value
             _flash_added(added)
             return redirect(url_for("training.participants", event_id=event.id,
                                     **request.args.to_dict()))
@@ -199,14 +186,10 @@ def add_posyandu(event_id: int) -> ResponseReturnValue:
     form = AddPosyanduForm()
     form.posyandu.choices = [SelectChoice(pid, name) for pid, name in reports.area_posyandu(event)]
     if form.validate_on_submit():
-        try:
-            added = service.add_posyandu(current_user, event,
-                                         db.session.get(Posyandu, form.posyandu.data))
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.add_posyandu(
+            current_user, event, db.session.get(Posyandu, form.posyandu.data)))
+        if ok:
+            added = ok.value
             _flash_added(added)
             return redirect(url_for("training.participants", event_id=event.id))
     return _participants_page(event, AddCadresForm(formdata=None), form)
@@ -223,13 +206,8 @@ def remove(event_id: int, participant_id: int) -> ResponseReturnValue:
         abort(404)
     name, form = participant.cadre.full_name, ConfirmForm()
     if form.validate_on_submit():
-        try:
-            service.remove_participant(current_user, event, participant)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.remove_participant(current_user, event, participant))
+        if ok:
             flash(_("%(name)s no longer takes part.", name=name), "success")
             return redirect(url_for("training.participants", event_id=event.id))
     return render_template("training/remove.html", event=event, participant=participant,
@@ -256,14 +234,10 @@ def attendance(event_id: int) -> ResponseReturnValue:
         form.day.data = _default_day(event, request.args.get("day"))
         form.present.data = reports.present_on(event, form.day.data)
     if form.validate_on_submit():
-        try:
-            count = service.record_attendance(current_user, event, form.day.data,
-                                              set(form.present.data or []), local_today())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.record_attendance(
+            current_user, event, form.day.data, set(form.present.data or []), local_today()))
+        if ok:
+            count = ok.value
             flash(ngettext("%(num)d present on %(day)s.", "%(num)d present on %(day)s.", count,
                            day=fdate(form.day.data)), "success")
             return redirect(url_for("training.attendance", event_id=event.id,
@@ -286,13 +260,9 @@ def tests(event_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         parsed = parse_scores(request.form, [r.id for r in rows])
         if not parsed.errors:
-            try:
-                changed = service.record_scores(current_user, event, parsed.scores)
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc)
-            else:
-                db.session.commit()
+            ok = committed(form, lambda: service.record_scores(current_user, event, parsed.scores))
+            if ok:
+                changed = ok.value
                 flash(ngettext("Scores of %(num)d participant saved.",
                                "Scores of %(num)d participants saved.", changed), "success")
                 return redirect(url_for("training.event", event_id=event.id))
@@ -307,13 +277,9 @@ def finish(event_id: int) -> ResponseReturnValue:
     event = manageable(event_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            done = service.finish_event(current_user, event, local_today())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.finish_event(current_user, event, local_today()))
+        if ok:
+            done = ok.value
             flash(ngettext("Training finished: %(num)d participant completed.",
                            "Training finished: %(num)d participants completed.", done), "success")
             return redirect(url_for("training.event", event_id=event.id, _anchor="due"))
@@ -329,13 +295,8 @@ def cancel(event_id: int) -> ResponseReturnValue:
     event = manageable(event_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            service.cancel_event(current_user, event)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.cancel_event(current_user, event))
+        if ok:
             flash(_("Training cancelled."), "success")
             return redirect(url_for("training.event", event_id=event.id))
     return render_template("training/cancel.html", event=event, form=form,

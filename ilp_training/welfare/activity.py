@@ -23,7 +23,7 @@ from ..scope import get_scoped_or_404, posyandu_clause, scoped
 from ..services import ServiceError
 from ..services import activity as service
 from ..services.activity_import import ImportRefused, import_activity
-from ..views import apply_service_error
+from ..views import apply_service_error, committed
 from . import exports
 from .forms import ConfirmForm, ImportForm, OpeningDayForm, home_visits_form
 
@@ -90,14 +90,10 @@ def _opening_form(posyandu: Posyandu, day: OpeningDay | None) -> OpeningDayForm:
 def _save_opening_day(posyandu: Posyandu, day: OpeningDay | None) -> ResponseReturnValue:
     form = _opening_form(posyandu, day)
     if form.validate_on_submit():
-        try:
-            saved = service.record_opening_day(current_user, posyandu, form.held_on.data,
-                                               form.cadres.data or [], local_today(), day)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.record_opening_day(
+            current_user, posyandu, form.held_on.data, form.cadres.data or [], local_today(), day))
+        if ok:
+            saved = ok.value
             flash(ngettext("Opening day saved: %(num)d cadre served.",
                            "Opening day saved: %(num)d cadres served.", len(saved.cadres)),
                   "success")
@@ -138,14 +134,10 @@ def home_visits(posyandu_id: int, month_key: str) -> ResponseReturnValue:
                             data={f"c{cid}": n for cid, n in stored.items()})
     if form.validate_on_submit():
         counts = {c.id: form[f"c{c.id}"].data or 0 for c in cadres}
-        try:
-            changed = service.set_home_visits(current_user, posyandu, month, counts,
-                                              local_today())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.set_home_visits(
+            current_user, posyandu, month, counts, local_today()))
+        if ok:
+            changed = ok.value
             flash(ngettext("%(num)d count changed.", "%(num)d counts changed.", changed),
                   "success")
             return redirect(url_for(".activity_month", month=f"{month:%Y-%m}"))

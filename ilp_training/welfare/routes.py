@@ -31,7 +31,7 @@ from ..services.incentive_reports import (
     version_report,
     village_choices,
 )
-from ..views import apply_service_error
+from ..views import committed
 from . import activity, exports, schemes
 from .forms import BudgetForm, ConfirmForm, PeriodForm, ReasonForm
 
@@ -117,13 +117,9 @@ def budget(village_id: int, period_key: str) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     form = BudgetForm()
     if form.validate_on_submit():
-        try:
-            service.set_budget(current_user, village, period, form.budget.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.set_budget(
+            current_user, village, period, form.budget.data))
+        if ok:
             flash(_("Budget line saved."), "success")
             return redirect(url_for(".summary", village_id=village.id, period_key=period.key))
     return _render_summary(village, current_report(village, period), form)
@@ -143,13 +139,9 @@ def exclude(village_id: int, period_key: str, cadre_id: int) -> ResponseReturnVa
     cadre = _listed_cadre_or_404(current_report(village, period), cadre_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            service.exclude_cadre(current_user, village, period, cadre, form.reason.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.exclude_cadre(
+            current_user, village, period, cadre, form.reason.data or ""))
+        if ok:
             flash(_("%(name)s is excluded from this summary.", name=cadre.full_name), "success")
             return redirect(url_for(".summary", village_id=village.id, period_key=period.key))
     return render_template("welfare/exclude.html", form=form, cadre=cadre, village=village,
@@ -179,13 +171,9 @@ def approve(village_id: int, period_key: str) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            version = service.approve_summary(current_user, village, period)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.approve_summary(current_user, village, period))
+        if ok:
+            version = ok.value
             flash(_("Summary approved (version %(number)d).", number=version.number), "success")
             return redirect(url_for(".summary", village_id=village.id, period_key=period.key))
     report = current_report(village, period)
@@ -199,13 +187,9 @@ def reopen(village_id: int, period_key: str) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            service.reopen_summary(current_user, village, period, form.reason.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.reopen_summary(
+            current_user, village, period, form.reason.data or ""))
+        if ok:
             flash(_("Summary re-opened; the approved version stays readable."), "success")
             return redirect(url_for(".summary", village_id=village.id, period_key=period.key))
     return render_template("welfare/reopen.html", form=form, village=village,

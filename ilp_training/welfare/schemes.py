@@ -17,9 +17,8 @@ from ..extensions import db
 from ..i18n import local_today
 from ..models import IncentiveScheme, Region, RegionLevel, Role
 from ..scope import get_scoped_or_404, scoped
-from ..services import ServiceError
 from ..services import incentive_schemes as service
-from ..views import apply_service_error
+from ..views import committed
 from .forms import SchemeForm, scheme_form
 
 VIEWERS = INCENTIVE_VIEWERS
@@ -74,13 +73,8 @@ def scheme_new() -> ResponseReturnValue:
         form.region_id.data = request.args.get("region", type=int)
     if form.validate_on_submit():
         codes = [code for code, _name in _levels()]
-        try:
-            service.create_scheme(current_user, _data(form), codes)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.create_scheme(current_user, _data(form), codes))
+        if ok:
             flash(_("Scheme saved."), "success")
             return redirect(url_for(".scheme_list"))
     return render_template("welfare/scheme_form.html", form=form, scheme=None)
@@ -98,13 +92,9 @@ def scheme_edit(scheme_id: int) -> ResponseReturnValue:
     form.region_id.choices = [SelectChoice(scheme.region_id, scheme.region.name)]
     if form.validate_on_submit():
         codes = [code for code, _name in _levels()]
-        try:
-            service.update_scheme(current_user, scheme, _data(form), codes)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: service.update_scheme(
+            current_user, scheme, _data(form), codes))
+        if ok:
             flash(_("Scheme saved."), "success")
             return redirect(url_for(".scheme_list"))
     return render_template("welfare/scheme_form.html", form=form, scheme=scheme)
