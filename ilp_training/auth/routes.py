@@ -10,9 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..services import ServiceError
 from ..services.users import LoginPolicy, LoginThrottled, authenticate, change_own_password
-from ..views import apply_service_error
+from ..views import committed
 from .forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -73,15 +72,10 @@ def logout() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            change_own_password(
-                current_user, form.current_password.data or "", form.password.data or "",
-                current_app.config["PASSWORD_HASH_METHOD"],
-            )
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        ok = committed(form, lambda: change_own_password(
+            current_user, form.current_password.data or "", form.password.data or "",
+            current_app.config["PASSWORD_HASH_METHOD"]))
+        if ok:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)
