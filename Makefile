@@ -9,13 +9,25 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint setup translations extract update-translations check-translations clean
+.PHONY: run test bench lint setup upgrade translations extract update-translations check-translations clean
 
-$(VENV)/.installed: pyproject.toml
+LOCK := requirements.lock
+
+# Installs come from the lockfile (exact versions with hashes), never from the ranges in
+# pyproject.toml: an upstream release changes nothing until `make upgrade` says so.
+$(VENV)/.installed: $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Re-resolve the ranges of pyproject.toml (with the dev and redis extras) to the newest
+# releases and write them, with their hashes, to the lockfile; then reinstall.
+upgrade: $(VENV)/.installed
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra redis --generate-hashes \
+		--python-version 3.11 --no-header --upgrade -o $(LOCK)
+	rm -f $(VENV)/.installed
+	$(MAKE) setup
 
 setup: $(VENV)/.installed translations
 
