@@ -50,7 +50,7 @@ def translate_extract() -> None:
     """Collect the messages of the code and templates into messages.pot."""
     _pybabel(
         "extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l", "-k", "_ln:1,2",
-        "--no-location",
+        "--no-location", "--width", "100",
         "--sort-output", "--project", "ILP Training", "-o", str(POT), str(PROJECT_ROOT),
     )
 
@@ -59,7 +59,8 @@ def translate_extract() -> None:
 def translate_update() -> None:
     """Extract, then merge the new messages into every catalog."""
     translate_extract.callback()  # type: ignore[misc]
-    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching",
+             "--width", "100")
 
 
 @translate_cli.command("compile")

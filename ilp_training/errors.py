@@ -6,6 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -23,6 +24,9 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Not allowed"), _("Your role does not allow this page.")),
         404: (_("Not found"), _("This page does not exist, or it is outside your area.")),
         405: (_("Not allowed"), _("This page cannot be used this way.")),
+        409: (_("Changed at the same moment"),
+              _("Someone changed the same record at the same moment. Nothing was saved; "
+                "please check the page and try again.")),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
         500: (_("Something went wrong"), _("The error was logged. Please try again later.")),
     }
@@ -43,6 +47,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
         return _render(exc.code or 500)
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError) -> ResponseReturnValue:
+        # A unique or check constraint refused a write that a view did not expect to
+        # conflict (a race it does not retry): the request changed nothing.
+        db.session.rollback()
+        app.logger.warning("integrity conflict: %s", exc.orig)
+        return _render(409)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from .extensions import db
@@ -33,19 +34,38 @@ class Done(Generic[T]):
     value: T
 
 
-def committed(form: FlaskForm, call: Callable[[], T]) -> Done[T] | None:
+def committed(form: FlaskForm, call: Callable[[], T], *, retries: int = 1) -> Done[T] | None:
     """Run a service call for a submitted form and commit. When the service refuses
     (:class:`ServiceError`), roll back, show the refusal on the form
     (:func:`apply_service_error`) and return ``None``, so the page is shown again with
-    the user's values."""
-    try:
-        value = call()
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_service_error(form, exc)
-        return None
-    db.session.commit()
-    return Done(value)
+    the user's values.
+
+    A race: when a request released at the same moment stored the same natural key first,
+    the database refuses ours (``IntegrityError``, a unique constraint). The call is then
+    run once more on a fresh transaction, where the service's own checks see the winner's
+    row and give the ordinary answer ("taken", "already saved"). Should it fail again, the
+    form says that someone changed the same record at the same time: never a 500.
+    """
+    for attempt in range(retries + 1):
+        try:
+            value = call()
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+            return None
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            if attempt < retries:
+                continue
+            form.form_errors.append(str(CONFLICT_MESSAGE))
+            return None
+        return Done(value)
+    raise AssertionError("unreachable")
+
+
+CONFLICT_MESSAGE = _l("Someone changed the same record at the same moment. "
+                      "Please check the page and try again.")
 
 
 MAX_PAGE = 100_000

@@ -72,6 +72,47 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
+def live_template(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated demo database that each live test copies (see ``tests/live.py``)."""
+    from tests import live
+
+    url = live.template_url_for(database_url, str(tmp_path_factory.mktemp("live")))
+
+    def build(target: str) -> None:
+        app = make_app(target)
+        with app.app_context():
+            upgrade()
+            load_demo(date(2026, 11, 1), FAST_HASH)
+            db.session.commit()
+            db.engine.dispose()
+
+    live.create_template(url, build)
+    yield url
+    live.drop_database(url)
+
+
+@pytest.fixture
+def live(live_template: str) -> Iterator[object]:
+    """A live site on its own copy of the demo database, served over real HTTP in a
+    thread; its commits are real (``tests/live.py``). Not to be combined with the ``app``
+    fixture, whose rolled-back transaction would take over the session."""
+    from ilp_training.tasks import huey
+    from tests import live as live_module
+
+    huey.immediate = True
+
+    url = live_module.clone_database(live_template, live_module.next_tag())
+    site_app = make_app(url)
+    try:
+        with live_module.serve(site_app) as base_url:
+            yield live_module.LiveSite(site_app, url, base_url)
+    finally:
+        with site_app.app_context():
+            db.engine.dispose()
+        live_module.drop_database(url)
+
+
+@pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     from ilp_training.tasks import huey
 

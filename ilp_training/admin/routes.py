@@ -15,7 +15,7 @@ from ..models import AuditEntry, Puskesmas, Region, RegionLevel, Role, User
 from ..scope import get_scoped_or_404, scoped
 from ..services import ServiceError
 from ..services import users as service
-from ..views import apply_service_error, committed, paginate
+from ..views import committed, paginate
 from .forms import ROLE_LABELS, ConfirmForm, ResetPasswordForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -59,22 +59,24 @@ def new_user() -> ResponseReturnValue:
     if form.validate_on_submit():
         role = Role(form.role.data)
         kind, _sep, place_id = (form.place.data or "").partition(":")
-        try:
+
+        def create() -> User:
             if kind != ROLE_PLACE[role]:
                 raise ServiceError(_("This place does not fit the role."), "place")
-            user = service.create_user(
-                current_user,
-                service.UserData(form.username.data or "", form.display_name.data or "", role,
-                                 int(place_id), form.locale.data),
-                form.password.data or "", current_app.config["PASSWORD_HASH_METHOD"],
-            )
-        except ServiceError as exc:
-            if exc.field == "place_id":
-                exc.field = "place"
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("User %(name)s created.", name=user.username), "success")
+            try:
+                return service.create_user(
+                    current_user,
+                    service.UserData(form.username.data or "", form.display_name.data or "",
+                                     role, int(place_id), form.locale.data),
+                    form.password.data or "", current_app.config["PASSWORD_HASH_METHOD"],
+                )
+            except ServiceError as exc:
+                if exc.field == "place_id":
+                    exc.field = "place"
+                raise
+
+        if done := committed(form, create):
+            flash(_("User %(name)s created.", name=done.value.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form)
 
