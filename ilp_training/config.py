@@ -20,6 +20,19 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _fixed_today(value: str) -> str:
+    """``TODAY`` as given, once checked: a value the clock could not read would break
+    every page, so it stops the start instead."""
+    from datetime import datetime
+
+    if value.strip():
+        try:
+            datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"TODAY={value!r} is not an ISO date or date-time") from None
+    return value.strip()
+
+
 def instance_secret_key(instance_path: str) -> str:
     """Return the secret key stored in ``instance/secret_key``, creating it once.
 
@@ -74,4 +87,6 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "25")),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Fixes the site's clock (ISO date or date-time): tests, demos, reproducing a day.
+        "TODAY": _fixed_today(env.get("TODAY", "")),
     }

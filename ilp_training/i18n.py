@@ -99,8 +99,24 @@ def init_app(app: Flask) -> None:
         }
 
 
-def local_today() -> date:
-    """Today's date in the site's time zone (``BABEL_DEFAULT_TIMEZONE``)."""
+def local_now(app: Flask | None = None) -> datetime:
+    """Now, as an aware date-time in the site's time zone (``BABEL_DEFAULT_TIMEZONE``).
+
+    The one clock of the site: every "today" derives from it. The setting ``TODAY`` (an
+    ISO date or date-time; without an offset it is read in the site's zone) fixes it, so
+    tests, demos and the reproduction of a past day never depend on the real date.
+    """
     from zoneinfo import ZoneInfo
 
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    config = (app or current_app).config
+    zone = ZoneInfo(config["BABEL_DEFAULT_TIMEZONE"])
+    fixed = config.get("TODAY")
+    if not fixed:
+        return datetime.now(zone)
+    moment = datetime.fromisoformat(str(fixed))
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+
+def local_today(app: Flask | None = None) -> date:
+    """Today's date in the site's time zone, from :func:`local_now` (the one clock)."""
+    return local_now(app).date()

@@ -9,7 +9,7 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +25,25 @@ from ilp_training.extensions import db
 from ilp_training.models import Cadre, Posyandu, User
 
 FAST_HASH = "pbkdf2:sha256:1000"
+
+# The suite runs on a fixed clock, never the real date. CI runs the date-sensitive tests
+# (marker ``dates``) again at a month's last evening and a year ahead by setting
+# TEST_TODAY; the demo data is loaded as of DEMO_DAY, the first day of the month before
+# that day, so data and clock move together.
+TODAY = os.environ.get("TEST_TODAY") or "2026-12-01T10:00"
+
+
+def _demo_day(today: str) -> date:
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(today)
+    if moment.tzinfo is not None:  # the site's clock reads it in the site's zone
+        moment = moment.astimezone(ZoneInfo("Asia/Makassar"))
+    first = moment.date().replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+DEMO_DAY = _demo_day(TODAY)
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -53,6 +72,7 @@ def make_app(url: str, **overrides: object) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "SERVER_NAME": None,
+        "TODAY": TODAY,
     }
     config.update(overrides)
     return create_app(config)
@@ -65,7 +85,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     app = make_app(url)
     with app.app_context():
         upgrade()
-        load_demo(date(2026, 11, 1), FAST_HASH)
+        load_demo(DEMO_DAY, FAST_HASH)
         db.session.commit()
         db.engine.dispose()
     return url
@@ -82,7 +102,7 @@ def live_template(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         app = make_app(target)
         with app.app_context():
             upgrade()
-            load_demo(date(2026, 11, 1), FAST_HASH)
+            load_demo(DEMO_DAY, FAST_HASH)
             db.session.commit()
             db.engine.dispose()
 

@@ -32,6 +32,10 @@ from ilp_training.services.rosters import _gap_row, year_before
 
 CADRE_LINK = re.compile(r'href="/cadres/(\d+)"')
 
+# Depends on the clock: CI runs it again at a month's last evening and a year ahead.
+pytestmark = pytest.mark.dates
+
+
 
 def _text(html: str) -> str:
     """The page's text: tags dropped, whitespace collapsed."""

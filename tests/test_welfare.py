@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from conftest import FAST_HASH, count_queries, login, pdf_text, posyandu_named, user_named
+from conftest import DEMO_DAY, FAST_HASH, count_queries, login, pdf_text, posyandu_named, user_named
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
@@ -52,8 +52,11 @@ from ilp_training.services.incentive_reports import district_overview
 from ilp_training.services.incentives import approve_summary, load_draft
 from ilp_training.terbilang import number_words_en, rupiah_in_words, terbilang
 
-OCT = date(2026, 10, 1)  # the demo's last month (the demo is loaded as of 2026-11-01)
-DEMO_PERIOD = "2026-10"
+OCT = date(2026, 10, 1)  # a month for the arithmetic tables
+# The demo's last month: the demo is loaded as of DEMO_DAY (conftest), which moves with
+# the clock the suite runs on.
+DEMO_MONTH = (DEMO_DAY - timedelta(days=1)).replace(day=1)
+DEMO_PERIOD = f"{DEMO_MONTH:%Y-%m}"
 DEMO_BUDGET = 9_000_000
 TERMS = Terms(base=250_000, per_opening_day=25_000, opening_day_cap=2, per_home_visit=10_000,
               home_visit_cap=8, operational=400_000,
@@ -367,7 +370,7 @@ def test_demo_head_reviews_approves_and_downloads_last_month(head, app):
     with app.app_context():
         summary = db.session.scalars(sa.select(IncentiveSummary).where(
             IncentiveSummary.village_id == _village("Lalibo").id,
-            IncentiveSummary.period_start == OCT)).one()
+            IncentiveSummary.period_start == DEMO_MONTH)).one()
         version = summary.versions[-1]
         assert summary.status == SummaryStatus.APPROVED
         assert (version.number, version.grand_total) == (1, grand)
@@ -442,7 +445,7 @@ def _change_district_base(app: Flask, amount: int) -> None:
 def _version_rows(app: Flask) -> list[tuple]:
     with app.app_context():
         version = db.session.scalars(sa.select(SummaryVersion).join(IncentiveSummary).where(
-            IncentiveSummary.period_start == OCT).order_by(SummaryVersion.number)).first()
+            IncentiveSummary.period_start == DEMO_MONTH).order_by(SummaryVersion.number)).first()
         return [(r.cadre_id, r.base, r.total) for r in version.cadre_rows] + [
             ("grand", version.grand_total)]
 
@@ -473,7 +476,7 @@ def test_reopening_keeps_the_old_version_readable_and_approving_makes_version_tw
     _change_district_base(app, 300_000)
     with app.app_context():
         summary = db.session.scalars(sa.select(IncentiveSummary).where(
-            IncentiveSummary.period_start == OCT)).one()
+            IncentiveSummary.period_start == DEMO_MONTH)).one()
         assert summary.status == SummaryStatus.DRAFT
         first = summary.versions[0]
         first_id = first.id
@@ -483,7 +486,7 @@ def test_reopening_keeps_the_old_version_readable_and_approving_makes_version_tw
     _approve(head, app)
     with app.app_context():
         versions = db.session.scalars(sa.select(SummaryVersion).join(IncentiveSummary).where(
-            IncentiveSummary.period_start == OCT).order_by(SummaryVersion.number)).all()
+            IncentiveSummary.period_start == DEMO_MONTH).order_by(SummaryVersion.number)).all()
         assert [(v.number, v.grand_total) for v in versions] == [
             (1, before), (2, _grand_total(app))]
         assert versions[1].grand_total > before and versions[1].reopened_at is None
@@ -667,7 +670,7 @@ def test_a_budget_line_that_is_not_a_number_is_answered_and_nothing_saved(
     assert message in _text(response) and budget in response.get_data(as_text=True)
     with app.app_context():
         summary = db.session.scalars(sa.select(IncentiveSummary).where(
-            IncentiveSummary.period_start == OCT)).one()
+            IncentiveSummary.period_start == DEMO_MONTH)).one()
         assert summary.budget_amount == DEMO_BUDGET
 
 
@@ -676,7 +679,7 @@ def test_a_budget_line_with_thousands_dots_is_saved_and_audited(head, app):
     assert response.status_code == 302
     with app.app_context():
         summary = db.session.scalars(sa.select(IncentiveSummary).where(
-            IncentiveSummary.period_start == OCT)).one()
+            IncentiveSummary.period_start == DEMO_MONTH)).one()
         assert summary.budget_amount == 12_500_000
         entry = db.session.scalars(sa.select(AuditEntry).where(
             AuditEntry.action == "set_budget").order_by(AuditEntry.id.desc())).first()
@@ -869,7 +872,7 @@ def test_an_import_with_bad_rows_reports_every_one_and_saves_nothing(app):
     days, visits = _count(app, OpeningDay), _count(app, HomeVisitCount)
     with app.app_context():
         stored = db.session.scalar(sa.select(HomeVisitCount.visits).where(
-            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT))
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH))
     response = _upload(client, data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -880,7 +883,7 @@ def test_an_import_with_bad_rows_reports_every_one_and_saves_nothing(app):
     assert (_count(app, OpeningDay), _count(app, HomeVisitCount)) == (days, visits)
     with app.app_context():
         assert db.session.scalar(sa.select(HomeVisitCount.visits).where(
-            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT)) == stored
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH)) == stored
 
 
 def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
@@ -896,7 +899,7 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
     days, imports = _count(app, OpeningDay), _imports(app)
     with app.app_context():
         old_visits = db.session.scalar(sa.select(HomeVisitCount.visits).where(
-            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT))
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH))
     response = _upload(client, data)
     assert response.status_code == 302, _text(response)[:2000]
     assert _count(app, OpeningDay) == days + 1
@@ -905,7 +908,7 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
             OpeningDay.held_on == date(2026, 10, 15))).one()
         assert sorted(c.id for c in day.cadres) == sorted([a_id, b_id])
         assert db.session.scalar(sa.select(HomeVisitCount.visits).where(
-            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT)) == 17
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH)) == 17
         entry = db.session.scalars(sa.select(AuditEntry).where(
             AuditEntry.action == "import").order_by(AuditEntry.id.desc())).first()
         added = entry.changes["opening_days_added"][1]
@@ -938,14 +941,14 @@ def test_home_visits_grid_refuses_a_negative_count(app):
     with app.app_context():
         pid = posyandu_named("Anggrek").id
         stored = db.session.scalar(sa.select(HomeVisitCount.visits).where(
-            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT))
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH))
     url = f"/incentives/posyandu/{pid}/home-visits/2026-10"
     assert client.get(url).status_code == 200
     response = client.post(url, data={f"c{a_id}": "-2"})
     assert response.status_code == 200
     with app.app_context():
         assert db.session.scalar(sa.select(HomeVisitCount.visits).where(
-            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == OCT)) == stored
+            HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH)) == stored
     assert client.post(url, data={f"c{a_id}": "4"}).status_code == 302
 
 
@@ -981,8 +984,8 @@ def test_the_demo_holds_an_approved_month_and_a_draft_ready_for_the_head(app):
     with app.app_context():
         summaries = {s.period_start: s for s in db.session.scalars(sa.select(IncentiveSummary))}
         assert summaries[date(2026, 9, 1)].status == SummaryStatus.APPROVED
-        assert summaries[OCT].status == SummaryStatus.DRAFT
-        assert summaries[OCT].budget_amount == DEMO_BUDGET
+        assert summaries[DEMO_MONTH].status == SummaryStatus.DRAFT
+        assert summaries[DEMO_MONTH].budget_amount == DEMO_BUDGET
         result = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD)).result
         assert result.months_without_scheme == () and len(result.cadres) == 23
         assert 0 < result.grand_total <= DEMO_BUDGET
