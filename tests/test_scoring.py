@@ -341,3 +341,26 @@ def test_level_history_is_replayed_by_assessment_date(client, app):
         assert spans == {cadre_id: [(date(2026, 11, 1), "purwa"), (date(2026, 11, 20), "madya")]}
         before = levels_in_force([cadre_id], purwa_since.replace(day=1), purwa_since)
         assert before[cadre_id][-1] == (purwa_since, "purwa")
+
+
+def test_replay_levels_command_rebuilds_a_history_from_before_the_rule(app):
+    """A database from before the rule: a promotion that a correction undid is still in
+    ``level_changes``; ``flask assessments replay-levels`` puts the history right."""
+    from datetime import date
+
+    _posyandu_id, cadre_id = _purwa_without(app, "D")
+    with app.app_context():
+        cadre = db.session.get(Cadre, cadre_id)
+        since = cadre.level_since
+        db.session.add(LevelChange(cadre_id=cadre_id, level_code="madya", previous_code="purwa",
+                                   changed_on=date(2026, 11, 2), framework_id="x",
+                                   framework_version="1"))
+        cadre.level_since = date(2026, 12, 1)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["assessments", "replay-levels"])
+    assert result.exit_code == 0 and "Level history replayed" in result.output
+    with app.app_context():
+        cadre = db.session.get(Cadre, cadre_id)
+        assert (cadre.level_code, cadre.level_since) == ("purwa", since)
+        assert db.session.scalars(sa.select(LevelChange.level_code).where(
+            LevelChange.cadre_id == cadre_id)).all() == ["purwa"]

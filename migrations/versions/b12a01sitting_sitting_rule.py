@@ -16,7 +16,9 @@ never deleted. In each such group one row is kept, the others get ``duplicate_of
 cadre's effective assessment of that skill, when it does (so no badge, level or
 certificate changes); otherwise the first. The chain of corrections of a row marked is
 marked with it. Downgrading drops the index and the column: the marked rows count again;
-the audit entries stay.
+the audit entries stay. On SQLite the column is added in place (``ALTER TABLE … ADD
+COLUMN … REFERENCES``), since a batch rebuild of a table that others refer to fails while
+it holds rows.
 """
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -83,9 +85,15 @@ def _duplicates(rows):
 
 
 def upgrade():
-    with op.batch_alter_table('assessments', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('duplicate_of_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_assessments_duplicate_of_id_assessments'), 'assessments', ['duplicate_of_id'], ['id'])
+    if op.get_bind().dialect.name == 'sqlite':
+        # In place: a batch rebuild drops the table, which the tables referring to it
+        # refuse while it holds rows and foreign keys are on.
+        op.execute('ALTER TABLE assessments ADD COLUMN duplicate_of_id INTEGER '
+                   'CONSTRAINT fk_assessments_duplicate_of_id_assessments '
+                   'REFERENCES assessments (id)')
+    else:
+        op.add_column('assessments', sa.Column('duplicate_of_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f('fk_assessments_duplicate_of_id_assessments'), 'assessments', 'assessments', ['duplicate_of_id'], ['id'])
 
     conn = op.get_bind()
     rows = conn.execute(sa.select(
@@ -103,12 +111,16 @@ def upgrade():
                 'assessment': [None, row_id], 'duplicate_of': [None, kept],
                 'reason': [None, REASON]}))
 
-    with op.batch_alter_table('assessments', schema=None) as batch_op:
-        batch_op.create_index('uq_assessments_sitting_skill', ['session_id', 'cadre_id', 'skill_code'], unique=True, sqlite_where=ORIGINAL, postgresql_where=ORIGINAL)
+    op.create_index('uq_assessments_sitting_skill', 'assessments', ['session_id', 'cadre_id', 'skill_code'], unique=True, sqlite_where=ORIGINAL, postgresql_where=ORIGINAL)
 
 
 def downgrade():
-    with op.batch_alter_table('assessments', schema=None) as batch_op:
-        batch_op.drop_index('uq_assessments_sitting_skill', sqlite_where=ORIGINAL, postgresql_where=ORIGINAL)
-        batch_op.drop_constraint(batch_op.f('fk_assessments_duplicate_of_id_assessments'), type_='foreignkey')
-        batch_op.drop_column('duplicate_of_id')
+    # On SQLite the column goes by a batch rebuild: with rows in the table, run it with
+    # foreign keys off (as any rebuild of a referenced table).
+    op.drop_index('uq_assessments_sitting_skill', table_name='assessments', sqlite_where=ORIGINAL, postgresql_where=ORIGINAL)
+    if op.get_bind().dialect.name == 'sqlite':
+        with op.batch_alter_table('assessments', schema=None) as batch_op:
+            batch_op.drop_column('duplicate_of_id')  # its inline foreign key goes with it
+    else:
+        op.drop_constraint(op.f('fk_assessments_duplicate_of_id_assessments'), 'assessments', type_='foreignkey')
+        op.drop_column('assessments', 'duplicate_of_id')
