@@ -61,7 +61,11 @@ def test_duplicates_in_a_sitting_are_marked_not_deleted(tmp_path, database_url):
     url = _scratch_url(tmp_path, database_url)
     with other_app(url) as app, app.app_context():
         upgrade(revision="3d4cbad9bd1e")
-        _copy_demo(sa.create_engine(database_url), db.engine)
+        source = sa.create_engine(database_url)
+        try:
+            _copy_demo(source, db.engine)
+        finally:
+            source.dispose()
         with db.engine.begin() as conn:
             first, second = conn.scalars(sa.text(
                 "SELECT id FROM assessments WHERE session_id IS NOT NULL ORDER BY id LIMIT 2"))

@@ -76,7 +76,9 @@ def session(session_id: int) -> ResponseReturnValue:
     framework = framework_for(sitting.framework_id, sitting.framework_version)
     counts = dict(db.session.execute(
         sa.select(Assessment.skill_code, sa.func.count(Assessment.id))
-        .where(Assessment.session_id == sitting.id).group_by(Assessment.skill_code)
+        .where(Assessment.session_id == sitting.id, Assessment.supersedes_id.is_(None),
+               Assessment.duplicate_of_id.is_(None))  # cadres assessed, not corrections
+        .group_by(Assessment.skill_code)
     ).all())
     return render_template(
         "scoring/session.html", sitting=sitting, framework=framework, counts=counts,

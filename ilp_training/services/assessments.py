@@ -175,7 +175,7 @@ def record_assessments(
         raise ServiceError(_l("A cadre who is not in this session was scored."))
     if not entries:
         raise ServiceError(_l("Score at least one cadre before saving."))
-    _lock_cadres(present[e.cadre_id].id for e in entries)
+    _lock_cadres(e.cadre_id for e in entries)
     previous = _already_recorded(submission_key)
     if previous:
         return Recorded(previous, repeated=True)
