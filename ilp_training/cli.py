@@ -13,6 +13,7 @@ from .extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data grounded in the Buton Tengah seed case.")
 translate_cli = AppGroup("translate", help="Extract, update, compile and check translations.")
+assessments_cli = AppGroup("assessments", help="Stored competency state.")
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
@@ -35,6 +36,27 @@ def demo_load(if_empty: bool) -> None:
     summary = load_demo(local_today(), current_app.config["PASSWORD_HASH_METHOD"])
     db.session.commit()
     click.echo("Demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+@assessments_cli.command("replay-levels")
+def assessments_replay_levels() -> None:
+    """Recompute every assessed cadre's badges, level and level history from the
+    assessments that count (once, for a database from before the level-history rule)."""
+    import sqlalchemy as sa
+
+    from .curricula import framework_on
+    from .i18n import local_today
+    from .models import Assessment, Cadre
+    from .services.assessments import refresh_cadre
+
+    framework = framework_on(local_today())
+    assessed = sa.select(Assessment.cadre_id).distinct()
+    cadres = db.session.scalars(sa.select(Cadre).where(Cadre.id.in_(assessed))
+                                .order_by(Cadre.id)).all()
+    for cadre in cadres:
+        refresh_cadre(cadre, framework)
+    db.session.commit()
+    click.echo(f"Level history replayed for {len(cadres)} cadres.")
 
 
 def _pybabel(*args: str) -> None:

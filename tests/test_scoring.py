@@ -238,3 +238,135 @@ def test_profile_shows_badges_level_and_what_is_missing(client, app):
     page = client.get(f"/cadres/{cadre_id}").text
     assert "Purwa" in page and "Untuk mencapai Madya" in page
     assert page.count('class="cell got"') + page.count('class="cell missing"') == 25
+
+
+def _full_scores(app, skills, score=2):
+    return {f"score-{code}": str(score) for skill in skills for code in _indicators(app, skill)}
+
+
+def test_back_button_resubmit_in_the_same_sitting_stores_nothing(client, app):
+    """The phone case: saved, back, the form reloads with a new key and the browser
+    restores the scores, saved again: the sitting already holds those skills."""
+    login(client, "pelatih")
+    posyandu_id, cadre_id = _purwa_without(app, "D")
+    url = f"{_open_session(client, posyandu_id, [cadre_id])}/cadres/{cadre_id}"
+    scores = _full_scores(app, ("D1", "D2"))
+    before = _count(app, Assessment)
+    assert client.post(url, data={"submission_key": _key(client, url), **scores}
+                       ).status_code == 302
+    again = client.post(url, data={"submission_key": _key(client, url), **scores},
+                        follow_redirects=True)
+    assert "sudah tersimpan" in again.text
+    assert _count(app, Assessment) == before + 2
+    grid_url = url.rsplit("/cadres/", 1)[0] + "/skills/D1"
+    grid = client.post(grid_url, data={"submission_key": _key(client, grid_url),
+                                       **_grid_scores(cadre_id, _indicators(app, "D1"))},
+                       follow_redirects=True)
+    assert "sudah tersimpan" in grid.text
+    assert _count(app, Assessment) == before + 2
+
+
+def test_other_scores_in_the_same_sitting_are_refused_with_a_link_to_correct(client, app):
+    login(client, "pelatih")
+    posyandu_id, cadre_id = _purwa_without(app, "D")
+    url = f"{_open_session(client, posyandu_id, [cadre_id])}/cadres/{cadre_id}"
+    assert client.post(url, data={"submission_key": _key(client, url),
+                                  **_full_scores(app, ("D1",))}).status_code == 302
+    before = _count(app, Assessment)
+    # D2 is new, D1 differs from what the sitting holds: nothing at all is stored
+    refused = client.post(url, data={"submission_key": _key(client, url),
+                                     **_full_scores(app, ("D1",), score=0),
+                                     **_full_scores(app, ("D2",))})
+    assert refused.status_code == 422
+    with app.app_context():
+        stored = effective_assessments(cadre_id)["D1"].id
+    assert "sudah dinilai dalam sesi ini" in refused.text
+    assert f'href="/assessments/{stored}/correct"' in refused.text
+    assert _count(app, Assessment) == before
+    # new skills alongside ones already saved unchanged: the new ones are stored
+    mixed = client.post(url, data={"submission_key": _key(client, url),
+                                   **_full_scores(app, ("D1", "D2"))})
+    assert mixed.status_code == 302
+    assert _count(app, Assessment) == before + 1
+
+
+def test_a_correction_that_undoes_a_promotion_removes_it_from_the_history(client, app):
+    login(client, "pelatih")
+    posyandu_id, cadre_id = _purwa_without(app, "D")
+    with app.app_context():
+        purwa_since = db.session.get(Cadre, cadre_id).level_since
+        history_before = db.session.scalar(sa.select(sa.func.count()).select_from(
+            LevelChange).where(LevelChange.cadre_id == cadre_id))
+    session_url = _open_session(client, posyandu_id, [cadre_id], day="2026-11-02")
+    url = f"{session_url}/cadres/{cadre_id}"
+    client.post(url, data={"submission_key": _key(client, url),
+                           **_full_scores(app, ("D1", "D2", "D3"))})
+    with app.app_context():
+        assert db.session.get(Cadre, cadre_id).level_code == "madya"
+        original = effective_assessments(cadre_id)["D3"].id
+    url = f"/assessments/{original}/correct"
+    assert client.post(url, data={"submission_key": _key(client, url), "reason": "Salah input",
+                                  **_full_scores(app, ("D3",), score=0)}).status_code == 302
+    with app.app_context():
+        cadre = db.session.get(Cadre, cadre_id)
+        assert (cadre.level_code, cadre.level_since) == ("purwa", purwa_since)
+        changes = db.session.scalars(sa.select(LevelChange).where(
+            LevelChange.cadre_id == cadre_id).order_by(LevelChange.changed_on)).all()
+        assert len(changes) == history_before
+        assert [c.level_code for c in changes][-1] == "purwa"
+        assert "madya" not in [c.level_code for c in changes]
+    profile = client.get(f"/cadres/{cadre_id}").text
+    assert "Madya</strong>" not in profile
+
+
+def test_level_history_is_replayed_by_assessment_date(client, app):
+    """An assessment dated before a promotion but entered after it moves the promotion
+    to the date it happened; ``levels_in_force`` reads the history day by day."""
+    from datetime import date
+
+    login(client, "pelatih")
+    posyandu_id, cadre_id = _purwa_without(app, "D")
+    with app.app_context():
+        purwa_since = db.session.get(Cadre, cadre_id).level_since
+    late = f"{_open_session(client, posyandu_id, [cadre_id], day='2026-11-20')}/cadres/{cadre_id}"
+    client.post(late, data={"submission_key": _key(client, late),
+                            **_full_scores(app, ("D1", "D2"))})
+    early = f"{_open_session(client, posyandu_id, [cadre_id], day='2026-10-05')}/cadres/{cadre_id}"
+    client.post(early, data={"submission_key": _key(client, early),
+                             **_full_scores(app, ("D3",))})
+    with app.app_context():
+        cadre = db.session.get(Cadre, cadre_id)
+        assert (cadre.level_code, cadre.level_since) == ("madya", date(2026, 11, 20))
+        last = db.session.scalars(sa.select(LevelChange).where(
+            LevelChange.cadre_id == cadre_id).order_by(LevelChange.changed_on.desc())).first()
+        assert (last.previous_code, last.level_code) == ("purwa", "madya")
+        assert last.assessment_id is not None
+        from ilp_training.services.competency import levels_in_force
+
+        spans = levels_in_force([cadre_id], date(2026, 11, 1), date(2026, 11, 30))
+        assert spans == {cadre_id: [(date(2026, 11, 1), "purwa"), (date(2026, 11, 20), "madya")]}
+        before = levels_in_force([cadre_id], purwa_since.replace(day=1), purwa_since)
+        assert before[cadre_id][-1] == (purwa_since, "purwa")
+
+
+def test_replay_levels_command_rebuilds_a_history_from_before_the_rule(app):
+    """A database from before the rule: a promotion that a correction undid is still in
+    ``level_changes``; ``flask assessments replay-levels`` puts the history right."""
+    from datetime import date
+
+    _posyandu_id, cadre_id = _purwa_without(app, "D")
+    with app.app_context():
+        cadre = db.session.get(Cadre, cadre_id)
+        since = cadre.level_since
+        db.session.add(LevelChange(cadre_id=cadre_id, level_code="madya", previous_code="purwa",
+                                   changed_on=date(2026, 11, 2), framework_id="x",
+                                   framework_version="1"))
+        cadre.level_since = date(2026, 12, 1)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["assessments", "replay-levels"])
+    assert result.exit_code == 0 and "Level history replayed" in result.output
+    with app.app_context():
+        cadre = db.session.get(Cadre, cadre_id)
+        assert (cadre.level_code, cadre.level_since) == ("purwa", since)
+        assert db.session.scalars(sa.select(LevelChange.level_code).where(
+            LevelChange.cadre_id == cadre_id)).all() == ["purwa"]

@@ -61,6 +61,9 @@ class AssessmentSession(db.Model):
     assessments: Mapped[list[Assessment]] = relationship(back_populates="session")
 
 
+ORIGINAL = sa.text("supersedes_id IS NULL AND duplicate_of_id IS NULL")
+
+
 class Assessment(db.Model):
     """One skill of one cadre judged once. Never updated: a correction is a new row that
     ``supersedes`` the old one and gives a reason."""
@@ -88,6 +91,9 @@ class Assessment(db.Model):
         sa.ForeignKey("assessments.id"), unique=True
     )
     correction_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    # Set only by the migration that brought in the sitting rule: a skill recorded twice
+    # in one sitting before the rule existed; the row does not count (never deleted).
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
     submission_key: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -97,10 +103,16 @@ class Assessment(db.Model):
     scores: Mapped[list[IndicatorScore]] = relationship(
         back_populates="assessment", order_by="IndicatorScore.indicator_code"
     )
-    supersedes: Mapped[Assessment | None] = relationship(remote_side=[id])
+    supersedes: Mapped[Assessment | None] = relationship(
+        remote_side=[id], foreign_keys=[supersedes_id])
 
     __table_args__ = (
         sa.UniqueConstraint("submission_key", "cadre_id", "skill_code"),
+        # The sitting rule: one original assessment per sitting, cadre and skill.
+        # Corrections (supersedes_id set) are outside it: they replace a row of the
+        # same sitting, and supersedes_id is unique, so each row is corrected once.
+        sa.Index("uq_assessments_sitting_skill", "session_id", "cadre_id", "skill_code",
+                 unique=True, sqlite_where=ORIGINAL, postgresql_where=ORIGINAL),
         sa.Index("ix_assessments_cadre_skill", "cadre_id", "skill_code"),
         sa.CheckConstraint(
             "supersedes_id IS NULL OR correction_reason IS NOT NULL",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -31,7 +32,6 @@ from ..models import (
     Setting,
 )
 from ..scope import get_scoped_or_404
-from ..services import ServiceError
 from ..services import assessments as service
 from ..views import committed
 from .forms import METHOD_LABELS, SETTING_LABELS, CorrectionForm, ScoresForm, SessionForm
@@ -76,7 +76,9 @@ def session(session_id: int) -> ResponseReturnValue:
     framework = framework_for(sitting.framework_id, sitting.framework_version)
     counts = dict(db.session.execute(
         sa.select(Assessment.skill_code, sa.func.count(Assessment.id))
-        .where(Assessment.session_id == sitting.id).group_by(Assessment.skill_code)
+        .where(Assessment.session_id == sitting.id, Assessment.supersedes_id.is_(None),
+               Assessment.duplicate_of_id.is_(None))  # cadres assessed, not corrections
+        .group_by(Assessment.skill_code)
     ).all())
     return render_template(
         "scoring/session.html", sitting=sitting, framework=framework, counts=counts,
@@ -94,7 +96,21 @@ def _saved(
         flash(ngettext("%(num)d assessment saved (%(ok)d competent).",
                        "%(num)d assessments saved (%(ok)d competent).",
                        len(recorded.assessments), ok=competent), "success")
+        if recorded.already:
+            flash(ngettext("%(num)d skill was already saved in this sitting; it was not "
+                           "added again.",
+                           "%(num)d skills were already saved in this sitting; they were "
+                           "not added again.", len(recorded.already)), "info")
     return redirect(url_for("scoring.session", session_id=sitting.id, saved=draft))
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A skill the sitting holds with other scores: what to correct instead."""
+
+    assessment_id: int
+    skill_code: str
+    cadre_name: str
 
 
 def _scores_page(
@@ -103,24 +119,33 @@ def _scores_page(
     **context: object,
 ) -> ResponseReturnValue:
     """GET shows an empty scoring form with a fresh submission key; POST parses, records
-    and redirects, or shows the form again with every value entered and the errors."""
+    and redirects, or shows the form again with every value entered and the errors (and,
+    for skills the sitting already holds with other scores, links to correct them)."""
     form, errors, values = ScoresForm(), [], {}
+    conflicts: list[Conflict] = []
     if request.method == "GET":
         form.submission_key.data = _new_key()
     elif form.validate_on_submit():
         parsed = parse(request.form)
         errors, values = parsed.errors, parsed.values
-        if not errors:
+
+        def record() -> service.Recorded:
             try:
-                recorded = service.record_assessments(
+                return service.record_assessments(
                     current_user, sitting, parsed.entries, form.submission_key.data, framework)
-            except ServiceError as exc:
-                errors = [str(exc.message)]
-            else:
-                db.session.commit()
-                return _saved(recorded, sitting, draft)
+            except service.AlreadyAssessed as exc:  # plain data: the rows go with the rollback
+                conflicts[:] = [Conflict(a.id, a.skill_code, a.cadre.full_name)
+                                for a in exc.stored]
+                raise
+
+        if not errors:
+            ok = committed(form, record)
+            if ok:
+                return _saved(ok.value, sitting, draft)
+            errors = list(form.form_errors)
     page = render_template(template, sitting=sitting, framework=framework, form=form,
-                           errors=errors, values=values, draft=draft, **context)
+                           errors=errors, values=values, draft=draft, conflicts=conflicts,
+                           **context)
     return page, 422 if errors or form.errors else 200
 
 

@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "delete": _l("removed"),
     "assess": _l("assessed"),
     "correct": _l("assessment corrected"),
+    "level_history": _l("level history recomputed"),
+    "mark_duplicate": _l("assessment marked as recorded twice in one sitting"),
     "issue": _l("certificate issued"),
     "bulk_issue": _l("certificates issued in bulk"),
     "revoke": _l("certificate revoked"),

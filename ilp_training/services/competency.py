@@ -3,6 +3,7 @@ package, level and its history, every assessment, and what to master next."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -94,3 +95,32 @@ def competency_profile(cadre: Cadre, framework: Framework, locale: str) -> Profi
         history=history,
         assessments=tuple((a, a.id in superseded) for a in items),
     )
+
+
+def levels_in_force(
+    cadre_ids: Iterable[int], first_day: date, last_day: date,
+) -> dict[int, list[tuple[date, str | None]]]:
+    """The level in force on each day from ``first_day`` to ``last_day``, per cadre, read
+    from the level history (``level_changes``, the replay of the assessments that count:
+    :func:`services.assessments.refresh_cadre`), in one query.
+
+    Each cadre maps to spans ``[(from_day, level_code), …]`` in date order: the first
+    starts on ``first_day`` with the level in force that day (``None``: no level yet),
+    each later one on the day of a change within the period and runs until the next span
+    (or through ``last_day``). A change takes effect on its own day. Cadres without
+    history get ``[(first_day, None)]``.
+    """
+    ids = sorted(set(cadre_ids))
+    spans: dict[int, list[tuple[date, str | None]]] = {i: [(first_day, None)] for i in ids}
+    rows = db.session.execute(
+        sa.select(LevelChange.cadre_id, LevelChange.changed_on, LevelChange.level_code)
+        .where(LevelChange.cadre_id.in_(ids), LevelChange.changed_on <= last_day)
+        .order_by(LevelChange.cadre_id, LevelChange.changed_on, LevelChange.id))
+    for cadre_id, day, level in rows:
+        cadre_spans = spans[cadre_id]
+        start = max(day, first_day)
+        if cadre_spans[-1][0] == start:
+            cadre_spans[-1] = (start, level)
+        else:
+            cadre_spans.append((start, level))
+    return spans
