@@ -98,7 +98,7 @@ def _redis_url() -> str | None:
         import redis
     except ImportError:
         return None
-    url = "redis://127.0.0.1:6379/13"
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.RedisError:
@@ -108,7 +108,8 @@ def _redis_url() -> str | None:
 
 @pytest.fixture(params=["sqlite", "redis"])
 def queue_env(request, tmp_path):
-    """The worker's queue: the SQLite file in a tmp dir, or Redis when one answers."""
+    """The worker's queue: the SQLite file in a tmp dir, or Redis when one answers
+    (``TEST_REDIS_URL``, default database 13 on 127.0.0.1; emptied before and after)."""
     if request.param == "sqlite":
         yield {"HUEY_SQLITE_PATH": str(tmp_path / "huey.db")}
         return

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "correct": _l("assessment corrected"),
     "issue": _l("certificate issued"),
     "bulk_issue": _l("certificates issued in bulk"),
+    "void_serials": _l("serial numbers left unused"),
     "revoke": _l("certificate revoked"),
     "set_budget": _l("budget line set"),
     "exclude": _l("excluded from incentives"),
