@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .config import PROJECT_ROOT
 from .extensions import db
@@ -108,10 +108,17 @@ def translate_check() -> None:
 
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker processes.")
+@with_appcontext
 def worker_command(workers: int) -> None:
-    """Run the background worker (bulk certificates) until stopped."""
-    from .tasks import huey
+    """Run the background worker (bulk certificates) until stopped. First, queue again
+    the parts of bulk jobs whose worker died (``tasks.recover_jobs``)."""
+    from .tasks import huey, recover_jobs
 
+    parts, unjoined = recover_jobs()
+    if parts or unjoined:
+        click.echo(f"Bulk jobs taken up again: parts {parts}, print files {unjoined}.")
+    db.session.remove()
+    db.engine.dispose()  # the worker processes open their own connections
     # An idle worker polls the queue at least once a second (huey's default backs off to
     # ten), so a bulk job starts soon after it is asked for.
     huey.create_consumer(workers=workers, worker_type="process", max_delay=1.0).run()

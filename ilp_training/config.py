@@ -83,6 +83,12 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "VERIFY_RATE_LIMIT": int(env.get("VERIFY_RATE_LIMIT", "60")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
+        # Bulk certificates: certificates per part (the unit a worker commits), how long
+        # a worker holds a part before another may take it up, and a pause per
+        # certificate that only tests set (to kill a worker mid-job).
+        "BULK_PART_SIZE": int(env.get("BULK_PART_SIZE", "50")),
+        "BULK_LEASE_SECONDS": int(env.get("BULK_LEASE_SECONDS", "600")),
+        "BULK_TEST_DELAY_MS": int(env.get("BULK_TEST_DELAY_MS", "0")),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "25")),

@@ -4,6 +4,11 @@ The embedded default needs no extra server: the queue is a SQLite file under
 ``instance/`` (``HUEY_SQLITE_PATH`` to move it). With ``HUEY_REDIS_URL`` set, Redis holds
 the queue instead. ``flask worker`` runs the consumer; ``make run`` starts it beside the
 web server. Tests run tasks immediately in the request (``huey.immediate``).
+
+A worker that dies (killed, out of memory, the machine restarted) loses the task it was
+running: :func:`recover_jobs` queues again the parts that no live worker holds and no
+queued task will run. ``flask worker`` calls it before it starts consuming, and every
+worker's scheduler every minute.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from .config import PROJECT_ROOT
 
@@ -58,22 +63,45 @@ def warm_up() -> None:
 
 
 @huey.task(retries=0)
-def issue_bulk_part(job_id: int, index: int, today_iso: str) -> None:
-    """Issue one part of a bulk certificate job."""
-    from datetime import date
-
+def issue_bulk_part(job_id: int, index: int) -> None:
+    """Issue one part of a bulk certificate job (idempotent: a part done is skipped)."""
     from .services.bulk_certificates import fail_job, run_part
 
     with app_context() as app:
         try:
-            run_part(job_id, index, date.fromisoformat(today_iso))
+            run_part(job_id, index)
         except Exception as exc:
             app.logger.exception("bulk job %s part %s failed", job_id, index)
             fail_job(job_id, f"{type(exc).__name__}: {exc}")
             raise
 
 
-def queue_bulk_job(job_id: int, parts: int, today_iso: str) -> None:
+def queue_bulk_job(job_id: int, parts: int) -> None:
     """Queue every part of a committed job."""
     for index in range(parts):
-        issue_bulk_part(job_id, index, today_iso)
+        issue_bulk_part(job_id, index)
+
+
+def recover_jobs() -> tuple[list[tuple[int, int]], list[int]]:
+    """Queue again the parts of open jobs that a dead worker left (see
+    :func:`~.services.bulk_certificates.parts_to_requeue`) and join the print file of
+    jobs whose last part finished without it; returns both (call in an app context)."""
+    from .services.bulk_certificates import finish_job, parts_to_requeue
+
+    pending = {(task.args[0], task.args[1]) for task in huey.pending()
+               if isinstance(task, issue_bulk_part.task_class)}
+    parts, unjoined = parts_to_requeue(pending)
+    for job_id, index in parts:
+        issue_bulk_part(job_id, index)
+    for job_id in unjoined:
+        finish_job(job_id)
+    return parts, unjoined
+
+
+@huey.periodic_task(crontab(), retries=0)
+def recover_bulk_jobs() -> None:
+    """Every minute: take up the bulk jobs of workers that died."""
+    with app_context() as app:
+        parts, _unjoined = recover_jobs()
+        if parts:
+            app.logger.warning("bulk parts queued again after a worker stopped: %s", parts)

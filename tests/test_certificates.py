@@ -23,6 +23,7 @@ from ilp_training.models import (
     CertificateSettings,
     CertificateStatus,
     JobStatus,
+    Posyandu,
     TrainingEvent,
     TrainingParticipant,
     TrainingStatus,
@@ -146,13 +147,15 @@ def test_nothing_is_due_twice(as_coordinator, app):
     cadre_id, _name = _due_cadre(app)
     with app.app_context():
         _issue(as_coordinator, cadre_id)
+        cert_id = db.session.scalar(sa.select(Certificate.id).where(
+            Certificate.cadre_id == cadre_id))
     as_coordinator.post("/language", data={"lang": "en"})
-    again = as_coordinator.post(f"/cadres/{cadre_id}/certificate", data={"language": "id"},
-                                follow_redirects=True)
+    again = as_coordinator.post(f"/cadres/{cadre_id}/certificate", data={"language": "id"})
+    assert again.location.endswith(f"/certificates/{cert_id}")  # the one already issued
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(
             Certificate.cadre_id == cadre_id)) == 1
-    assert "already exists" in again.text
+    assert "was already issued" in as_coordinator.get(again.location).text
 
 
 def test_upload_check_accepts_only_the_issued_bytes(as_coordinator, app, client):
@@ -269,6 +272,66 @@ def test_bulk_issues_every_due_certificate_and_reports_a_failure_by_name(
     assert len(PdfReader(io.BytesIO(print_file)).pages) == total - 1
     status = as_coordinator.get(response.location + ".json").get_json()
     assert status["finished"] and status["done"] == total - 1
+
+
+def test_a_second_job_for_an_overlapping_place_is_refused_while_one_is_open(
+        as_coordinator, app, worker):
+    with app.app_context():
+        anggrek = posyandu_named("Anggrek")
+        anggrek_id, puskesmas_id = anggrek.id, anggrek.puskesmas_id
+        other = db.session.scalar(sa.select(Posyandu.id).where(
+            Posyandu.puskesmas_id == puskesmas_id, Posyandu.id != anggrek_id,
+            Posyandu.id.in_(sa.select(Cadre.posyandu_id).where(Cadre.level_code.is_not(None))))
+            .order_by(Posyandu.id))
+    as_coordinator.post("/language", data={"lang": "en"})
+    first = as_coordinator.post("/certificates/bulk", data={
+        "target": f"posyandu:{anggrek_id}", "language": "id"})
+    for target in (f"posyandu:{anggrek_id}", f"puskesmas:{puskesmas_id}"):
+        again = as_coordinator.post("/certificates/bulk", data={"target": target,
+                                                                "language": "id"})
+        assert again.location == first.location, target  # the open job, not a new one
+    assert "already being issued" in as_coordinator.get(first.location).text
+    beside = as_coordinator.post("/certificates/bulk", data={  # another posyandu: no overlap
+        "target": f"posyandu:{other}", "language": "id"})
+    assert "/jobs/" in beside.location and beside.location != first.location
+    worker()
+    after = as_coordinator.post("/certificates/bulk", data={  # closed: a new job may start
+        "target": f"puskesmas:{puskesmas_id}", "language": "id"})
+    assert "/jobs/" in after.location and after.location not in (first.location,
+                                                                 beside.location)
+    worker()
+    with app.app_context():
+        counts = db.session.execute(sa.select(Certificate.cadre_id, sa.func.count())
+                                    .where(Certificate.status == CertificateStatus.VALID)
+                                    .group_by(Certificate.cadre_id)).all()
+    assert counts and all(n == 1 for _cadre, n in counts)
+
+
+def test_the_print_file_holds_only_valid_certificates(as_coordinator, app, worker, client):
+    with app.app_context():
+        anggrek_id = posyandu_named("Anggrek").id
+    response = as_coordinator.post("/certificates/bulk", data={
+        "target": f"posyandu:{anggrek_id}", "language": "id"})
+    worker()
+    with app.app_context():
+        job_id = int(response.location.rsplit("/", 1)[-1])
+        certs = db.session.scalars(sa.select(Certificate).where(
+            Certificate.bulk_job_id == job_id).order_by(Certificate.id)).all()
+        revoked_id, revoked_name = certs[0].id, certs[0].holder_name
+        renamed_id = certs[1].cadre_id
+        total = len(certs)
+    print_url = f"/certificates/jobs/{job_id}.pdf"
+    assert pdf_text(as_coordinator.get(print_url).data).count("SERTIFIKAT") == total
+    client.post("/logout")
+    login(client, "admin")
+    client.post(f"/certificates/{revoked_id}/revoke", data={"reason": "Salah", "confirm": "y"})
+    with app.app_context():  # a corrected name: the new certificate supersedes the old
+        db.session.get(Cadre, renamed_id).full_name = "Wa Ode Nama Baru"
+        db.session.commit()
+    client.post(f"/cadres/{renamed_id}/certificate", data={"language": "id"})
+    text = pdf_text(client.get(print_url).data)
+    assert text.count("SERTIFIKAT") == total - 2
+    assert revoked_name not in text
 
 
 def test_pages_of_two_issuers_get_their_own_shared_layer(app):
@@ -438,3 +501,39 @@ def test_the_certificates_page_counts_what_is_due_in_the_area(as_coordinator, ap
     other = client.get("/certificates/").text
     assert "Sertifikat yang siap terbit" in other
     assert "Posyandu Anggrek" not in other and title not in other
+
+
+def test_a_part_run_again_after_its_worker_died_reuses_its_serials(as_coordinator, app,
+                                                                  worker):
+    from ilp_training.models import AuditEntry, BulkJobPart
+    from ilp_training.services import bulk_certificates
+    from ilp_training.tasks import recover_jobs
+
+    with app.app_context():
+        anggrek_id = posyandu_named("Anggrek").id
+    response = as_coordinator.post("/certificates/bulk", data={
+        "target": f"posyandu:{anggrek_id}", "language": "id"})
+    job_id = int(response.location.rsplit("/", 1)[-1])
+    with app.app_context():  # a worker on another machine takes the part, then dies
+        app.config["BULK_LEASE_SECONDS"] = -1  # its lease has run out
+        try:
+            bulk_certificates._open_part(job_id, 0, "elsewhere:1")
+        finally:
+            app.config["BULK_LEASE_SECONDS"] = 600
+        reserved = db.session.get(BulkJobPart, (job_id, 0)).serials
+        first = db.session.scalars(sa.select(Cadre).where(
+            Cadre.id == int(next(iter(reserved))))).one()
+        first_id, first_serial = first.id, reserved[str(first.id)]
+    single = as_coordinator.post(f"/cadres/{first_id}/certificate", data={"language": "id"})
+    assert single.status_code == 302  # issued meanwhile, with a serial of its own
+    worker()  # the queued task: the part is leased elsewhere (expired), so it runs
+    with app.app_context():
+        assert recover_jobs() == ([], [])  # nothing left to take up
+        job = db.session.get(BulkJob, job_id)
+        assert job.status == JobStatus.DONE and job.failed == 1
+        issued = dict(db.session.execute(sa.select(Certificate.cadre_id, Certificate.serial)
+                                         .where(Certificate.bulk_job_id == job_id)).all())
+        assert issued == {int(c): s for c, s in reserved.items() if int(c) != first_id}
+        voided = db.session.scalars(sa.select(AuditEntry.changes).where(
+            AuditEntry.action == "void_serials", AuditEntry.entity_id == job_id)).all()
+        assert [v["serials"][1] for v in voided] == [[first_serial]]

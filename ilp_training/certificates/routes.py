@@ -38,7 +38,7 @@ from ..scope import get_scoped_or_404, posyandu_clause, scoped
 from ..services import ServiceError
 from ..services import certificate_settings as settings_service
 from ..services import certificates as service
-from ..services.bulk_certificates import start_bulk
+from ..services.bulk_certificates import JobOpen, print_file, start_bulk
 from ..tasks import queue_bulk_job
 from ..views import committed, paginate
 from .forms import BulkForm, IssueForm, RevokeForm, SettingsForm
@@ -104,16 +104,20 @@ def issue(cadre_id: int) -> ResponseReturnValue:
             abort(404)
         event = get_scoped_or_404(TrainingEvent, current_user, int(form.event.data))
     if form.validate_on_submit():
-        try:
-            cert = service.issue_certificate(current_user, cadre, framework_on(local_today()),
-                                             form.language.data, local_today(), event)
-        except ServiceError as exc:
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Certificate %(serial)s issued.", serial=cert.serial), "success")
+        done = committed(form, lambda: service.issue_certificate(
+            current_user, cadre, framework_on(local_today()), form.language.data,
+            local_today(), event))
+        if done:
+            cert = done.value.certificate
+            if done.value.new:
+                flash(_("Certificate %(serial)s issued.", serial=cert.serial), "success")
+            else:
+                flash(_("Certificate %(serial)s was already issued; no new one was made.",
+                        serial=cert.serial), "info")
             return redirect(url_for("certificates.detail", cert_id=cert.id))
-    return redirect(url_for("cadres.profile", cadre_id=cadre.id))
+    for error in [*form.form_errors, *form.language.errors]:
+        flash(str(error), "error")
+    return redirect(url_for("cadres.profile", cadre_id=cadre_id))
 
 
 @bp.get("/certificates/<int:cert_id>")
@@ -158,12 +162,15 @@ def bulk() -> ResponseReturnValue:
     model = {"posyandu": Posyandu, "puskesmas": Puskesmas, "training": TrainingEvent}[kind]
     target = get_scoped_or_404(model, current_user, int(ident))
     try:
-        job = start_bulk(current_user, target, form.language.data)
+        job = start_bulk(current_user, target, form.language.data, local_today())
+    except JobOpen as exc:
+        flash(str(exc.message), "info")
+        return redirect(url_for("certificates.job", job_id=exc.job_id))
     except ServiceError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("certificates.index"))
     db.session.commit()
-    queue_bulk_job(job.id, job.parts_total, local_today().isoformat())
+    queue_bulk_job(job.id, job.parts_total)
     return redirect(url_for("certificates.job", job_id=job.id))
 
 
@@ -186,9 +193,10 @@ def job_status(job_id: int) -> ResponseReturnValue:
 @roles_required(*MANAGERS)
 def job_pdf(job_id: int) -> ResponseReturnValue:
     item = get_scoped_or_404(BulkJob, current_user, job_id)
-    if not item.result_pdf:
+    data = print_file(item)
+    if not data:
         abort(404)
-    return _pdf(item.result_pdf, f"certificates-{item.id}")
+    return _pdf(data, f"certificates-{item.id}")
 
 
 def _settings_targets() -> list[SelectChoice]:

@@ -68,6 +68,15 @@ class Certificate(db.Model):
 
     __table_args__ = (
         sa.Index("ix_certificates_cadre_status", "cadre_id", "status"),
+        # One valid certificate per claim: per cadre for the level, per cadre and event
+        # for a training. Issuing supersedes the old one before the new one is inserted.
+        sa.Index("uq_certificates_valid_level", "cadre_id", unique=True,
+                 sqlite_where=sa.text("kind = 'level' AND status = 'valid'"),
+                 postgresql_where=sa.text("kind = 'level' AND status = 'valid'")),
+        sa.Index("uq_certificates_valid_training", "cadre_id", "training_event_id",
+                 unique=True,
+                 sqlite_where=sa.text("kind = 'training' AND status = 'valid'"),
+                 postgresql_where=sa.text("kind = 'training' AND status = 'valid'")),
         sa.CheckConstraint(
             "status != 'revoked' OR (revoked_at IS NOT NULL AND revoke_reason IS NOT NULL)",
             name="revocation_has_reason",
@@ -127,6 +136,7 @@ class BulkJob(db.Model):
 
     Work is split in parts rendered by the worker; ``done``/``failed`` count certificates,
     ``parts_done`` the finished parts; the part that finishes last merges the print file.
+    ``issued_on`` is the day the certificates state (a part re-run later keeps it).
     """
 
     __tablename__ = "bulk_jobs"
@@ -147,6 +157,7 @@ class BulkJob(db.Model):
     parts_done: Mapped[int] = mapped_column(default=0)
     result_pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     error: Mapped[str | None] = mapped_column(sa.String(500))
+    issued_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -155,7 +166,14 @@ class BulkJob(db.Model):
 
 
 class BulkJobPart(db.Model):
-    """One rendered part of a bulk job: the print PDF of its certificates, in order."""
+    """One part of a bulk job, the unit a worker commits and a restarted worker resumes.
+
+    ``serials`` (cadre id → serial) are reserved when the part starts and reused when it
+    runs again, so a worker's death uses up no serial. ``pdf`` is the print PDF of its
+    certificates (set when the part is done; ``b""`` once joined into the job's print
+    file) and ``certificate_ids`` the certificate on each of its pages, in order. A worker
+    running the part holds it by ``leased_by`` (host:pid) until ``leased_until``.
+    """
 
     __tablename__ = "bulk_job_parts"
 
@@ -163,6 +181,11 @@ class BulkJobPart(db.Model):
     index: Mapped[int] = mapped_column(primary_key=True)
     cadre_ids: Mapped[list[int]] = mapped_column(sa.JSON)
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    serials: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    certificate_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    leased_by: Mapped[str | None] = mapped_column(sa.String(120))
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class BulkJobFailure(db.Model):

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "mark_duplicate": _l("assessment marked as recorded twice in one sitting"),
     "issue": _l("certificate issued"),
     "bulk_issue": _l("certificates issued in bulk"),
+    "void_serials": _l("serial numbers left unused"),
     "revoke": _l("certificate revoked"),
     "set_budget": _l("budget line set"),
     "exclude": _l("excluded from incentives"),

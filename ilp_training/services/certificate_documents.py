@@ -257,6 +257,16 @@ def merge(pdfs: list[bytes]) -> bytes:
     return _bytes(joined)
 
 
+def keep_pages(pdf: bytes, indices: list[int]) -> bytes:
+    """The PDF with only the pages at ``indices`` (0-based), in their order."""
+    source = pikepdf.Pdf.open(io.BytesIO(pdf))
+    keep = set(indices)
+    for index in reversed(range(len(source.pages))):
+        if index not in keep:
+            del source.pages[index]
+    return _bytes(source)
+
+
 def verification_url(code: str) -> str:
     """The public address of a certificate: ``PUBLIC_BASE_URL`` + ``/v/<code>``.
 

@@ -10,9 +10,15 @@ Rules:
   name. Issuing it supersedes the cadre's previous certificate of the same event.
 - At issue the claim (what the certificate states), the PDF bytes and their SHA-256 are
   stored; later downloads serve those bytes, and the public page shows the stored claim.
+- One valid certificate per claim: per cadre for the level, per cadre and event for a
+  training (partial unique indexes ``uq_certificates_valid_*``). Issuing locks the
+  cadre and looks again: a second request for a claim already issued gets that
+  certificate back ("already issued"), never a new one.
 - Serial numbers are ``<district code>-<year>-<6-digit sequence>`` (e.g.
   ``7414-2026-000123``), allocated from a counter that only increases: never reused,
-  even for a revoked certificate.
+  even for a revoked certificate. A serial taken but not printed on a stored
+  certificate (a bulk part's cadre no longer due, a page that failed) is recorded in
+  the audit log (``void_serials``), so a gap in the sequence is always explained.
 - The verification code is 128 random bits (URL-safe base64, 22 characters).
 """
 
@@ -193,6 +199,47 @@ def _issuer(settings: CertificateSettings) -> dict[str, Any]:
             "signatory_nip": settings.signatory_nip}
 
 
+def lock_cadres(cadre_ids: Sequence[int]) -> None:
+    """Hold the cadres' rows until the transaction ends, so that two transactions issuing
+    for one cadre run one after the other and the second sees the first's certificate.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` in id order (no deadlock between two batches).
+    SQLite: nothing to do, every transaction holds the write lock from its ``BEGIN
+    IMMEDIATE`` (``database.py``).
+    """
+    if cadre_ids and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Cadre.id).where(Cadre.id.in_(sorted(set(cadre_ids))))
+                           .order_by(Cadre.id).with_for_update())
+
+
+def current_certificate(cadre: Cadre, event: TrainingEvent | None = None
+                        ) -> Certificate | None:
+    """The valid certificate that already states the cadre's claim: their level under
+    the current name, or with ``event`` that training under the current name."""
+    stmt = sa.select(Certificate).where(
+        Certificate.cadre_id == cadre.id, Certificate.status == CertificateStatus.VALID,
+        Certificate.holder_name == cadre.full_name)
+    if event is None:
+        stmt = stmt.where(Certificate.kind == CertificateKind.LEVEL,
+                          Certificate.level_code == cadre.level_code)
+    else:
+        stmt = stmt.where(Certificate.kind == CertificateKind.TRAINING,
+                          Certificate.training_event_id == event.id)
+    return db.session.scalar(stmt)
+
+
+def void_serials(actor: User | None, job_id: int, serials: Sequence[str], reason: str
+                 ) -> None:
+    """Record in the audit log that ``serials`` were taken but are on no certificate
+    (those that are on one are left out), so that the gap they leave is explained."""
+    used = set(db.session.scalars(sa.select(Certificate.serial).where(
+        Certificate.serial.in_(list(serials)))))
+    unused = sorted(set(serials) - used)
+    if unused:
+        audit.record(actor, "void_serials", "bulk_job", job_id,
+                     {"serials": [None, unused], "reason": [None, reason]})
+
+
 def allocate_serials(district: Region, year: int, count: int) -> list[str]:
     """``count`` new serial numbers for ``district`` and ``year`` (atomic increment)."""
     code = district.code.replace(".", "")
@@ -221,11 +268,14 @@ class Prepared:
 
 
 def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
-            event: TrainingEvent | None = None
+            event: TrainingEvent | None = None, reserved: dict[int, str] | None = None
             ) -> tuple[list[Prepared], list[tuple[Cadre, str]]]:
     """Claims for the cadres whose certificate (their level, or with ``event`` that
     training) can be issued, and the refusals by cadre. A training certificate is signed
-    for the puskesmas that ran the event, or the district for a district-wide one."""
+    for the puskesmas that ran the event, or the district for a district-wide one.
+    A cadre with a serial in ``reserved`` (a bulk part run again) keeps it; the others
+    get new ones (refused cadres take none)."""
+    reserved = reserved or {}
     accepted: list[tuple[Cadre, CertificateSettings]] = []
     refused: list[tuple[Cadre, str]] = []
     settings_of: dict[int | None, CertificateSettings | None] = {}
@@ -242,8 +292,9 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
             assert settings is not None
             accepted.append((cadre, settings))
     serials: dict[int, list[str]] = {}  # one allocation per district, in cadre order
-    for _cadre, settings in accepted:
-        serials.setdefault(settings.district_id, []).append("")
+    for cadre, settings in accepted:
+        if cadre.id not in reserved:
+            serials.setdefault(settings.district_id, []).append("")
     for district_id, slots in serials.items():
         slots[:] = allocate_serials(db.session.get(Region, district_id), today.year, len(slots))
         slots.reverse()
@@ -252,7 +303,7 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
     facts = level_facts([c.id for c, _s in accepted]) if training_framework is None else {}
     ready = []
     for cadre, settings in accepted:
-        serial = serials[settings.district_id].pop()
+        serial = reserved.get(cadre.id) or serials[settings.district_id].pop()
         if training_framework is None:
             claim = build_claim(cadre, framework, settings, serial, today, facts[cadre.id])
         else:
@@ -293,59 +344,106 @@ def page_for(item: Prepared, language: str) -> dict[str, Any]:
 
 
 def store(actor: User, issued: Sequence[tuple[Prepared, bytes]], language: str, today: date,
-          bulk_job_id: int | None = None) -> list[Certificate]:
+          bulk_job_id: int | None = None
+          ) -> tuple[list[Certificate], list[tuple[Prepared, str]]]:
     """Store issued certificates with their frozen bytes, each superseding the cadre's
-    previous valid one (of the level, or of the same training); one query and one flush
-    for the whole batch."""
+    previous valid one (of the level, or of the same training); a few queries and
+    flushes for the whole batch.
+
+    The cadres are locked (:func:`lock_cadres`) and looked at again: a certificate whose
+    claim is no longer the cadre's due one (issued meanwhile by another request or job,
+    or the level or name changed since it was rendered) is not stored but returned with
+    the reason, so nothing is issued twice. Returns the stored certificates (in the
+    order given) and those left out.
+    """
     if not issued:
-        return []
+        return [], []
     kind = CertificateKind.LEVEL if issued[0][0].event_id is None else CertificateKind.TRAINING
     event_id = issued[0][0].event_id
     if any(item.event_id != event_id for item, _pdf in issued):
         raise ValueError("a batch is of one kind: one training, or levels")
+    ids = [item.cadre_id for item, _pdf in issued]
+    lock_cadres(ids)
+    event = db.session.get(TrainingEvent, event_id) if event_id is not None else None
+    due = {cid: (level, name) for cid, level, name in db.session.execute(
+        sa.select(Cadre.id, Cadre.level_code, Cadre.full_name)
+        .where(Cadre.id.in_(ids), due_clause(event)))}
+    keep: list[tuple[Prepared, bytes]] = []
+    dropped: list[tuple[Prepared, str]] = []
+    for item, pdf in issued:
+        current = due.get(item.cadre_id)
+        if current is None:
+            dropped.append((item, str(_l("Already issued, or no longer due."))))
+        elif current[1] != item.claim["holder_name"] or (
+                event_id is None and current[0] != item.claim["level"]["code"]):
+            dropped.append((item, str(_l("The cadre's level or name changed meanwhile."))))
+        else:
+            keep.append((item, pdf))
+    if not keep:
+        return [], dropped
     previous: dict[int, list[Certificate]] = {}
     for old in db.session.scalars(sa.select(Certificate).where(
-            Certificate.cadre_id.in_([item.cadre.id for item, _pdf in issued]),
+            Certificate.cadre_id.in_([item.cadre_id for item, _pdf in keep]),
             Certificate.kind == kind,
             Certificate.training_event_id.is_(None) if event_id is None
             else Certificate.training_event_id == event_id,
             Certificate.status == CertificateStatus.VALID).order_by(Certificate.id)):
         previous.setdefault(old.cadre_id, []).append(old)
+        old.status = CertificateStatus.SUPERSEDED  # first: one valid per claim (index)
+    db.session.flush()
     certs = [Certificate(
-        kind=kind, cadre=item.cadre, holder_name=item.cadre.full_name,
-        level_code=item.cadre.level_code if event_id is None else None,
+        kind=kind, cadre_id=item.cadre_id, holder_name=item.claim["holder_name"],
+        level_code=item.claim["level"]["code"] if event_id is None else None,
         training_event_id=event_id,
         serial=item.claim["serial"], verify_code=item.code,
         language=language, claim=item.claim, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
         issued_on=today, issued_by=actor, bulk_job_id=bulk_job_id,
-    ) for item, pdf in issued]
+    ) for item, pdf in keep]
     db.session.add_all(certs)
     db.session.flush()
     for cert in certs:
         older = previous.get(cert.cadre_id, [])
         for old in older:
-            old.status, old.superseded_by_id = CertificateStatus.SUPERSEDED, cert.id
+            old.superseded_by_id = cert.id
         audit.record(actor, "issue", "certificate", cert.id, {
             "serial": [None, cert.serial], "cadre_id": [None, cert.cadre_id],
             "superseded": [None, [c.serial for c in older]]})
-    return certs
+    db.session.flush()
+    return certs, dropped
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The answer to "issue this certificate": the valid certificate of the claim, and
+    whether this call made it (``False``: it had been issued already)."""
+
+    certificate: Certificate
+    new: bool
 
 
 def issue_certificate(actor: User, cadre: Cadre, framework: Framework, language: str,
-                      today: date, event: TrainingEvent | None = None) -> Certificate:
+                      today: date, event: TrainingEvent | None = None) -> Issued:
     """Issue one certificate now (rendered in the request: one page): the cadre's level,
-    or with ``event`` the completion of that training."""
+    or with ``event`` the completion of that training. Asked again (a second click, a
+    second request at the same moment), it returns the certificate already issued: the
+    cadre is locked first, so the second asker waits and then finds it."""
     if language not in ("id", "en"):
         raise ServiceError(_l("Choose a language."), "language")
-    if not is_due(cadre, event):
-        if event is not None:
-            raise ServiceError(_l("No certificate of this training is due for this cadre."))
-        raise ServiceError(_l("A valid certificate for this level and name already exists."))
+    lock_cadres([cadre.id])
+    db.session.refresh(cadre)
+    existing = current_certificate(cadre, event)
+    if existing is not None:
+        return Issued(existing, new=False)
+    if event is not None and not is_due(cadre, event):
+        raise ServiceError(_l("No certificate of this training is due for this cadre."))
     ready, refused = prepare([cadre], framework, today, event)
     if refused:
         raise ServiceError(refused[0][1])
     pdf = render_certificates([page_for(ready[0], language)])
-    return store(actor, [(ready[0], pdf)], language, today)[0]
+    certs, dropped = store(actor, [(ready[0], pdf)], language, today)
+    if dropped:  # not under the lock just taken; kept as a guard
+        raise ServiceError(dropped[0][1])
+    return Issued(certs[0], new=True)
 
 
 def revoke_certificate(actor: User, cert: Certificate, reason: str) -> None:
