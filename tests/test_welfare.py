@@ -28,6 +28,7 @@ from ilp_training.incentive_rules import (
     Terms,
     cadre_line,
     compute_summary,
+    days_by_level,
     parse_rupiah,
     round_half_up,
 )
@@ -38,7 +39,9 @@ from ilp_training.models import (
     HomeVisitCount,
     IncentiveScheme,
     IncentiveSummary,
+    LevelChange,
     OpeningDay,
+    Posyandu,
     Region,
     RegionLevel,
     Role,
@@ -120,6 +123,46 @@ def test_rounding_is_half_up_to_the_rupiah():
                       _month(nov), {nov: Terms(base=250_001)})
     assert line.base == 125_001
     assert [round_half_up(n, 2) for n in (1, 3, 5, 4)] == [1, 2, 3, 2]
+
+
+MAY = date(2026, 5, 1)
+
+
+@pytest.mark.parametrize(("levels", "service", "top_up", "shown"), [
+    # no level until 14 May, Utama from the 15th: 100.000 × 17 / 31 = 54.838,7 → 54.839
+    (((date(2025, 1, 1), None), (date(2026, 5, 15), "utama")), None, 54_839, "utama"),
+    # promoted after the month: the level of the month, not of today
+    (((date(2025, 1, 1), "madya"), (date(2026, 6, 14), "utama")), None, 50_000, "madya"),
+    (((date(2026, 6, 14), "utama"),), None, 0, None),  # before the first step: no level
+    # Madya 1–9 May (9 days), Utama from the 10th (22 days):
+    # (50.000 × 9 + 100.000 × 22) / 31 = 85.483,9 → 85.484 (one rounding per month)
+    (((date(2025, 1, 1), "madya"), (date(2026, 5, 10), "utama")), None, 85_484, "utama"),
+    # the same change for a cadre who served from the 20th only: 12 days of Utama
+    (((date(2025, 1, 1), "madya"), (date(2026, 5, 10), "utama")),
+     ((date(2026, 5, 20), None),), 38_710, "utama"),
+    # a demotion on the 17th (16 days Utama, 15 Madya): (1.600.000 + 750.000) / 31
+    # = 75.806,45 → 75.806
+    (((date(2025, 1, 1), "utama"), (date(2026, 5, 17), "madya")), None, 75_806, "madya"),
+    # two changes in one month: none 1–10, Madya 11–20, Utama 21–31:
+    # (50.000 × 10 + 100.000 × 11) / 31 = 51.612,9 → 51.613
+    (((date(2025, 1, 1), None), (date(2026, 5, 11), "madya"), (date(2026, 5, 21), "utama")),
+     None, 51_613, "utama"),
+    ((), None, 50_000, "madya"),  # no history: the stored level throughout
+])
+def test_the_level_top_up_follows_the_level_in_force_each_day(levels, service, top_up, shown):
+    cadre = _cadre(levels=levels, **({"service": service} if service else {}))
+    line = cadre_line(cadre, _month(MAY), {MAY: TERMS})
+    assert (line.level_top_up, line.level_code) == (top_up, shown)
+    assert line.base == round_half_up(250_000 * sum(days_by_level(cadre, MAY).values()), 31)
+
+
+def test_a_half_rupiah_top_up_is_rounded_up_like_the_base():
+    # 30-day June; 15 days at a top-up of 1 rupiah: 0,5 → 1; 15 days of 3: 1,5 → 2
+    june = date(2026, 6, 1)
+    for amount, expected in ((1, 1), (3, 2)):
+        cadre = _cadre(levels=((date(2026, 6, 16), "utama"),))
+        terms = Terms(base=0, level_top_ups={"utama": amount})
+        assert cadre_line(cadre, _month(june), {june: terms}).level_top_up == expected
 
 
 def test_a_quarter_is_the_sum_of_its_months_with_the_scheme_of_each_month():
@@ -705,6 +748,62 @@ def test_a_cadre_who_joined_and_one_who_left_mid_month_are_paid_pro_rata(app):
         assert lines[joined.id].months_active == Decimal("0.52")
         assert lines[left.id].base == 80_645 and lines[left.id].inactive
         assert lines[left.id].months_active == Decimal("0.32")
+
+
+def _lalibo_cadre(name: str) -> Cadre:
+    return db.session.scalars(sa.select(Cadre).join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+                              .where(Posyandu.village_id == _village("Lalibo").id,
+                                     Cadre.full_name == name)).one()
+
+
+def _line(cadre_id: int, period: str):
+    result = load_draft(_village("Lalibo"), Period.parse(period)).result
+    return next(line for line in result.cadres if line.cadre_id == cadre_id)
+
+
+def test_a_past_month_pays_the_level_of_its_days_not_the_level_of_today(app):
+    with app.app_context():
+        cadre = _lalibo_cadre("Nurhayati Tahir")
+        # the demo (loaded as of 2026-11-01) promotes her straight to Utama on 15 May
+        # 2026 (on 14 June when loaded on 2026-12-01: the dates follow the load date)
+        history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
+                                     .where(LevelChange.cadre_id == cadre.id)).all()
+        assert history == [(date(2026, 5, 15), "utama")] and cadre.level_code == "utama"
+        april, may, june = (_line(cadre.id, p) for p in ("2026-04", "2026-05", "2026-06"))
+        assert (april.level_top_up, april.level_code) == (0, None)  # no level in April
+        assert (may.level_top_up, may.level_code) == (54_839, "utama")  # 100.000 × 17 / 31
+        assert june.level_top_up == 100_000 and april.base == may.base == 250_000
+        assert _line(cadre.id, "2026-Q2").level_top_up == 154_839
+
+
+def test_a_change_in_the_middle_of_a_month_splits_the_top_up_by_days(app):
+    with app.app_context():
+        cadre = _lalibo_cadre("Wa Ija Kadir")  # Utama from 29 August 2026 in the demo
+        assert db.session.scalars(sa.select(LevelChange.changed_on).where(
+            LevelChange.cadre_id == cadre.id)).all() == [date(2026, 8, 29)]
+        august = _line(cadre.id, "2026-08")
+        assert august.level_top_up == round_half_up(100_000 * 3, 31) == 9_677
+        # a later change (made today) leaves August alone and splits November
+        refresh_day = date(2026, 11, 20)
+        db.session.add(LevelChange(cadre_id=cadre.id, level_code="madya", previous_code="utama",
+                                   changed_on=refresh_day, framework_id="x",
+                                   framework_version="1"))
+        cadre.level_code = "madya"
+        db.session.flush()
+        assert _line(cadre.id, "2026-08").level_top_up == 9_677
+        november = _line(cadre.id, "2026-11")  # Utama 1–19, Madya 20–30
+        assert november.level_top_up == round_half_up(100_000 * 19 + 50_000 * 11, 30)
+        assert november.level_code == "madya"
+
+
+def test_the_demo_approved_its_past_month_under_the_level_by_day_rule(app):
+    with app.app_context():
+        version = db.session.scalars(sa.select(SummaryVersion).join(IncentiveSummary).where(
+            IncentiveSummary.period_start == date(2026, 9, 1))).one()
+        live = {line.cadre_id: line for line in load_draft(
+            _village("Lalibo"), Period.parse("2026-09")).result.cadres}
+        assert {r.cadre_id: (r.level_code, r.level_top_up) for r in version.cadre_rows} == {
+            cid: (line.level_code, line.level_top_up) for cid, line in live.items()}
 
 
 # --- exports read back --------------------------------------------------------------------

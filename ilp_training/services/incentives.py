@@ -7,7 +7,8 @@ loads its plain inputs and stores its results. The rules here:
 - **Who is listed**: every cadre with an assignment at a posyandu of the village during
   the period; the stretch starts no earlier than the cadre's start date and ends at
   the assignment's end or, for an inactive cadre, at ``inactive_since`` (end excluded).
-  The level is the cadre's stored current level (``Cadre.level_code``).
+  The level top-up follows the level in force on each day (:func:`levels_in_force`,
+  from the level history ``level_changes``), never the level of today.
 - **Activity**: opening days served at the village's posyandu; home visits of the cadre.
 - **Scheme**: the one in force each month (:mod:`.incentive_schemes`).
 - **Review**: only the village's own head sets the budget line, excludes (with a reason)
@@ -19,7 +20,7 @@ loads its plain inputs and stores its results. The rules here:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +43,7 @@ from ..models import (
     HomeVisitCount,
     IncentiveScheme,
     IncentiveSummary,
+    LevelChange,
     OpeningDay,
     Posyandu,
     Region,
@@ -117,6 +119,35 @@ def _activity(period: Period, cadre_ids: set[int]
             {(cid, m): n for cid, m, n in visits})
 
 
+def levels_in_force(cadre_ids: Collection[int], first_day: date, last_day: date
+                    ) -> dict[int, tuple[tuple[date, str | None], ...]]:
+    """The level history of these cadres over ``first_day``–``last_day`` as the steps of
+    :class:`~ilp_training.incentive_rules.CadreInput` (``levels``), in ONE query of
+    ``level_changes``: the level in force on ``first_day`` (the last change on or before
+    it, else the level before the first change), then each change inside the period (on
+    one day, the last entered wins). A change takes effect on its ``changed_on`` day.
+    Cadres without any change are left out (their stored level holds throughout)."""
+    rows = db.session.execute(
+        sa.select(LevelChange.cadre_id, LevelChange.changed_on, LevelChange.level_code,
+                  LevelChange.previous_code)
+        .where(LevelChange.cadre_id.in_(list(cadre_ids)))
+        .order_by(LevelChange.cadre_id, LevelChange.changed_on, LevelChange.id)).all()
+    history: dict[int, list[tuple[date, str | None, str | None]]] = {}
+    for cadre_id, changed_on, code, previous in rows:
+        history.setdefault(cadre_id, []).append((changed_on, code, previous))
+    steps: dict[int, tuple[tuple[date, str | None], ...]] = {}
+    for cadre_id, changes in history.items():
+        at_start = changes[0][2]
+        inside: dict[date, str | None] = {}
+        for changed_on, code, _previous in changes:
+            if changed_on <= first_day:
+                at_start = code
+            elif changed_on <= last_day:
+                inside[changed_on] = code
+        steps[cadre_id] = ((first_day, at_start), *inside.items())
+    return steps
+
+
 def summaries_of(village_ids: Sequence[int], period: Period, *, lock: bool = False
                  ) -> dict[int, IncentiveSummary]:
     """The stored summary rows (with exclusions) of these villages for ``period``.
@@ -155,6 +186,7 @@ def load_drafts(villages: Sequence[Region], period: Period) -> dict[int, Draft]:
     by_village, stretches = _stretches(villages, period)
     cadre_ids = {cid for per in stretches.values() for cid in per}
     served, visits = _activity(period, cadre_ids)
+    levels = levels_in_force(cadre_ids, period.start, period.end)
     summaries = summaries_of([v.id for v in villages], period)
     in_force = schemes_in_force(villages, period)
     terms_cache: dict[int, Terms] = {}
@@ -175,7 +207,7 @@ def load_drafts(villages: Sequence[Region], period: Period) -> dict[int, Draft]:
                 home_visits={m: visits[(cid, m)] for m in period.months if (cid, m) in visits},
                 bpjs_enrolled=items[0][0].bpjs_tk_enrolled,
                 inactive=items[0][0].status == CadreStatus.INACTIVE,
-                excluded_reason=excluded.get(cid),
+                excluded_reason=excluded.get(cid), levels=levels.get(cid, ()),
             )
             for cid, items in stretches[village.id].items()
         ]
