@@ -48,6 +48,7 @@ from ilp_training.models import (
     SummaryStatus,
     SummaryVersion,
     User,
+    opening_day_cadres,
 )
 from ilp_training.services import ServiceError
 from ilp_training.services import incentive_schemes as schemes
@@ -911,6 +912,106 @@ def test_editing_an_opening_day_moves_it_and_refuses_a_taken_date(app):
         assert _count(app, OpeningDay) == days
 
 
+# --- the period lock: activity of an approved period -----------------------------------
+
+SEP = date(2026, 9, 1)  # the demo's approved month
+LOCKED = "cannot change until that summary is re-opened"
+
+
+def _anggrek_day(app: Flask, held_on: date) -> tuple[int, list[int]]:
+    with app.app_context():
+        day = db.session.scalars(sa.select(OpeningDay).where(
+            OpeningDay.posyandu_id == posyandu_named("Anggrek").id,
+            OpeningDay.held_on == held_on)).one()
+        return day.id, [c.id for c in day.cadres]
+
+
+def _activity_state(app: Flask) -> tuple:
+    with app.app_context():
+        days = db.session.execute(
+            sa.select(OpeningDay.id, OpeningDay.held_on, sa.func.count())
+            .join(opening_day_cadres, opening_day_cadres.c.opening_day_id == OpeningDay.id)
+            .group_by(OpeningDay.id, OpeningDay.held_on).order_by(OpeningDay.id)).all()
+        visits = db.session.execute(sa.select(HomeVisitCount.cadre_id, HomeVisitCount.month,
+                                              HomeVisitCount.visits)
+                                    .order_by(HomeVisitCount.id)).all()
+        return [tuple(d) for d in days], [tuple(v) for v in visits]
+
+
+def test_the_activity_of_an_approved_month_is_locked_for_the_coordinator(app):
+    client = _coordinator(app)
+    sep_day, served = _anggrek_day(app, date(2026, 9, 8))
+    oct_day, _oct_served = _anggrek_day(app, date(2026, 10, 8))
+    with app.app_context():
+        pid = posyandu_named("Anggrek").id
+        visits = dict(db.session.execute(sa.select(HomeVisitCount.cadre_id, HomeVisitCount.visits)
+                                         .where(HomeVisitCount.month == SEP)).all())
+    before = _activity_state(app)
+    attempts = [
+        client.post(f"/incentives/opening-days/{sep_day}",  # edit the list
+                    data={"held_on": "2026-09-08", "cadres": served[:1]}),
+        client.post(f"/incentives/opening-days/{sep_day}",  # move it out of September
+                    data={"held_on": "2026-10-09", "cadres": served}),
+        client.post(f"/incentives/opening-days/{oct_day}",  # move a day into September
+                    data={"held_on": "2026-09-09", "cadres": served}),
+        client.post(f"/incentives/posyandu/{pid}/opening-days/new",  # add a day
+                    data={"held_on": "2026-09-15", "cadres": served}),
+        client.post(f"/incentives/posyandu/{pid}/home-visits/2026-09",
+                    data={f"c{cid}": visits.get(cid, 0) + 1 for cid in served}),
+        _upload(client, _activity_book([("2026-09-15", "Anggrek", served[0], None)], [])),
+        _upload(client, _activity_book([], [("2026-09", served[0], None, 1)])),
+    ]
+    for response in attempts:
+        text = _text(response)
+        assert response.status_code == 200 and LOCKED in text, text[:1500]
+        assert "Only the village head can re-open it" in text and "/reopen" not in text
+    removed = client.post(f"/incentives/opening-days/{sep_day}/delete")
+    assert removed.status_code == 302 and removed.location.endswith(f"/opening-days/{sep_day}")
+    page = _text(client.get(removed.location))
+    assert LOCKED in page and "is locked until it is re-opened" in page
+    assert _activity_state(app) == before  # nothing changed, nothing half-saved
+    same = client.post(f"/incentives/posyandu/{pid}/home-visits/2026-09",
+                       data={f"c{cid}": visits.get(cid, 0) for cid in served})
+    assert same.status_code == 302  # the same counts change nothing: not refused
+    oct_ok = client.post(f"/incentives/opening-days/{oct_day}",
+                         data={"held_on": "2026-10-08", "cadres": served[:1]})
+    assert oct_ok.status_code == 302  # a draft month stays open
+
+
+def test_the_village_head_is_offered_the_reopening_and_may_change_after_it(head, app):
+    _english(head)
+    sep_day, served = _anggrek_day(app, date(2026, 9, 8))
+    response = head.post(f"/incentives/opening-days/{sep_day}",
+                         data={"held_on": "2026-09-08", "cadres": served[:1]})
+    reopen = f"/incentives/villages/{_lalibo_id(app)}/2026-09/reopen"
+    assert response.status_code == 200 and LOCKED in _text(response)
+    assert f'href="{reopen}"' in response.get_data(as_text=True)
+    assert head.post(reopen, data={"reason": "Daftar kader 8 September salah"}).status_code == 302
+    again = head.post(f"/incentives/opening-days/{sep_day}",
+                      data={"held_on": "2026-09-08", "cadres": served[:1]})
+    assert again.status_code == 302
+    assert _anggrek_day(app, date(2026, 9, 8))[1] == served[:1]
+
+
+def test_an_approved_quarter_locks_each_of_its_months(head, app):
+    _approve(head, app, "2026-Q4")
+    client = _coordinator(app)
+    oct_day, served = _anggrek_day(app, date(2026, 10, 8))
+    response = client.post(f"/incentives/opening-days/{oct_day}",
+                           data={"held_on": "2026-10-08", "cadres": served[:1]})
+    assert response.status_code == 200 and LOCKED in _text(response)
+    assert "Quarter 4 2026" in _text(response)
+    with app.app_context():
+        other = db.session.scalars(sa.select(Posyandu).join(Region, Region.id == Posyandu.village_id)
+                                   .where(Region.name == "Lantongau")).first()
+        cadre_ids = db.session.scalars(sa.select(Cadre.id).where(
+            Cadre.posyandu_id == other.id)).all()[:1]
+        other_id = other.id
+    elsewhere = client.post(f"/incentives/posyandu/{other_id}/opening-days/new",
+                            data={"held_on": "2026-10-15", "cadres": cadre_ids})
+    assert elsewhere.status_code == 302  # another village's month is not locked
+
+
 @pytest.mark.parametrize("month", ["2026-Q4", "2026", "bogus", "2026-13"])
 def test_home_visits_of_anything_but_a_month_is_a_404(app, month):
     client = _coordinator(app)
@@ -991,7 +1092,7 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
                                                                        "Home visits"]
     data = _activity_book([("2026-10-15", "Anggrek", a_id, a_name),
                            (date(2026, 10, 15), "anggrek", b_id, b_name)],
-                          [("2026-10", a_id, a_name, 17), ("2026-09", b_id, None, 0)])
+                          [("2026-10", a_id, a_name, 17), ("2026-08", b_id, None, 0)])
     days, imports = _count(app, OpeningDay), _imports(app)
     with app.app_context():
         old_visits = db.session.scalar(sa.select(HomeVisitCount.visits).where(
