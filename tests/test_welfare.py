@@ -1002,8 +1002,9 @@ def test_an_approved_quarter_locks_each_of_its_months(head, app):
     assert response.status_code == 200 and LOCKED in _text(response)
     assert "Quarter 4 2026" in _text(response)
     with app.app_context():
-        other = db.session.scalars(sa.select(Posyandu).join(Region, Region.id == Posyandu.village_id)
-                                   .where(Region.name == "Lantongau")).first()
+        other = db.session.scalars(
+            sa.select(Posyandu).join(Region, Region.id == Posyandu.village_id)
+            .where(Region.name == "Lantongau")).first()
         cadre_ids = db.session.scalars(sa.select(Cadre.id).where(
             Cadre.posyandu_id == other.id)).all()[:1]
         other_id = other.id

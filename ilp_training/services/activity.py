@@ -63,7 +63,7 @@ class PeriodLocked(ServiceError):
         super().__init__(_l(
             "%(month)s is in the approved incentive summary of %(village)s (%(period)s): "
             "its activity cannot change until that summary is re-opened.",
-            month=f"{locked.month:%Y-%m}", village=locked.village_name,
+            month=locked.month.strftime("%Y-%m"), village=locked.village_name,
             period=locked.period.key))
         self.locked = locked
 
