@@ -25,6 +25,7 @@ from ..scope import get_scoped_or_404, posyandu_clause, scoped
 from ..services import ServiceError
 from ..services import activity as service
 from ..services.activity_import import ImportRefused, import_activity
+from ..services.incentives import is_reviewer
 from ..views import apply_service_error, committed
 from . import exports
 from .forms import ConfirmForm, ImportForm, OpeningDayForm, home_visits_form
@@ -56,8 +57,7 @@ def _lock_notice(locked: service.LockedPeriod | None) -> dict[str, object] | Non
     for the village's head (others are told that the village head must re-open it)."""
     if locked is None:
         return None
-    head = (current_user.role == Role.VILLAGE_HEAD
-            and current_user.village_id == locked.village_id)
+    head = is_reviewer(current_user, db.session.get(Region, locked.village_id))
     return {"village_name": locked.village_name, "label": exports.period_label(locked.period),
             "month_label": exports.period_label(Period(PeriodKind.MONTH, locked.month)),
             "reopen_url": url_for(".reopen", village_id=locked.village_id,
