@@ -135,3 +135,31 @@ def test_three_reopens_at_once_reopen_once(live):
         assert summary.status == SummaryStatus.DRAFT
         winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
         assert summary.versions[0].reopen_reason == f"Alasan {winner}"
+
+
+def test_an_activity_change_and_the_approval_at_once_never_leave_a_stale_version(live):
+    """Either the change is in the approved version or it is refused as locked: the
+    approved figures always equal the activity stored (run a few times to meet both)."""
+    from ilp_training.incentive_rules import Period
+    from ilp_training.services.incentives import load_draft
+
+    village = _lalibo(live)
+    pid, cadres = _anggrek(live)
+    with live.context():
+        days = db.session.execute(sa.select(OpeningDay.id, OpeningDay.held_on).where(
+            OpeningDay.posyandu_id == pid, OpeningDay.held_on.between(
+                date(2026, 8, 1), date(2026, 10, 31))).order_by(OpeningDay.held_on)).all()
+    head, coordinator = live.client("kades.lalibo"), live.client("koordinator")
+    for key, (day_id, held_on) in (("2026-08", days[0]), ("2026-10", days[-1])):
+        responses = race(2, lambda i, key=key, day_id=day_id, held_on=held_on: (
+            head.post(f"/incentives/villages/{village}/{key}/approve") if i == 0 else
+            coordinator.post(f"/incentives/opening-days/{day_id}", data={
+                "held_on": held_on.isoformat(), "cadres": cadres[:1]})))
+        assert responses[0].status_code == 302
+        assert responses[1].status_code in (200, 302)
+        with live.context():
+            version = db.session.scalars(sa.select(SummaryVersion).join(IncentiveSummary).where(
+                IncentiveSummary.village_id == village,
+                IncentiveSummary.period_start == Period.parse(key).start)).one()
+            region = db.session.get(Region, village)
+            assert version.grand_total == load_draft(region, Period.parse(key)).result.grand_total

@@ -68,21 +68,32 @@ class PeriodLocked(ServiceError):
         self.locked = locked
 
 
-def locked_periods(places: Iterable[tuple[int, date]]) -> list[LockedPeriod]:
+def locked_periods(places: Iterable[tuple[int, date]], *, hold: bool = False
+                   ) -> list[LockedPeriod]:
     """The approved summaries covering any ``(village id, day)`` of ``places``, one per
     place that is locked, in village and month order (one query). A summary covers its
-    village's months of its period (a quarter or year: each of its months)."""
+    village's months of its period (a quarter or year: each of its months).
+
+    ``hold``: first hold the villages' rows ``FOR SHARE`` (PostgreSQL; SQLite serialises
+    writes anyway) until the change commits. An approval holds its village's row
+    ``FOR NO KEY UPDATE`` (:func:`.incentives.approve_summary`), so a change of activity
+    and an approval of the same village never overlap: the approval waits for the change
+    and counts it, or the change waits for the approval and is then refused."""
     wanted = {(village_id, day.replace(day=1)) for village_id, day in places}
     if not wanted:
         return []
     starts = {Period.containing(kind, month).start
               for _v, month in wanted for kind in PeriodKind}
+    villages = sorted({v for v, _m in wanted})
+    if hold:
+        db.session.execute(sa.select(Region.id).where(Region.id.in_(villages))
+                           .order_by(Region.id).with_for_update(read=True))
     rows = db.session.execute(
         sa.select(IncentiveSummary.village_id, Region.name, IncentiveSummary.period_kind,
                   IncentiveSummary.period_start)
         .join(Region, Region.id == IncentiveSummary.village_id)
         .where(IncentiveSummary.status == SummaryStatus.APPROVED,
-               IncentiveSummary.village_id.in_({v for v, _m in wanted}),
+               IncentiveSummary.village_id.in_(villages),
                IncentiveSummary.period_start.in_(starts))).all()
     found = []
     for village_id, month in sorted(wanted):
@@ -97,7 +108,7 @@ def locked_periods(places: Iterable[tuple[int, date]]) -> list[LockedPeriod]:
 def ensure_unlocked(places: Iterable[tuple[int, date]]) -> None:
     """Refuse (:class:`PeriodLocked`) a change to the activity of any ``(village id,
     day)`` whose month an approved summary covers (the period lock)."""
-    locked = locked_periods(places)
+    locked = locked_periods(places, hold=True)
     if locked:
         raise PeriodLocked(locked[0])
 

@@ -310,7 +310,14 @@ def legal_bases(schemes: dict[date, IncentiveScheme | None]) -> list[str]:
 
 
 def approve_summary(actor: User, village: Region, period: Period) -> SummaryVersion:
-    """Approve the draft: freeze every figure into a new version (see the rules)."""
+    """Approve the draft: freeze every figure into a new version (see the rules).
+
+    The village's row is held ``FOR NO KEY UPDATE`` first (PostgreSQL): a concurrent
+    change of its activity (which holds it ``FOR SHARE``, :func:`.activity.ensure_unlocked`)
+    either commits before the draft is computed, or waits and finds the period locked."""
+    if is_reviewer(actor, village):
+        db.session.execute(sa.select(Region.id).where(Region.id == village.id)
+                           .with_for_update(key_share=True))
     summary = _summary_for_review(actor, village, period)
     if not _change_status(summary, SummaryStatus.DRAFT, SummaryStatus.APPROVED):
         raise ServiceError(_l("This summary is already approved."))
