@@ -9,9 +9,13 @@ The rule, month by month (every period is a run of calendar months):
 1. *Days served*: the days of the month on which the cadre served at a posyandu of the
    village. Service stretches are half-open ``[start, end)``: the day of a move or of
    deactivation belongs to the new posyandu / to inactivity.
-2. *Base* and *level top-up* (by the cadre's level code) are monthly amounts paid pro rata:
+2. *Base* and *level top-up* are monthly amounts paid pro rata:
    ``amount × days served ÷ days in the month``, rounded half up to the rupiah (so
-   Rp250.001 for 15 of 30 days is Rp125.001; a full month is paid in full).
+   Rp250.001 for 15 of 30 days is Rp125.001; a full month is paid in full). The level
+   top-up follows the level *in force on each day served* (the level history, not the
+   level of today): ``Σ top-up(level) × days served at that level ÷ days in the month``,
+   rounded half up once per month (Utama +100.000 from the 15th of a 31-day month after
+   14 days without a level: 100.000 × 17 ÷ 31 = 54.838,7 → Rp54.839).
 3. *Activity top-ups*: ``rate × min(count, cap)`` for opening days served and for home
    visits (no cap when the cap is ``None``); counted only in months with at least one
    day served at the village. A count above its cap flags the row.
@@ -150,6 +154,10 @@ class CadreInput:
 
     ``service``: half-open stretches ``[start, end)`` at the village (``end`` ``None``:
     still serving); ``opening_days`` / ``home_visits``: counts by first day of month.
+    ``levels``: the level history as steps ``(since, code)`` in date order: from
+    ``since`` on, ``code`` is in force (``None``: no level) until the next step; days
+    before the first step have no level. With no steps, ``level_code`` is in force
+    throughout (a cadre without a recorded change).
     """
 
     cadre_id: int
@@ -162,6 +170,7 @@ class CadreInput:
     bpjs_enrolled: bool = False
     inactive: bool = False
     excluded_reason: str | None = None
+    levels: tuple[tuple[date, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,14 +243,39 @@ class SummaryResult:
         return self.difference is not None and self.difference < 0
 
 
-def days_served(service: Sequence[tuple[date, date | None]], month: date) -> int:
-    """Distinct days of ``month`` covered by the half-open stretches in ``service``."""
+def _served(service: Sequence[tuple[date, date | None]], month: date) -> set[int]:
+    """The days (ordinals) of ``month`` covered by the half-open stretches in ``service``."""
     first, after = month, add_months(month, 1)
     days: set[int] = set()
     for start, end in service:
         lo, hi = max(start, first), min(end or after, after)
         days.update(range(lo.toordinal(), hi.toordinal()))
-    return len(days)
+    return days
+
+
+def days_served(service: Sequence[tuple[date, date | None]], month: date) -> int:
+    """Distinct days of ``month`` covered by the half-open stretches in ``service``."""
+    return len(_served(service, month))
+
+
+def days_by_level(cadre: CadreInput, month: date) -> dict[str | None, int]:
+    """The days of ``month`` the cadre served, counted by the level in force on each day
+    (``cadre.levels``, see :class:`CadreInput`), in the order the levels came."""
+    days = _served(cadre.service, month)
+    if not days:
+        return {}
+    if not cadre.levels:
+        return {cadre.level_code: len(days)}
+    after = add_months(month, 1).toordinal()
+    bounds = [(month.toordinal(), None)]  # before the first step: no level
+    bounds += [(max(since.toordinal(), month.toordinal()), code)
+               for since, code in cadre.levels if since.toordinal() < after]
+    counts: dict[str | None, int] = {}
+    for (lo, code), (hi, _next) in zip(bounds, [*bounds[1:], (after, None)], strict=True):
+        served = sum(1 for d in days if lo <= d < hi)
+        if served:  # re-inserted, so the last key is the level of the last day served
+            counts[code] = counts.pop(code, 0) + served
+    return counts
 
 
 def _capped(count: int, cap: int | None) -> int:
@@ -251,14 +285,18 @@ def _capped(count: int, cap: int | None) -> int:
 def cadre_line(cadre: CadreInput, period: Period,
                terms: Mapping[date, Terms | None]) -> CadreLine | None:
     """The cadre's row under the rule of the module docstring; ``None`` when the cadre
-    served no day of the period at the village."""
+    served no day of the period at the village. Its ``level_code`` is the level in
+    force on the last day the cadre served in the period."""
     base = level = opening = visits = days_total = visits_total = 0
     active = Fraction(0)
     over_cap = False
+    shown = cadre.level_code if not cadre.levels else None
     for month in period.months:
-        served, length = days_served(cadre.service, month), days_in_month(month)
+        by_level, length = days_by_level(cadre, month), days_in_month(month)
+        served = sum(by_level.values())
         if served == 0:
             continue
+        shown = list(by_level)[-1]
         active += Fraction(served, length)
         days, homes = cadre.opening_days.get(month, 0), cadre.home_visits.get(month, 0)
         days_total, visits_total = days_total + days, visits_total + homes
@@ -268,7 +306,8 @@ def cadre_line(cadre: CadreInput, period: Period,
         over_cap |= _capped(days, t.opening_day_cap) < days
         over_cap |= _capped(homes, t.home_visit_cap) < homes
         base += round_half_up(t.base * served, length)
-        level += round_half_up(t.level_top_ups.get(cadre.level_code or "", 0) * served, length)
+        level += round_half_up(sum(t.level_top_ups.get(code or "", 0) * days
+                                   for code, days in by_level.items()), length)
         opening += t.per_opening_day * _capped(days, t.opening_day_cap)
         visits += t.per_home_visit * _capped(homes, t.home_visit_cap)
     if active == 0:
@@ -278,7 +317,7 @@ def cadre_line(cadre: CadreInput, period: Period,
     hundredths = round_half_up(active.numerator * 100, active.denominator)
     return CadreLine(
         cadre_id=cadre.cadre_id, name=cadre.name, posyandu=cadre.posyandu,
-        level_code=cadre.level_code, months_active=Decimal(hundredths) / 100,
+        level_code=shown, months_active=Decimal(hundredths) / 100,
         days_served=days_total, home_visits=visits_total, base=base, level_top_up=level,
         opening_day_top_up=opening, home_visit_top_up=visits,
         total=base + level + opening + visits, bpjs_enrolled=cadre.bpjs_enrolled,

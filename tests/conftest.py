@@ -82,13 +82,18 @@ def make_app(url: str, **overrides: object) -> Flask:
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = _database_url(tmp_path_factory)
     _reset(url)
+    _build_demo(url)
+    return url
+
+
+def _build_demo(url: str) -> None:
+    """Migrate the database at ``url`` and load the demo data as of :data:`DEMO_DAY`."""
     app = make_app(url)
     with app.app_context():
         upgrade()
         load_demo(DEMO_DAY, FAST_HASH)
         db.session.commit()
         db.engine.dispose()
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -97,16 +102,7 @@ def live_template(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
     from tests import live
 
     url = live.template_url_for(database_url, str(tmp_path_factory.mktemp("live")))
-
-    def build(target: str) -> None:
-        app = make_app(target)
-        with app.app_context():
-            upgrade()
-            load_demo(DEMO_DAY, FAST_HASH)
-            db.session.commit()
-            db.engine.dispose()
-
-    live.create_template(url, build)
+    live.create_template(url, _build_demo)
     yield url
     live.drop_database(url)
 

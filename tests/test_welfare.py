@@ -28,6 +28,7 @@ from ilp_training.incentive_rules import (
     Terms,
     cadre_line,
     compute_summary,
+    days_by_level,
     parse_rupiah,
     round_half_up,
 )
@@ -38,13 +39,16 @@ from ilp_training.models import (
     HomeVisitCount,
     IncentiveScheme,
     IncentiveSummary,
+    LevelChange,
     OpeningDay,
+    Posyandu,
     Region,
     RegionLevel,
     Role,
     SummaryStatus,
     SummaryVersion,
     User,
+    opening_day_cadres,
 )
 from ilp_training.services import ServiceError
 from ilp_training.services import incentive_schemes as schemes
@@ -123,6 +127,46 @@ def test_rounding_is_half_up_to_the_rupiah():
                       _month(nov), {nov: Terms(base=250_001)})
     assert line.base == 125_001
     assert [round_half_up(n, 2) for n in (1, 3, 5, 4)] == [1, 2, 3, 2]
+
+
+MAY = date(2026, 5, 1)
+
+
+@pytest.mark.parametrize(("levels", "service", "top_up", "shown"), [
+    # no level until 14 May, Utama from the 15th: 100.000 × 17 / 31 = 54.838,7 → 54.839
+    (((date(2025, 1, 1), None), (date(2026, 5, 15), "utama")), None, 54_839, "utama"),
+    # promoted after the month: the level of the month, not of today
+    (((date(2025, 1, 1), "madya"), (date(2026, 6, 14), "utama")), None, 50_000, "madya"),
+    (((date(2026, 6, 14), "utama"),), None, 0, None),  # before the first step: no level
+    # Madya 1–9 May (9 days), Utama from the 10th (22 days):
+    # (50.000 × 9 + 100.000 × 22) / 31 = 85.483,9 → 85.484 (one rounding per month)
+    (((date(2025, 1, 1), "madya"), (date(2026, 5, 10), "utama")), None, 85_484, "utama"),
+    # the same change for a cadre who served from the 20th only: 12 days of Utama
+    (((date(2025, 1, 1), "madya"), (date(2026, 5, 10), "utama")),
+     ((date(2026, 5, 20), None),), 38_710, "utama"),
+    # a demotion on the 17th (16 days Utama, 15 Madya): (1.600.000 + 750.000) / 31
+    # = 75.806,45 → 75.806
+    (((date(2025, 1, 1), "utama"), (date(2026, 5, 17), "madya")), None, 75_806, "madya"),
+    # two changes in one month: none 1–10, Madya 11–20, Utama 21–31:
+    # (50.000 × 10 + 100.000 × 11) / 31 = 51.612,9 → 51.613
+    (((date(2025, 1, 1), None), (date(2026, 5, 11), "madya"), (date(2026, 5, 21), "utama")),
+     None, 51_613, "utama"),
+    ((), None, 50_000, "madya"),  # no history: the stored level throughout
+])
+def test_the_level_top_up_follows_the_level_in_force_each_day(levels, service, top_up, shown):
+    cadre = _cadre(levels=levels, **({"service": service} if service else {}))
+    line = cadre_line(cadre, _month(MAY), {MAY: TERMS})
+    assert (line.level_top_up, line.level_code) == (top_up, shown)
+    assert line.base == round_half_up(250_000 * sum(days_by_level(cadre, MAY).values()), 31)
+
+
+def test_a_half_rupiah_top_up_is_rounded_up_like_the_base():
+    # 30-day June; 15 days at a top-up of 1 rupiah: 0,5 → 1; 15 days of 3: 1,5 → 2
+    june = date(2026, 6, 1)
+    for amount, expected in ((1, 1), (3, 2)):
+        cadre = _cadre(levels=((date(2026, 6, 16), "utama"),))
+        terms = Terms(base=0, level_top_ups={"utama": amount})
+        assert cadre_line(cadre, _month(june), {june: terms}).level_top_up == expected
 
 
 def test_a_quarter_is_the_sum_of_its_months_with_the_scheme_of_each_month():
@@ -710,6 +754,62 @@ def test_a_cadre_who_joined_and_one_who_left_mid_month_are_paid_pro_rata(app):
         assert lines[left.id].months_active == Decimal("0.32")
 
 
+def _lalibo_cadre(name: str) -> Cadre:
+    return db.session.scalars(sa.select(Cadre).join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+                              .where(Posyandu.village_id == _village("Lalibo").id,
+                                     Cadre.full_name == name)).one()
+
+
+def _line(cadre_id: int, period: str):
+    result = load_draft(_village("Lalibo"), Period.parse(period)).result
+    return next(line for line in result.cadres if line.cadre_id == cadre_id)
+
+
+def test_a_past_month_pays_the_level_of_its_days_not_the_level_of_today(app):
+    with app.app_context():
+        cadre = _lalibo_cadre("Nurhayati Tahir")
+        # the demo (loaded as of 2026-11-01) promotes her straight to Utama on 15 May
+        # 2026 (on 14 June when loaded on 2026-12-01: the dates follow the load date)
+        history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
+                                     .where(LevelChange.cadre_id == cadre.id)).all()
+        assert history == [(date(2026, 5, 15), "utama")] and cadre.level_code == "utama"
+        april, may, june = (_line(cadre.id, p) for p in ("2026-04", "2026-05", "2026-06"))
+        assert (april.level_top_up, april.level_code) == (0, None)  # no level in April
+        assert (may.level_top_up, may.level_code) == (54_839, "utama")  # 100.000 × 17 / 31
+        assert june.level_top_up == 100_000 and april.base == may.base == 250_000
+        assert _line(cadre.id, "2026-Q2").level_top_up == 154_839
+
+
+def test_a_change_in_the_middle_of_a_month_splits_the_top_up_by_days(app):
+    with app.app_context():
+        cadre = _lalibo_cadre("Wa Ija Kadir")  # Utama from 29 August 2026 in the demo
+        assert db.session.scalars(sa.select(LevelChange.changed_on).where(
+            LevelChange.cadre_id == cadre.id)).all() == [date(2026, 8, 29)]
+        august = _line(cadre.id, "2026-08")
+        assert august.level_top_up == round_half_up(100_000 * 3, 31) == 9_677
+        # a later change (made today) leaves August alone and splits November
+        refresh_day = date(2026, 11, 20)
+        db.session.add(LevelChange(cadre_id=cadre.id, level_code="madya", previous_code="utama",
+                                   changed_on=refresh_day, framework_id="x",
+                                   framework_version="1"))
+        cadre.level_code = "madya"
+        db.session.flush()
+        assert _line(cadre.id, "2026-08").level_top_up == 9_677
+        november = _line(cadre.id, "2026-11")  # Utama 1–19, Madya 20–30
+        assert november.level_top_up == round_half_up(100_000 * 19 + 50_000 * 11, 30)
+        assert november.level_code == "madya"
+
+
+def test_the_demo_approved_its_past_month_under_the_level_by_day_rule(app):
+    with app.app_context():
+        version = db.session.scalars(sa.select(SummaryVersion).join(IncentiveSummary).where(
+            IncentiveSummary.period_start == date(2026, 9, 1))).one()
+        live = {line.cadre_id: line for line in load_draft(
+            _village("Lalibo"), Period.parse("2026-09")).result.cadres}
+        assert {r.cadre_id: (r.level_code, r.level_top_up) for r in version.cadre_rows} == {
+            cid: (line.level_code, line.level_top_up) for cid, line in live.items()}
+
+
 # --- exports read back --------------------------------------------------------------------
 
 
@@ -815,6 +915,107 @@ def test_editing_an_opening_day_moves_it_and_refuses_a_taken_date(app):
         assert _count(app, OpeningDay) == days
 
 
+# --- the period lock: activity of an approved period -----------------------------------
+
+SEP = date(2026, 9, 1)  # the demo's approved month
+LOCKED = "cannot change until that summary is re-opened"
+
+
+def _anggrek_day(app: Flask, held_on: date) -> tuple[int, list[int]]:
+    with app.app_context():
+        day = db.session.scalars(sa.select(OpeningDay).where(
+            OpeningDay.posyandu_id == posyandu_named("Anggrek").id,
+            OpeningDay.held_on == held_on)).one()
+        return day.id, [c.id for c in day.cadres]
+
+
+def _activity_state(app: Flask) -> tuple:
+    with app.app_context():
+        days = db.session.execute(
+            sa.select(OpeningDay.id, OpeningDay.held_on, sa.func.count())
+            .join(opening_day_cadres, opening_day_cadres.c.opening_day_id == OpeningDay.id)
+            .group_by(OpeningDay.id, OpeningDay.held_on).order_by(OpeningDay.id)).all()
+        visits = db.session.execute(sa.select(HomeVisitCount.cadre_id, HomeVisitCount.month,
+                                              HomeVisitCount.visits)
+                                    .order_by(HomeVisitCount.id)).all()
+        return [tuple(d) for d in days], [tuple(v) for v in visits]
+
+
+def test_the_activity_of_an_approved_month_is_locked_for_the_coordinator(app):
+    client = _coordinator(app)
+    sep_day, served = _anggrek_day(app, date(2026, 9, 8))
+    oct_day, _oct_served = _anggrek_day(app, date(2026, 10, 8))
+    with app.app_context():
+        pid = posyandu_named("Anggrek").id
+        visits = dict(db.session.execute(sa.select(HomeVisitCount.cadre_id, HomeVisitCount.visits)
+                                         .where(HomeVisitCount.month == SEP)).all())
+    before = _activity_state(app)
+    attempts = [
+        client.post(f"/incentives/opening-days/{sep_day}",  # edit the list
+                    data={"held_on": "2026-09-08", "cadres": served[:1]}),
+        client.post(f"/incentives/opening-days/{sep_day}",  # move it out of September
+                    data={"held_on": "2026-10-09", "cadres": served}),
+        client.post(f"/incentives/opening-days/{oct_day}",  # move a day into September
+                    data={"held_on": "2026-09-09", "cadres": served}),
+        client.post(f"/incentives/posyandu/{pid}/opening-days/new",  # add a day
+                    data={"held_on": "2026-09-15", "cadres": served}),
+        client.post(f"/incentives/posyandu/{pid}/home-visits/2026-09",
+                    data={f"c{cid}": visits.get(cid, 0) + 1 for cid in served}),
+        _upload(client, _activity_book([("2026-09-15", "Anggrek", served[0], None)], [])),
+        _upload(client, _activity_book([], [("2026-09", served[0], None, 1)])),
+    ]
+    for response in attempts:
+        text = _text(response)
+        assert response.status_code == 200 and LOCKED in text, text[:1500]
+        assert "Only the village head can re-open it" in text and "/reopen" not in text
+    removed = client.post(f"/incentives/opening-days/{sep_day}/delete")
+    assert removed.status_code == 302 and removed.location.endswith(f"/opening-days/{sep_day}")
+    page = _text(client.get(removed.location))
+    assert LOCKED in page and "is locked until it is re-opened" in page
+    assert _activity_state(app) == before  # nothing changed, nothing half-saved
+    same = client.post(f"/incentives/posyandu/{pid}/home-visits/2026-09",
+                       data={f"c{cid}": visits.get(cid, 0) for cid in served})
+    assert same.status_code == 302  # the same counts change nothing: not refused
+    oct_ok = client.post(f"/incentives/opening-days/{oct_day}",
+                         data={"held_on": "2026-10-08", "cadres": served[:1]})
+    assert oct_ok.status_code == 302  # a draft month stays open
+
+
+def test_the_village_head_is_offered_the_reopening_and_may_change_after_it(head, app):
+    _english(head)
+    sep_day, served = _anggrek_day(app, date(2026, 9, 8))
+    response = head.post(f"/incentives/opening-days/{sep_day}",
+                         data={"held_on": "2026-09-08", "cadres": served[:1]})
+    reopen = f"/incentives/villages/{_lalibo_id(app)}/2026-09/reopen"
+    assert response.status_code == 200 and LOCKED in _text(response)
+    assert f'href="{reopen}"' in response.get_data(as_text=True)
+    assert head.post(reopen, data={"reason": "Daftar kader 8 September salah"}).status_code == 302
+    again = head.post(f"/incentives/opening-days/{sep_day}",
+                      data={"held_on": "2026-09-08", "cadres": served[:1]})
+    assert again.status_code == 302
+    assert _anggrek_day(app, date(2026, 9, 8))[1] == served[:1]
+
+
+def test_an_approved_quarter_locks_each_of_its_months(head, app):
+    _approve(head, app, "2026-Q4")
+    client = _coordinator(app)
+    oct_day, served = _anggrek_day(app, date(2026, 10, 8))
+    response = client.post(f"/incentives/opening-days/{oct_day}",
+                           data={"held_on": "2026-10-08", "cadres": served[:1]})
+    assert response.status_code == 200 and LOCKED in _text(response)
+    assert "Quarter 4 2026" in _text(response)
+    with app.app_context():
+        other = db.session.scalars(
+            sa.select(Posyandu).join(Region, Region.id == Posyandu.village_id)
+            .where(Region.name == "Lantongau")).first()
+        cadre_ids = db.session.scalars(sa.select(Cadre.id).where(
+            Cadre.posyandu_id == other.id)).all()[:1]
+        other_id = other.id
+    elsewhere = client.post(f"/incentives/posyandu/{other_id}/opening-days/new",
+                            data={"held_on": "2026-10-15", "cadres": cadre_ids})
+    assert elsewhere.status_code == 302  # another village's month is not locked
+
+
 @pytest.mark.parametrize("month", ["2026-Q4", "2026", "bogus", "2026-13"])
 def test_home_visits_of_anything_but_a_month_is_a_404(app, month):
     client = _coordinator(app)
@@ -895,7 +1096,7 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
                                                                        "Home visits"]
     data = _activity_book([("2026-10-15", "Anggrek", a_id, a_name),
                            (date(2026, 10, 15), "anggrek", b_id, b_name)],
-                          [("2026-10", a_id, a_name, 17), ("2026-09", b_id, None, 0)])
+                          [("2026-10", a_id, a_name, 17), ("2026-08", b_id, None, 0)])
     days, imports = _count(app, OpeningDay), _imports(app)
     with app.app_context():
         old_visits = db.session.scalar(sa.select(HomeVisitCount.visits).where(

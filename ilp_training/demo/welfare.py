@@ -3,6 +3,10 @@ activity at the two posyandu of Desa Lalibo (Anggrek and Melati), the summary of
 before last approved by the village head, and last month's summary left as a draft with
 its budget line, ready for the village head (``kades.lalibo``) to review and approve.
 
+The approved month is computed by the services at approval, under the level-by-day
+rule (a month's level top-up follows the level history of ``level_changes``, day by day),
+so it is loaded after the demo assessments that make that history.
+
 The legal basis is a plausible demo reference, not a real regulation. Built through the
 services (audit entries included). Deterministic: no random draws. Activity patterns
 leave one cadre without any activity and put one over the home-visit cap, so the flags

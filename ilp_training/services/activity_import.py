@@ -9,7 +9,8 @@ All or nothing: every row is checked first (the rules of :mod:`.activity`, plus:
 repeated); if any row is bad, nothing is saved and every bad row is reported with its
 sheet, row number and reason. Opening days from the file are *added* to a day already
 recorded (importing a file twice changes nothing); home-visit counts replace the stored
-ones.
+ones. Rows that would change a month an approved summary locks refuse the whole file
+(:class:`~.activity.PeriodLocked`, the rule of :mod:`.activity`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..extensions import db
 from ..incentive_rules import add_months
 from ..models import Cadre, OpeningDay, Posyandu, User
 from . import ServiceError, audit
-from .activity import MAX_VISITS, serving_cadres, store_visit_counts
+from .activity import MAX_VISITS, ensure_unlocked, serving_cadres, store_visit_counts
 
 MAX_ROWS = 5000
 
@@ -267,6 +268,10 @@ def _add_opening_days(actor: User, days: dict[tuple[int, date], set[int]]
         sa.select(OpeningDay).where(OpeningDay.held_on.in_({h for _p, h in days})))}
     wanted = {i for ids in days.values() for i in ids}
     cadres = {c.id: c for c in db.session.scalars(sa.select(Cadre).where(Cadre.id.in_(wanted)))}
+    villages = dict(db.session.execute(sa.select(Posyandu.id, Posyandu.village_id).where(
+        Posyandu.id.in_({p for p, _h in days}))).all())
+    ensure_unlocked({(villages[p], h) for (p, h), ids in days.items()
+                     if (p, h) not in existing or ids - {c.id for c in existing[(p, h)].cadres}})
     added: dict[str, list[int]] = {}
     for (posyandu_id, held_on), ids in sorted(days.items()):
         day = existing.get((posyandu_id, held_on))

@@ -107,17 +107,21 @@ def levels_in_force(
     Each cadre maps to spans ``[(from_day, level_code), …]`` in date order: the first
     starts on ``first_day`` with the level in force that day (``None``: no level yet),
     each later one on the day of a change within the period and runs until the next span
-    (or through ``last_day``). A change takes effect on its own day. Cadres without
-    history get ``[(first_day, None)]``.
+    (or through ``last_day``). A change takes effect on its own day. Cadres without any
+    history at all are left out: on a database from before the replay rule (until
+    ``flask assessments replay-levels``) their stored level is all that is known, and
+    callers fall back on it.
     """
     ids = sorted(set(cadre_ids))
-    spans: dict[int, list[tuple[date, str | None]]] = {i: [(first_day, None)] for i in ids}
+    spans: dict[int, list[tuple[date, str | None]]] = {}
     rows = db.session.execute(
         sa.select(LevelChange.cadre_id, LevelChange.changed_on, LevelChange.level_code)
-        .where(LevelChange.cadre_id.in_(ids), LevelChange.changed_on <= last_day)
+        .where(LevelChange.cadre_id.in_(ids))
         .order_by(LevelChange.cadre_id, LevelChange.changed_on, LevelChange.id))
     for cadre_id, day, level in rows:
-        cadre_spans = spans[cadre_id]
+        cadre_spans = spans.setdefault(cadre_id, [(first_day, None)])
+        if day > last_day:  # a later change: the cadre has a history, no step here
+            continue
         start = max(day, first_day)
         if cadre_spans[-1][0] == start:
             cadre_spans[-1] = (start, level)

@@ -7,7 +7,9 @@ loads its plain inputs and stores its results. The rules here:
 - **Who is listed**: every cadre with an assignment at a posyandu of the village during
   the period; the stretch starts no earlier than the cadre's start date and ends at
   the assignment's end or, for an inactive cadre, at ``inactive_since`` (end excluded).
-  The level is the cadre's stored current level (``Cadre.level_code``).
+  The level top-up follows the level in force on each day
+  (:func:`.competency.levels_in_force`, from the level history ``level_changes``),
+  never the level of today.
 - **Activity**: opening days served at the village's posyandu; home visits of the cadre.
 - **Scheme**: the one in force each month (:mod:`.incentive_schemes`).
 - **Review**: only the village's own head sets the budget line, excludes (with a reason)
@@ -57,6 +59,7 @@ from ..models import (
 )
 from . import ServiceError, audit
 from .activity import serving_cadres
+from .competency import levels_in_force
 from .incentive_schemes import schemes_in_force, terms_of
 
 MAX_BUDGET = 10**14  # Rp100 triliun: anything above is a typing slip
@@ -117,15 +120,37 @@ def _activity(period: Period, cadre_ids: set[int]
             {(cid, m): n for cid, m, n in visits})
 
 
-def summaries_of(village_ids: Sequence[int], period: Period) -> dict[int, IncentiveSummary]:
-    """The stored summary rows (with exclusions) of these villages for ``period``."""
-    rows = db.session.scalars(
-        sa.select(IncentiveSummary)
-        .where(IncentiveSummary.village_id.in_(village_ids),
-               IncentiveSummary.period_kind == period.kind,
-               IncentiveSummary.period_start == period.start)
-        .options(sa.orm.selectinload(IncentiveSummary.exclusions))).all()
-    return {s.village_id: s for s in rows}
+def summaries_of(village_ids: Sequence[int], period: Period, *, lock: bool = False
+                 ) -> dict[int, IncentiveSummary]:
+    """The stored summary rows (with exclusions) of these villages for ``period``.
+
+    ``lock``: read them afresh with ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite's writes
+    are serialised anyway), so a review action waits for a concurrent approval or
+    re-opening and then sees its outcome."""
+    stmt = (sa.select(IncentiveSummary)
+            .where(IncentiveSummary.village_id.in_(village_ids),
+                   IncentiveSummary.period_kind == period.kind,
+                   IncentiveSummary.period_start == period.start)
+            .options(sa.orm.selectinload(IncentiveSummary.exclusions)))
+    if lock:
+        stmt = stmt.with_for_update(of=IncentiveSummary).execution_options(
+            populate_existing=True)
+    return {s.village_id: s for s in db.session.scalars(stmt).all()}
+
+
+def _change_status(summary: IncentiveSummary, old: SummaryStatus, new: SummaryStatus) -> bool:
+    """Move ``summary`` from ``old`` to ``new`` in one conditional UPDATE; ``False`` when
+    its status was no longer ``old`` (a concurrent request changed it first: on
+    PostgreSQL the UPDATE waits for that request's row lock, then finds nothing to
+    change). The one place where a summary's status changes."""
+    result = db.session.execute(
+        sa.update(IncentiveSummary)
+        .where(IncentiveSummary.id == summary.id, IncentiveSummary.status == old)
+        .values(status=new).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    sa.orm.attributes.set_committed_value(summary, "status", new)
+    return True
 
 
 def load_drafts(villages: Sequence[Region], period: Period) -> dict[int, Draft]:
@@ -133,6 +158,8 @@ def load_drafts(villages: Sequence[Region], period: Period) -> dict[int, Draft]:
     by_village, stretches = _stretches(villages, period)
     cadre_ids = {cid for per in stretches.values() for cid in per}
     served, visits = _activity(period, cadre_ids)
+    levels = {cadre_id: tuple(spans) for cadre_id, spans
+              in levels_in_force(cadre_ids, period.start, period.end).items()}
     summaries = summaries_of([v.id for v in villages], period)
     in_force = schemes_in_force(villages, period)
     terms_cache: dict[int, Terms] = {}
@@ -153,7 +180,7 @@ def load_drafts(villages: Sequence[Region], period: Period) -> dict[int, Draft]:
                 home_visits={m: visits[(cid, m)] for m in period.months if (cid, m) in visits},
                 bpjs_enrolled=items[0][0].bpjs_tk_enrolled,
                 inactive=items[0][0].status == CadreStatus.INACTIVE,
-                excluded_reason=excluded.get(cid),
+                excluded_reason=excluded.get(cid), levels=levels.get(cid, ()),
             )
             for cid, items in stretches[village.id].items()
         ]
@@ -180,7 +207,7 @@ def _summary_for_review(actor: User, village: Region, period: Period) -> Incenti
     village's head and when already approved."""
     if not is_reviewer(actor, village):
         raise ServiceError(_l("Only the head of this village can review its summary."))
-    summary = summaries_of([village.id], period).get(village.id)
+    summary = summaries_of([village.id], period, lock=True).get(village.id)
     if summary is None:
         summary = IncentiveSummary(village=village, period_kind=period.kind,
                                    period_start=period.start, status=SummaryStatus.DRAFT)
@@ -256,8 +283,17 @@ def legal_bases(schemes: dict[date, IncentiveScheme | None]) -> list[str]:
 
 
 def approve_summary(actor: User, village: Region, period: Period) -> SummaryVersion:
-    """Approve the draft: freeze every figure into a new version (see the rules)."""
+    """Approve the draft: freeze every figure into a new version (see the rules).
+
+    The village's row is held ``FOR NO KEY UPDATE`` first (PostgreSQL): a concurrent
+    change of its activity (which holds it ``FOR SHARE``, :func:`.activity.ensure_unlocked`)
+    either commits before the draft is computed, or waits and finds the period locked."""
+    if is_reviewer(actor, village):
+        db.session.execute(sa.select(Region.id).where(Region.id == village.id)
+                           .with_for_update(key_share=True))
     summary = _summary_for_review(actor, village, period)
+    if not _change_status(summary, SummaryStatus.DRAFT, SummaryStatus.APPROVED):
+        raise ServiceError(_l("This summary is already approved."))
     draft = load_draft(village, period)
     result = draft.result
     version = SummaryVersion(
@@ -285,7 +321,6 @@ def approve_summary(actor: User, village: Region, period: Period) -> SummaryVers
         version.posyandu_rows.append(SummaryPosyanduRow(
             position=position, posyandu_id=p.posyandu_id, name=p.name, months=p.months,
             operational=p.operational))
-    summary.status = SummaryStatus.APPROVED
     db.session.add(version)
     db.session.flush()
     audit.record(actor, "approve", "incentive_summary", summary.id, {
@@ -304,12 +339,13 @@ def reopen_summary(actor: User, village: Region, period: Period, reason: str
     if not is_reviewer(actor, village):
         raise ServiceError(_l("Only the head of this village can review its summary."))
     summary = summaries_of([village.id], period).get(village.id)
-    if summary is None or summary.status != SummaryStatus.APPROVED:
-        raise ServiceError(_l("Only an approved summary can be re-opened."))
+    if summary is None or not _change_status(summary, SummaryStatus.APPROVED,
+                                             SummaryStatus.DRAFT):
+        raise ServiceError(_l("This summary is not approved: there is nothing to re-open."))
+    db.session.refresh(summary, ["versions"])  # as of the UPDATE, after any rival's commit
     version = summary.versions[-1]
     version.reopened_by, version.reopened_at = actor, utcnow()
     version.reopen_reason = reason[:200]
-    summary.status = SummaryStatus.DRAFT
     db.session.flush()
     audit.record(actor, "reopen", "incentive_summary", summary.id, {
         "status": ["approved", "draft"], "version": [version.number, None],

@@ -4,7 +4,9 @@ coordinators (their puskesmas) and village heads (their village)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -23,11 +25,13 @@ from ..scope import get_scoped_or_404, posyandu_clause, scoped
 from ..services import ServiceError
 from ..services import activity as service
 from ..services.activity_import import ImportRefused, import_activity
+from ..services.incentives import is_reviewer
 from ..views import apply_service_error, committed
 from . import exports
 from .forms import ConfirmForm, ImportForm, OpeningDayForm, home_visits_form
 
 EDITORS = (Role.COORDINATOR, Role.VILLAGE_HEAD)
+T = TypeVar("T")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -46,6 +50,34 @@ def _month_arg(value: str | None) -> date:
 
 def _month_end(month: date) -> date:
     return add_months(month, 1) - timedelta(days=1)
+
+
+def _lock_notice(locked: service.LockedPeriod | None) -> dict[str, object] | None:
+    """What the page says about a locked month: the summary, and a link to re-open it
+    for the village's head (others are told that the village head must re-open it)."""
+    if locked is None:
+        return None
+    head = is_reviewer(current_user, db.session.get(Region, locked.village_id))
+    return {"village_name": locked.village_name, "label": exports.period_label(locked.period),
+            "month_label": exports.period_label(Period(PeriodKind.MONTH, locked.month)),
+            "reopen_url": url_for(".reopen", village_id=locked.village_id,
+                                  period_key=locked.period.key) if head else None}
+
+
+def _first_lock(places: list[tuple[int, date]]) -> service.LockedPeriod | None:
+    found = service.locked_periods(places)
+    return found[0] if found else None
+
+
+def _noting_lock(call: Callable[[], T], seen: list[service.LockedPeriod]) -> Callable[[], T]:
+    """``call``, keeping the locked period of a refusal for the page's notice."""
+    def run() -> T:
+        try:
+            return call()
+        except service.PeriodLocked as exc:
+            seen.append(exc.locked)
+            raise
+    return run
 
 
 @roles_required(*EDITORS)
@@ -89,17 +121,21 @@ def _opening_form(posyandu: Posyandu, day: OpeningDay | None) -> OpeningDayForm:
 
 def _save_opening_day(posyandu: Posyandu, day: OpeningDay | None) -> ResponseReturnValue:
     form = _opening_form(posyandu, day)
+    refused: list[service.LockedPeriod] = []
     if form.validate_on_submit():
-        ok = committed(form, lambda: service.record_opening_day(
-            current_user, posyandu, form.held_on.data, form.cadres.data or [], local_today(), day))
+        ok = committed(form, _noting_lock(lambda: service.record_opening_day(
+            current_user, posyandu, form.held_on.data, form.cadres.data or [], local_today(),
+            day), refused))
         if ok:
             saved = ok.value
             flash(ngettext("Opening day saved: %(num)d cadre served.",
                            "Opening day saved: %(num)d cadres served.", len(saved.cadres)),
                   "success")
             return redirect(url_for(".activity_month", month=f"{saved.held_on:%Y-%m}"))
+    locked = refused[0] if refused else (
+        _first_lock([(posyandu.village_id, day.held_on)]) if day else None)
     return render_template("welfare/opening_day.html", form=form, posyandu=posyandu, day=day,
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), locked=_lock_notice(locked))
 
 
 @roles_required(*EDITORS)
@@ -118,7 +154,12 @@ def opening_day_delete(day_id: int) -> ResponseReturnValue:
     day = get_scoped_or_404(OpeningDay, current_user, day_id)
     month = f"{day.held_on:%Y-%m}"
     if ConfirmForm().validate_on_submit():
-        service.delete_opening_day(current_user, day)
+        try:
+            service.delete_opening_day(current_user, day)
+        except ServiceError as exc:  # a locked month: the day's page says why and what next
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return redirect(url_for(".opening_day_edit", day_id=day_id))
         db.session.commit()
         flash(_("Opening day removed."), "success")
     return redirect(url_for(".activity_month", month=month))
@@ -132,17 +173,19 @@ def home_visits(posyandu_id: int, month_key: str) -> ResponseReturnValue:
     stored = service.home_visits_of([c.id for c in cadres], month)
     form = home_visits_form([c.id for c in cadres],
                             data={f"c{cid}": n for cid, n in stored.items()})
+    refused: list[service.LockedPeriod] = []
     if form.validate_on_submit():
         counts = {c.id: form[f"c{c.id}"].data or 0 for c in cadres}
-        ok = committed(form, lambda: service.set_home_visits(
-            current_user, posyandu, month, counts, local_today()))
+        ok = committed(form, _noting_lock(lambda: service.set_home_visits(
+            current_user, posyandu, month, counts, local_today()), refused))
         if ok:
             changed = ok.value
             flash(ngettext("%(num)d count changed.", "%(num)d counts changed.", changed),
                   "success")
             return redirect(url_for(".activity_month", month=f"{month:%Y-%m}"))
+    locked = refused[0] if refused else _first_lock([(posyandu.village_id, month)])
     return render_template("welfare/home_visits.html", form=form, posyandu=posyandu,
-                           cadres=cadres, month=month,
+                           cadres=cadres, month=month, locked=_lock_notice(locked),
                            label=exports.period_label(Period(PeriodKind.MONTH, month)))
 
 
@@ -160,7 +203,7 @@ def import_template() -> ResponseReturnValue:
 
 @roles_required(*EDITORS)
 def import_upload() -> ResponseReturnValue:
-    form, errors = ImportForm(), []
+    form, errors, locked = ImportForm(), [], None
     if form.validate_on_submit():
         posyandu = db.session.scalars(scoped(Posyandu, current_user)).all()
         try:
@@ -170,6 +213,10 @@ def import_upload() -> ResponseReturnValue:
             db.session.rollback()
             apply_service_error(form, exc)
             errors = exc.errors
+        except service.PeriodLocked as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+            locked = exc.locked
         except ServiceError as exc:
             db.session.rollback()
             apply_service_error(form, exc)
@@ -179,7 +226,8 @@ def import_upload() -> ResponseReturnValue:
                     "%(visits)d home-visit counts.", days=result.opening_days,
                     served=result.served, visits=result.home_visits), "success")
             return redirect(url_for(".activity_month"))
-    return render_template("welfare/import.html", form=form, errors=errors)
+    return render_template("welfare/import.html", form=form, errors=errors,
+                           locked=_lock_notice(locked))
 
 
 def register(bp: Blueprint) -> None:
