@@ -297,7 +297,7 @@ def test_a_correction_that_undoes_a_promotion_removes_it_from_the_history(client
         purwa_since = db.session.get(Cadre, cadre_id).level_since
         history_before = db.session.scalar(sa.select(sa.func.count()).select_from(
             LevelChange).where(LevelChange.cadre_id == cadre_id))
-    session_url = _open_session(client, posyandu_id, [cadre_id], day="2026-11-02")
+    session_url = _open_session(client, posyandu_id, [cadre_id], day=SITTING_DAY)
     url = f"{session_url}/cadres/{cadre_id}"
     client.post(url, data={"submission_key": _key(client, url),
                            **_full_scores(app, ("D1", "D2", "D3"))})
@@ -322,29 +322,31 @@ def test_a_correction_that_undoes_a_promotion_removes_it_from_the_history(client
 def test_level_history_is_replayed_by_assessment_date(client, app):
     """An assessment dated before a promotion but entered after it moves the promotion
     to the date it happened; ``levels_in_force`` reads the history day by day."""
-    from datetime import date
 
     login(client, "pelatih")
     posyandu_id, cadre_id = _purwa_without(app, "D")
     with app.app_context():
         purwa_since = db.session.get(Cadre, cadre_id).level_since
-    late = f"{_open_session(client, posyandu_id, [cadre_id], day='2026-11-20')}/cadres/{cadre_id}"
+    late_day = DEMO_DAY + timedelta(days=19)
+    late = _open_session(client, posyandu_id, [cadre_id], day=late_day.isoformat())
+    late = f"{late}/cadres/{cadre_id}"
     client.post(late, data={"submission_key": _key(client, late),
                             **_full_scores(app, ("D1", "D2"))})
-    early = f"{_open_session(client, posyandu_id, [cadre_id], day='2026-10-05')}/cadres/{cadre_id}"
+    early_day = (DEMO_DAY - timedelta(days=27)).isoformat()
+    early = f"{_open_session(client, posyandu_id, [cadre_id], day=early_day)}/cadres/{cadre_id}"
     client.post(early, data={"submission_key": _key(client, early),
                              **_full_scores(app, ("D3",))})
     with app.app_context():
         cadre = db.session.get(Cadre, cadre_id)
-        assert (cadre.level_code, cadre.level_since) == ("madya", date(2026, 11, 20))
+        assert (cadre.level_code, cadre.level_since) == ("madya", late_day)
         last = db.session.scalars(sa.select(LevelChange).where(
             LevelChange.cadre_id == cadre_id).order_by(LevelChange.changed_on.desc())).first()
         assert (last.previous_code, last.level_code) == ("purwa", "madya")
         assert last.assessment_id is not None
         from ilp_training.services.competency import levels_in_force
 
-        spans = levels_in_force([cadre_id], date(2026, 11, 1), date(2026, 11, 30))
-        assert spans == {cadre_id: [(date(2026, 11, 1), "purwa"), (date(2026, 11, 20), "madya")]}
+        spans = levels_in_force([cadre_id], DEMO_DAY, DEMO_DAY + timedelta(days=27))
+        assert spans == {cadre_id: [(DEMO_DAY, "purwa"), (late_day, "madya")]}
         before = levels_in_force([cadre_id], purwa_since.replace(day=1), purwa_since)
         assert before[cadre_id][-1] == (purwa_since, "purwa")
 
