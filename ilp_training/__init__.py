@@ -46,10 +46,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_engine_events(app)
 
-    from . import auth, errors
+    from . import auth, errors, security
 
     auth.init_login(app)
     errors.init_app(app)
+    security.init_app(app)
     _register_blueprints(app)
     _register_commands(app)
     return app
