@@ -81,10 +81,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from .cli import demo_cli, translate_cli, worker_command
+    from .cli import demo_cli, prune_command, translate_cli, worker_command
     from .curriculum_cli import curriculum_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(curriculum_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(prune_command)

@@ -1,4 +1,4 @@
-"""Background work (bulk certificates) with huey.
+"""Background work (bulk certificates, hourly housekeeping) with huey.
 
 The embedded default needs no extra server: the queue is a SQLite file under
 ``instance/`` (``HUEY_SQLITE_PATH`` to move it). With ``HUEY_REDIS_URL`` set, Redis holds
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from .config import PROJECT_ROOT
 
@@ -77,3 +77,15 @@ def queue_bulk_job(job_id: int, parts: int, today_iso: str) -> None:
     """Queue every part of a committed job."""
     for index in range(parts):
         issue_bulk_part(job_id, index, today_iso)
+
+
+@huey.periodic_task(crontab(minute="17"), retries=0)
+def prune_expired() -> None:
+    """Every hour: delete expired rate events and sign-ins (``services/housekeeping``)."""
+    from .extensions import db
+    from .services.housekeeping import prune_expired as prune
+
+    with app_context() as app:
+        removed = prune(app.config)
+        db.session.commit()
+        app.logger.info("pruned %s", removed)

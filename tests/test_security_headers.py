@@ -23,6 +23,7 @@ def _assert_headers(response, what: str) -> None:
     response.close()  # static files are streamed from an open file
     for name, value in EXPECTED.items():
         assert response.headers.get(name) == value, (what, name, response.headers)
+    assert response.headers.get("Content-Type", "").lower().count("charset") <= 1, what
 
 
 def test_the_policy_forbids_inline_script_and_framing():
@@ -51,6 +52,7 @@ def test_every_kind_of_response_carries_the_headers(client):
         "confirmation form": client.get(summary + "/approve"),
         "PDF": client.get(summary + "/summary.pdf"),
         "workbook": client.get(summary + "/summary.xlsx"),
+        "CSV": client.get("/roster/export.csv"),
         "forbidden": client.get("/admin/users"),
     }
     assert signed_in["PDF"].mimetype == "application/pdf"
