@@ -46,10 +46,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_engine_events(app)
 
-    from . import auth, errors
+    from . import auth, errors, security
 
     auth.init_login(app)
     errors.init_app(app)
+    security.init_app(app)
     _register_blueprints(app)
     _register_commands(app)
     return app
@@ -80,7 +81,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from .cli import assessments_cli, demo_cli, translate_cli, worker_command
+    from .cli import assessments_cli, demo_cli, prune_command, translate_cli, worker_command
     from .curriculum_cli import curriculum_cli
 
     app.cli.add_command(demo_cli)
@@ -88,3 +89,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(assessments_cli)
     app.cli.add_command(curriculum_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(prune_command)

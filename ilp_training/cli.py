@@ -1,4 +1,4 @@
-"""Operational ``flask`` commands: demo data and translations."""
+"""Operational ``flask`` commands: demo data, translations, the worker, housekeeping."""
 
 from __future__ import annotations
 
@@ -110,8 +110,8 @@ def translate_check() -> None:
 @click.option("--workers", default=2, show_default=True, help="Worker processes.")
 @with_appcontext
 def worker_command(workers: int) -> None:
-    """Run the background worker (bulk certificates) until stopped. First, queue again
-    the parts of bulk jobs whose worker died (``tasks.recover_jobs``)."""
+    """Run the background worker (bulk certificates, hourly housekeeping) until stopped.
+    First, queue again the parts of bulk jobs whose worker died (``tasks.recover_jobs``)."""
     from .tasks import huey, recover_jobs
 
     parts, unjoined = recover_jobs()
@@ -122,3 +122,16 @@ def worker_command(workers: int) -> None:
     # An idle worker polls the queue at least once a second (huey's default backs off to
     # ten), so a bulk job starts soon after it is asked for.
     huey.create_consumer(workers=workers, worker_type="process", max_delay=1.0).run()
+
+
+@click.command("prune")
+@with_appcontext
+def prune_command() -> None:
+    """Delete expired rate events and sign-ins (the worker also does it every hour)."""
+    from flask import current_app
+
+    from .services.housekeeping import prune_expired
+
+    removed = prune_expired(current_app.config)
+    db.session.commit()
+    click.echo("Deleted: " + ", ".join(f"{table} {n}" for table, n in removed.items()))

@@ -91,6 +91,8 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "BULK_TEST_DELAY_MS": int(env.get("BULK_TEST_DELAY_MS", "0")),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        # A sign-in ends after this many days even if the browser keeps its cookie.
+        "SESSION_MAX_AGE_DAYS": int(env.get("SESSION_MAX_AGE_DAYS", "30")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "25")),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
         # Fixes the site's clock (ISO date or date-time): tests, demos, reproducing a day.

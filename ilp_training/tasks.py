@@ -1,4 +1,4 @@
-"""Background work (bulk certificates) with huey.
+"""Background work (bulk certificates, hourly housekeeping) with huey.
 
 The embedded default needs no extra server: the queue is a SQLite file under
 ``instance/`` (``HUEY_SQLITE_PATH`` to move it). With ``HUEY_REDIS_URL`` set, Redis holds
@@ -105,3 +105,15 @@ def recover_bulk_jobs() -> None:
         parts, _unjoined = recover_jobs()
         if parts:
             app.logger.warning("bulk parts queued again after a worker stopped: %s", parts)
+
+
+@huey.periodic_task(crontab(minute="17"), retries=0)
+def prune_expired() -> None:
+    """Every hour: delete expired rate events and sign-ins (``services/housekeeping``)."""
+    from .extensions import db
+    from .services.housekeeping import prune_expired as prune
+
+    with app_context() as app:
+        removed = prune(app.config)
+        db.session.commit()
+        app.logger.info("pruned %s", removed)

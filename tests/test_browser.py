@@ -47,6 +47,30 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object
             thread.join(timeout=5)
 
 
+# What Chromium reported as blocked by the Content-Security-Policy, on any page of any
+# browser test; _fits_the_phone (called on nearly every page) and the end of the module
+# assert that nothing was.
+CSP_VIOLATIONS: list[str] = []
+
+
+class _PolicyWatchingBrowser:
+    """The browser, whose pages report every CSP violation into CSP_VIOLATIONS (from the
+    console, where Chromium logs each refusal)."""
+
+    def __init__(self, chromium: object) -> None:
+        self._chromium = chromium
+
+    def new_page(self, **kwargs: object) -> object:
+        page = self._chromium.new_page(**kwargs)
+        page.on("console", lambda message: CSP_VIOLATIONS.append(
+            f"{page.url}: {message.text}") if "Content Security Policy" in message.text
+            else None)
+        return page
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._chromium, name)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
@@ -55,8 +79,10 @@ def browser() -> Iterator[object]:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield chromium
+        CSP_VIOLATIONS.clear()
+        yield _PolicyWatchingBrowser(chromium)
         chromium.close()
+    assert CSP_VIOLATIONS == []
 
 
 def _purwa_without_d(app) -> tuple[int, str]:
@@ -72,8 +98,10 @@ def _purwa_without_d(app) -> tuple[int, str]:
 
 
 def _fits_the_phone(page) -> None:
-    """No horizontal scrolling, and every control at least 44 px tall."""
+    """No horizontal scrolling, every control at least 44 px tall, and nothing the
+    security policy had to block."""
     page.wait_for_load_state()  # after a click, the next page may still be loading
+    assert CSP_VIOLATIONS == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     small = page.evaluate("""() => [...document.querySelectorAll('main button, main select,'
         + ' main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main .button')]
@@ -176,4 +204,33 @@ def test_roster_pages_fit_a_phone(live, browser, username, paths):
         if "/gaps" in path or "/district" in path:  # the wide matrix scrolls in its own box
             assert page.evaluate("""() => { const box = document.querySelector('.gap-wrap');
                 return box.scrollWidth > box.clientWidth; }""")
+    page.close()
+
+
+def test_the_pages_keep_working_under_the_security_policy(live, browser):
+    """The policy is on (no inline script or style), the watcher sees a refusal, and the
+    behaviours moved out of the templates still work: the settings target opens on
+    change, the level badges take their colours from /levels.css."""
+    base, _app = live
+    page = browser.new_page(viewport=PHONE)
+    response = page.goto(f"{base}/login")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.evaluate("document.body.setAttribute('style', 'color: red')")  # refused
+    page.wait_for_timeout(200)
+    assert any("inline style" in v for v in CSP_VIOLATIONS), CSP_VIOLATIONS
+    CSP_VIOLATIONS.clear()
+    page.fill("#username", "admin")
+    page.fill("#password", "admin-demo")
+    page.click("#submit")
+    page.goto(f"{base}/certificates/settings")
+    _fits_the_phone(page)
+    second = page.eval_on_selector("#target", "s => s.options[1].value")
+    with page.expect_navigation():
+        page.select_option("#target", second)
+    assert f"target={second.replace(':', '%3A')}" in page.url
+    page.goto(f"{base}/roster")
+    _fits_the_phone(page)
+    colours = page.eval_on_selector_all(
+        ".badge.level", "bs => bs.map(b => getComputedStyle(b).getPropertyValue('--pin'))")
+    assert colours and all(c.strip().startswith("#") for c in colours), colours
     page.close()

@@ -31,6 +31,7 @@ def test_village_head_approves_on_a_phone(live, browser):
     assert "/incentives/villages/" in page.url
     _fits_the_phone(page)
     assert page.locator("text=Rp9.000.000").count() >= 1
+    assert page.locator("button[data-print]").is_visible()  # shown by static/js/app.js
     page.click("a.button.primary[href$='/approve']")
     _fits_the_phone(page)
     page.click("main form button[type=submit], main form input[type=submit]")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..auth import roles_required
+from ..auth import roles_required, session_token
 from ..extensions import db
 from ..models import AuditEntry, Puskesmas, Region, RegionLevel, Role, User
 from ..scope import get_scoped_or_404, scoped
@@ -89,7 +89,7 @@ def user_detail(user_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         ok = committed(form, lambda: service.reset_password(
             current_user, user, form.password.data or "",
-            current_app.config["PASSWORD_HASH_METHOD"]))
+            current_app.config["PASSWORD_HASH_METHOD"], keep_session=session_token()))
         if ok:
             flash(_("The password of %(name)s was reset.", name=user.username), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))

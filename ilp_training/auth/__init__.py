@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort
+from flask import Flask, abort, current_app, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, user_logged_in, user_logged_out
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..models import Role, User
+from ..services import sessions
+
+SESSION_TOKEN_KEY = "sid"  # the key of the sign-in's token in the Flask session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,7 +28,26 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        max_age = timedelta(days=current_app.config["SESSION_MAX_AGE_DAYS"])
+        return sessions.load_session_user(user_id, session.get(SESSION_TOKEN_KEY), max_age)
+
+    # Every login_user() starts a server-side session and every logout_user() ends it,
+    # whichever view calls them (see services/sessions.py).
+    user_logged_in.connect(_started, app)
+    user_logged_out.connect(_ended, app)
+
+
+def _started(app: Flask, user: User, **extra: Any) -> None:
+    session[SESSION_TOKEN_KEY] = sessions.start_session(user)
+
+
+def _ended(app: Flask, user: User, **extra: Any) -> None:
+    sessions.end_session(session.pop(SESSION_TOKEN_KEY, None))
+
+
+def session_token() -> str | None:
+    """The token of the current request's sign-in (kept by a password change)."""
+    return session.get(SESSION_TOKEN_KEY)
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

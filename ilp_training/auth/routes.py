@@ -12,6 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db
 from ..services.users import LoginPolicy, LoginThrottled, authenticate, change_own_password
 from ..views import committed
+from . import session_token
 from .forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -62,7 +63,8 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    logout_user()
+    logout_user()  # also ends the sign-in on the server (auth.init_login)
+    db.session.commit()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -74,7 +76,7 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         ok = committed(form, lambda: change_own_password(
             current_user, form.current_password.data or "", form.password.data or "",
-            current_app.config["PASSWORD_HASH_METHOD"]))
+            current_app.config["PASSWORD_HASH_METHOD"], keep_session=session_token()))
         if ok:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"))

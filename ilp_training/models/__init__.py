@@ -37,7 +37,7 @@ from .training import (
     TrainingStatus,
     TrainingType,
 )
-from .users import Role, User
+from .users import Role, User, UserSession
 from .welfare import (
     HomeVisitCount,
     IncentiveScheme,
@@ -102,6 +102,7 @@ __all__ = [
     "TrainingStatus",
     "TrainingType",
     "User",
+    "UserSession",
     "opening_day_cadres",
     "puskesmas_villages",
     "session_cadres",

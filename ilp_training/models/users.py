@@ -73,3 +73,19 @@ class User(UserMixin, db.Model):
             Role.VILLAGE_HEAD: self.village,
         }[self.role]
         return place.name if place is not None else ""
+
+
+class UserSession(db.Model):
+    """One signed-in browser of a user, so that a sign-in can be ended on the server.
+
+    The browser holds a random token in its (signed) session cookie; the table holds only
+    the token's SHA-256, so reading the table gives no usable session. A session whose row
+    is gone (signed out, password changed, account deactivated, too old) is refused.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

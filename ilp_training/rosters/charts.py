@@ -13,6 +13,7 @@ from assessments import Framework
 
 from ..i18n import fnumber
 from ..services.rosters import GapMatrix, GapRow, LevelRow
+from ..templating import pin_class
 
 CELL = 12  # px per square, in the SVG's own units (11 drawn, 1 gap)
 LABELS = 104  # width of the place names on the left
@@ -150,7 +151,7 @@ def level_badges(framework: Framework, locale: str) -> dict[str | None, Markup]:
     """The level badge of each level code (and ``None``: no level yet), the same markup as
     the ``level_badge`` macro, built once per page instead of once per row."""
     badges: dict[str | None, Markup] = {
-        lv.code: Markup('<span class="badge level" style="--pin: {}">{}</span>').format(
-            lv.colour, lv.name.get(locale)) for lv in framework.levels}
+        lv.code: Markup('<span class="badge level {}">{}</span>').format(
+            pin_class(lv.colour), lv.name.get(locale)) for lv in framework.levels}
     badges[None] = Markup('<span class="badge muted">{}</span>').format(gettext("no level yet"))
     return badges

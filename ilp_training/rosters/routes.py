@@ -104,9 +104,11 @@ def _export_cadres(framework: Framework, locale: str, grouping: Grouping,
     return exports.cadre_records(rows, framework, locale), levels
 
 
-def _download(body: bytes, mimetype: str, extension: str) -> Response:
+def _download(body: bytes, content_type: str, extension: str) -> Response:
+    """The export as an attachment; ``content_type`` is sent as given (a ``mimetype``
+    would have Werkzeug add a second charset to a text type)."""
     name = f"roster-{local_today().isoformat()}.{extension}"
-    return Response(body, mimetype=mimetype,
+    return Response(body, content_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Puskesmas, Region, RegionLevel, Role, User, utcnow
-from . import ServiceError, audit, throttle
+from . import ServiceError, audit, sessions, throttle
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
@@ -50,12 +53,41 @@ def authenticate(username: str, password: str, client: str, policy: LoginPolicy)
     return user
 
 
-def check_new_password(password: str) -> None:
-    """A new password has at least ``MIN_PASSWORD_LENGTH`` characters."""
+COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+_WRAPPING = string.digits + string.punctuation + " "
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, lower case (source and licence:
+    ``ilp_training/data/README.md``)."""
+    return frozenset(COMMON_PASSWORDS.read_text(encoding="utf-8").split())
+
+
+def check_new_password(password: str, username: str = "", user: User | None = None) -> None:
+    """Refuse a weak new password (on the form's ``password`` field).
+
+    A new password has at least ``MIN_PASSWORD_LENGTH`` characters; is not one character
+    repeated; is not the login name ``username``, nor a common password (the shipped
+    list), also not once the digits, punctuation and spaces around it are taken off and
+    whatever the letter case (``Admin2026!`` is the name, ``Password123`` is common); and
+    is not the current password of ``user`` (when given).
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(
             _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "password"
         )
+    if len(set(password)) == 1:
+        raise ServiceError(_l("The password cannot be one character repeated."), "password")
+    forms = {password.lower(), password.lower().strip(_WRAPPING)} - {""}
+    if username and username.strip().lower() in forms:
+        raise ServiceError(_l("The password cannot be the login name."), "password")
+    if forms & common_passwords():
+        raise ServiceError(
+            _l("This password is one of the most common ones; choose another."), "password")
+    if user is not None and user.check_password(password):
+        raise ServiceError(
+            _l("The new password must differ from the current one."), "password")
 
 
 @dataclass(frozen=True)
@@ -98,7 +130,7 @@ def create_user(actor: User | None, data: UserData, password: str, method: str =
     display = " ".join(data.display_name.split())
     if not display:
         raise ServiceError(_l("The name is required."), "display_name")
-    check_new_password(password)
+    check_new_password(password, name)
     user = User(username=name, display_name=display, role=data.role, locale=data.locale)
     _bind_place(user, data.role, data.place_id)
     user.set_password(password, method)
@@ -118,25 +150,32 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
         audit.record(actor, "activate" if active else "deactivate", "user", user.id,
                      {"active": [user.active, active]})
         user.active = active
+        if not active:  # re-activating later must not revive the old sign-ins
+            sessions.end_other_sessions(user)
         db.session.flush()
 
 
-def reset_password(actor: User, user: User, password: str, method: str = "scrypt") -> None:
-    """An admin sets a new password for ``user`` (the value is never logged)."""
-    check_new_password(password)
+def reset_password(actor: User, user: User, password: str, method: str = "scrypt",
+                   keep_session: str | None = None) -> None:
+    """An admin sets a new password for ``user`` (the value is never logged) and ends
+    every sign-in of ``user``; an admin resetting their own keeps ``keep_session``."""
+    check_new_password(password, user.username, user)
     user.set_password(password, method)
+    sessions.end_other_sessions(user, keep_session if user.id == actor.id else None)
     audit.record(actor, "reset_password", "user", user.id)
     db.session.flush()
 
 
 def change_own_password(
-    user: User, current: str, new: str, method: str = "scrypt"
+    user: User, current: str, new: str, method: str = "scrypt", keep_session: str | None = None
 ) -> None:
-    """A user changes their own password after proving the current one."""
+    """A user changes their own password after proving the current one; every other
+    sign-in of the user ends (the one of token ``keep_session`` stays)."""
     if not user.check_password(current):
         raise ServiceError(_l("The current password is not correct."), "current_password")
-    check_new_password(new)
+    check_new_password(new, user.username, user)
     user.set_password(new, method)
+    sessions.end_other_sessions(user, keep_session)
     audit.record(user, "change_password", "user", user.id)
     db.session.flush()
 

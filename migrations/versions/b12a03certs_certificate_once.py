@@ -1,7 +1,7 @@
 """one valid certificate per claim; bulk parts that a restarted worker resumes
 
 Revision ID: b12a03certs
-Revises: 3d4cbad9bd1e
+Revises: b12a01sitting
 Create Date: 2026-12-01 15:20:00
 
 Issue 12: partial unique indexes allow one valid certificate per cadre (level) and per
