@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
@@ -10,9 +11,20 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 
+def sqlite_engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine options for ``config``: on SQLite, wait up to
+    ``SQLITE_BUSY_TIMEOUT_MS`` for the write lock (10 s unless set)."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        timeout = int(config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000)) / 1000
+        options["connect_args"] = {"timeout": timeout, **options.get("connect_args", {})}
+    return options
+
+
 def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite: enforce foreign keys, wait on locks, write-ahead log, and let SQLAlchemy
-    issue BEGIN itself.
+    """SQLite: enforce foreign keys, use the write-ahead log, and let SQLAlchemy issue
+    BEGIN itself (the busy timeout is the connection's ``timeout``,
+    :func:`sqlite_engine_options`).
 
     pysqlite's own transaction handling breaks SAVEPOINTs (used by nested transactions
     and by the test suite), so it is switched off and :func:`_on_begin` emits BEGIN.
@@ -22,7 +34,6 @@ def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA busy_timeout = 10000")
     # WAL lets the web process read while the certificate worker writes.
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
