@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,13 +28,13 @@ from ilp_training.models import Cadre, Certificate, RateEvent, TrainingEvent, Us
 from tests import live
 from tests.live import LiveSite, race
 
-SLOW_HASH = "pbkdf2:sha256:150000"  # about 0.1 s a check, like a production hash
-SHORT_WAIT_MS = 1000  # the site's busy timeout in these tests (10 s by default)
+SLOW_HASH = "pbkdf2:sha256:400000"  # about 0.2 s a check, like a production hash
+SHORT_WAIT_MS = 2000  # the site's busy timeout in these tests (10 s by default)
 
 
 @pytest.fixture
 def site(live_template: str) -> Iterator[LiveSite]:
-    """A live site that waits at most one second for SQLite's write lock."""
+    """A live site that waits at most two seconds for SQLite's write lock."""
     from ilp_training.tasks import huey
 
     huey.immediate = True
@@ -126,14 +125,12 @@ def test_pages_are_served_while_another_connection_holds_the_write_lock(site):
     holder = sqlite3.connect(make_url(site.url).database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process writing, slowly
     try:
-        start = time.monotonic()
+        # a page that wanted the lock would give up after the busy timeout (a 500)
         codes = [browser.get(page).status_code for page in pages]
-        waited = time.monotonic() - start
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert codes == [200] * len(pages)
-    assert waited < SHORT_WAIT_MS / 1000  # none of them waited for the lock
 
 
 def test_a_write_waits_for_the_lock_and_succeeds(site):
