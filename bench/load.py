@@ -60,7 +60,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-WORK = Path(tempfile.mkdtemp(prefix="ilp-bench-load-"))
+WORK = Path(tempfile.gettempdir()) / f"ilp-bench-load-{os.getpid()}"  # made by main()
 ACCOUNTS = [("koordinator", "koordinator-demo"), ("pelatih", "pelatih-demo"),
             ("koordinator.lakudo", "koordinator-demo"), ("admin", "admin-demo")]
 TIMEOUT = 60  # seconds for one request
@@ -387,6 +387,7 @@ def main() -> None:
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
                         help="gunicorn's worker class")
     args = parser.parse_args()
+    WORK.mkdir()
     user_counts = [16] if args.quick else [int(n) for n in args.users.split(",")]
     rounds = 1 if args.quick else args.rounds
     try:
