@@ -28,6 +28,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings_from_env(app.instance_path, overrides.get("SECRET_KEY")))
     app.config.update(overrides)
 
+    from .database import init_engine_events, sqlite_engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -41,8 +44,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import templating
 
     templating.init_app(app)
-
-    from .database import init_engine_events
 
     init_engine_events(app)
 

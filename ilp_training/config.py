@@ -66,6 +66,7 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
     return {
         "SECRET_KEY": secret_key or env.get("SECRET_KEY") or instance_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLITE_BUSY_TIMEOUT_MS": int(env.get("SQLITE_BUSY_TIMEOUT_MS", "10000")),
         "PREFERRED_URL_SCHEME": scheme,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -116,16 +116,8 @@ def live(live_template: str) -> Iterator[object]:
     from tests import live as live_module
 
     huey.immediate = True
-
-    url = live_module.clone_database(live_template, live_module.next_tag())
-    site_app = make_app(url)
-    try:
-        with live_module.serve(site_app) as base_url:
-            yield live_module.LiveSite(site_app, url, base_url)
-    finally:
-        with site_app.app_context():
-            db.engine.dispose()
-        live_module.drop_database(url)
+    with live_module.live_site(live_template, make_app) as site:
+        yield site
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..database import begin_writes, reads_first
 from ..extensions import db
-from ..services.users import LoginPolicy, LoginThrottled, authenticate, change_own_password
+from ..services.users import (
+    LoginPolicy,
+    LoginThrottled,
+    change_own_password,
+    check_credentials,
+    record_sign_in,
+)
 from ..views import committed
 from . import session_token
 from .forms import ChangePasswordForm, LoginForm
@@ -35,6 +42,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_first  # the password is checked before the write lock is taken
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -42,7 +50,7 @@ def login() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            user = authenticate(
+            check = check_credentials(
                 form.username.data or "", form.password.data or "",
                 request.remote_addr or "unknown", _policy(),
             )
@@ -50,11 +58,13 @@ def login() -> ResponseReturnValue:
             form.form_errors.append(str(exc.message))
             status = 429
         else:
+            begin_writes()
+            user = record_sign_in(check)
             if user is not None:
                 login_user(user)
-                db.session.commit()
+            db.session.commit()  # the sign-in, or the failure counted
+            if user is not None:
                 return redirect(_safe_next(request.args.get("next")))
-            db.session.commit()  # keep the failure count
             form.form_errors.append(_("Wrong login name or password."))
             status = 401
     return render_template("auth/login.html", form=form), status

@@ -22,6 +22,7 @@ from wtforms import SelectChoice
 
 from ..auth import MANAGERS, roles_required
 from ..curricula import framework_on
+from ..database import begin_writes, reads_first
 from ..extensions import db
 from ..i18n import fdate, local_today
 from ..models import (
@@ -95,6 +96,7 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/cadres/<int:cadre_id>/certificate")
 @roles_required(*MANAGERS)
+@reads_first  # the page is rendered before the write lock is taken
 def issue(cadre_id: int) -> ResponseReturnValue:
     cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
     form = IssueForm()
@@ -104,9 +106,12 @@ def issue(cadre_id: int) -> ResponseReturnValue:
             abort(404)
         event = get_scoped_or_404(TrainingEvent, current_user, int(form.event.data))
     if form.validate_on_submit():
+        framework, today = framework_on(local_today()), local_today()
+        # rendered before the write lock is taken (SQLite): only the storing waits for it
+        draft = service.draft_certificate(cadre, framework, form.language.data, today, event)
+        begin_writes()
         done = committed(form, lambda: service.issue_certificate(
-            current_user, cadre, framework_on(local_today()), form.language.data,
-            local_today(), event))
+            current_user, cadre, framework, form.language.data, today, event, draft))
         if done:
             cert = done.value.certificate
             if done.value.new:

@@ -230,16 +230,32 @@ def _sheets(data: bytes) -> list[Any]:
     return sheets[:2]
 
 
-def import_activity(actor: User, posyandu: Sequence[Posyandu], data: bytes,
-                    today: date) -> ImportResult:
-    """Check every row of the workbook against ``posyandu`` (the user's scope), then save
-    all of it, or raise :class:`ImportRefused` listing every bad row."""
+@dataclass(frozen=True)
+class ActivityRows:
+    """The non-empty rows of both sheets, numbered as in the workbook."""
+
+    opening: list[tuple[int, tuple[Any, ...]]]
+    visits: list[tuple[int, tuple[Any, ...]]]
+
+
+def read_workbook(data: bytes) -> ActivityRows:
+    """Read the uploaded workbook's rows (no database: the view parses the file before it
+    takes the write lock). At least one row, at most ``MAX_ROWS``."""
     opening_sheet, visit_sheet = _sheets(data)
     opening, visits = _rows(opening_sheet), _rows(visit_sheet)
     if not opening and not visits:
         raise ServiceError(_l("The workbook has no rows to import."), "file")
     if len(opening) + len(visits) > MAX_ROWS:
         raise ServiceError(_l("At most %(max)d rows at a time.", max=MAX_ROWS), "file")
+    return ActivityRows(opening, visits)
+
+
+def import_activity(actor: User, posyandu: Sequence[Posyandu], rows: ActivityRows,
+                    today: date) -> ImportResult:
+    """Check every row of the workbook (:func:`read_workbook`) against ``posyandu`` (the
+    user's scope), then save all of it, or raise :class:`ImportRefused` listing every
+    bad row."""
+    opening, visits = rows.opening, rows.visits
     dates = [d for d in (*(_day(v[0]) for _n, v in opening), *(_month(v[0]) for _n, v in visits))
              if d is not None]
     check, errors = _Checker(posyandu, today, min([*dates, today])), []

@@ -24,9 +24,10 @@ Rules:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -268,13 +269,15 @@ class Prepared:
 
 
 def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
-            event: TrainingEvent | None = None, reserved: dict[int, str] | None = None
+            event: TrainingEvent | None = None, reserved: dict[int, str] | None = None,
+            serials_of: Callable[[Region, int, int], list[str]] = allocate_serials,
             ) -> tuple[list[Prepared], list[tuple[Cadre, str]]]:
     """Claims for the cadres whose certificate (their level, or with ``event`` that
     training) can be issued, and the refusals by cadre. A training certificate is signed
     for the puskesmas that ran the event, or the district for a district-wide one.
     A cadre with a serial in ``reserved`` (a bulk part run again) keeps it; the others
-    get new ones (refused cadres take none)."""
+    get new ones (refused cadres take none), numbered by ``serials_of``
+    (:func:`allocate_serials`; :func:`next_serials` for a draft)."""
     reserved = reserved or {}
     accepted: list[tuple[Cadre, CertificateSettings]] = []
     refused: list[tuple[Cadre, str]] = []
@@ -296,7 +299,7 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
         if cadre.id not in reserved:
             serials.setdefault(settings.district_id, []).append("")
     for district_id, slots in serials.items():
-        slots[:] = allocate_serials(db.session.get(Region, district_id), today.year, len(slots))
+        slots[:] = serials_of(db.session.get(Region, district_id), today.year, len(slots))
         slots.reverse()
     training_framework = (framework_for(event.framework_id, event.framework_version)
                           if event is not None else None)
@@ -422,11 +425,14 @@ class Issued:
 
 
 def issue_certificate(actor: User, cadre: Cadre, framework: Framework, language: str,
-                      today: date, event: TrainingEvent | None = None) -> Issued:
+                      today: date, event: TrainingEvent | None = None,
+                      draft: Draft | None = None) -> Issued:
     """Issue one certificate now (rendered in the request: one page): the cadre's level,
     or with ``event`` the completion of that training. Asked again (a second click, a
     second request at the same moment), it returns the certificate already issued: the
-    cadre is locked first, so the second asker waits and then finds it."""
+    cadre is locked first, so the second asker waits and then finds it. A ``draft``
+    rendered before the lock (:func:`draft_certificate`) is stored if it shows exactly
+    this certificate, else the page is rendered again here."""
     if language not in ("id", "en"):
         raise ServiceError(_l("Choose a language."), "language")
     lock_cadres([cadre.id])
@@ -439,8 +445,8 @@ def issue_certificate(actor: User, cadre: Cadre, framework: Framework, language:
     ready, refused = prepare([cadre], framework, today, event)
     if refused:
         raise ServiceError(refused[0][1])
-    pdf = render_certificates([page_for(ready[0], language)])
-    certs, dropped = store(actor, [(ready[0], pdf)], language, today)
+    item, pdf = _rendered(ready[0], language, draft)
+    certs, dropped = store(actor, [(item, pdf)], language, today)
     if dropped:  # not under the lock just taken; kept as a guard
         raise ServiceError(dropped[0][1])
     return Issued(certs[0], new=True)
@@ -552,3 +558,47 @@ def is_due(cadre: Cadre, event: TrainingEvent | None = None) -> bool:
     """Whether the cadre's level certificate (or that of ``event``) is due."""
     stmt = sa.select(Cadre.id).where(Cadre.id == cadre.id, due_clause(event))
     return db.session.scalar(stmt) is not None
+
+
+# Drafting before the write lock (ilp_training/database.py): the single issue renders
+# its page in a reading transaction, then stores it in a short writing one.
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A certificate page rendered ahead, with the serial the next issue would get."""
+
+    code: str
+    page: dict[str, Any]
+    pdf: bytes
+
+
+def next_serials(district: Region, year: int, count: int) -> list[str]:
+    """The serials :func:`allocate_serials` would give now (read only, nothing taken)."""
+    code = district.code.replace(".", "")
+    last = db.session.scalar(sa.select(SerialCounter.last).where(
+        SerialCounter.district_code == code, SerialCounter.year == year)) or 0
+    return [f"{code}-{year}-{n:06d}" for n in range(last + 1, last + count + 1)]
+
+
+def draft_certificate(cadre: Cadre, framework: Framework, language: str, today: date,
+                      event: TrainingEvent | None = None) -> Draft | None:
+    """Render, without writing, the certificate :func:`issue_certificate` would issue
+    now; ``None`` when it would refuse (it then says why)."""
+    if language not in ("id", "en") or not is_due(cadre, event):
+        return None
+    ready, refused = prepare([cadre], framework, today, event, serials_of=next_serials)
+    if refused:
+        return None
+    page = page_for(ready[0], language)
+    return Draft(ready[0].code, page, render_certificates([page]))
+
+
+def _rendered(item: Prepared, language: str, draft: Draft | None) -> tuple[Prepared, bytes]:
+    """The certificate's PDF: the draft's when its page is this one (same claim, serial
+    and emblem; the draft's verification code is kept), else rendered now."""
+    if draft is not None:
+        drafted = dataclasses.replace(item, code=draft.code)
+        if page_for(drafted, language) == draft.page:
+            return drafted, draft.pdf
+    return item, render_certificates([page_for(item, language)])

@@ -32,12 +32,23 @@ class LoginThrottled(ServiceError):
     """Too many failed sign-ins: the caller must wait."""
 
 
-def authenticate(username: str, password: str, client: str, policy: LoginPolicy) -> User | None:
-    """Return the active user with these credentials, or ``None``.
+@dataclass(frozen=True)
+class SignInCheck:
+    """The outcome of checking a sign-in: the user if the credentials hold, and the
+    throttle keys to count a failure under (name, client)."""
+
+    user_id: int | None
+    keys: tuple[str, str]
+
+
+def check_credentials(username: str, password: str, client: str,
+                      policy: LoginPolicy) -> SignInCheck:
+    """Check a sign-in without writing anything (the slow part: the password hash).
 
     A name or client address with ``policy.max_failures`` failures inside the window is
-    refused with :class:`LoginThrottled` before the password is even checked; a success
-    clears the name's counter.
+    refused with :class:`LoginThrottled` before the password is even checked. Only an
+    active user with a matching password passes. :func:`record_sign_in` then stores the
+    outcome.
     """
     name = username.strip().lower()
     keys = (f"login:user:{name}", f"login:client:{client}")
@@ -45,10 +56,20 @@ def authenticate(username: str, password: str, client: str, policy: LoginPolicy)
         raise LoginThrottled(_l("Too many failed sign-ins. Try again in a few minutes."))
     user = db.session.scalar(sa.select(User).where(User.username == name))
     if user is None or not user.active or not user.check_password(password):
-        for key in keys:
+        return SignInCheck(None, keys)
+    return SignInCheck(user.id, keys)
+
+
+def record_sign_in(check: SignInCheck) -> User | None:
+    """Store a checked sign-in: a failure counts against the name and the client; a
+    success clears the name's counter and stamps the time. Returns the user signed in,
+    or ``None`` (also when the account was deactivated since the check)."""
+    user = db.session.get(User, check.user_id) if check.user_id is not None else None
+    if user is None or not user.active:
+        for key in check.keys:
             throttle.hit(key)
         return None
-    throttle.clear(keys[0])
+    throttle.clear(check.keys[0])
     user.last_login_at = utcnow()
     return user
 

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask.typing import ResponseReturnValue
 
 from ..certificates.forms import CheckForm
+from ..database import begin_reads, begin_writes
 from ..extensions import db
 from ..services import throttle
 from ..services.certificates import find_by_code, find_by_pdf, public_claim
@@ -17,12 +18,17 @@ MAX_UPLOAD = 10 * 1024 * 1024
 
 @bp.before_request
 def _rate_limit() -> None:
-    """At most ``VERIFY_RATE_LIMIT`` requests per client per minute (429 beyond)."""
+    """At most ``VERIFY_RATE_LIMIT`` requests per client per minute (429 beyond).
+
+    Counting is a write, also on a GET: it is one short write transaction, and the
+    page itself is then read as any other (``ilp_training/database.py``)."""
+    begin_writes()
     key = f"verify:{request.remote_addr or 'unknown'}"
     if throttle.is_limited(key, current_app.config["VERIFY_RATE_LIMIT"], 60):
         abort(429)
     throttle.hit(key)
     db.session.commit()
+    begin_reads()
 
 
 @bp.get("/v/<code>")

@@ -17,6 +17,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..auth import roles_required
+from ..database import begin_writes, reads_first
 from ..extensions import db
 from ..i18n import local_today
 from ..incentive_rules import Period, PeriodKind, add_months
@@ -24,7 +25,7 @@ from ..models import Cadre, OpeningDay, Posyandu, Region, Role, opening_day_cadr
 from ..scope import get_scoped_or_404, posyandu_clause, scoped
 from ..services import ServiceError
 from ..services import activity as service
-from ..services.activity_import import ImportRefused, import_activity
+from ..services.activity_import import ImportRefused, import_activity, read_workbook
 from ..services.incentives import is_reviewer
 from ..views import apply_service_error, committed
 from . import exports
@@ -202,13 +203,15 @@ def import_template() -> ResponseReturnValue:
 
 
 @roles_required(*EDITORS)
+@reads_first  # the file is parsed before the write lock is taken
 def import_upload() -> ResponseReturnValue:
     form, errors, locked = ImportForm(), [], None
     if form.validate_on_submit():
-        posyandu = db.session.scalars(scoped(Posyandu, current_user)).all()
         try:
-            result = import_activity(current_user, posyandu, form.file.data.read(),
-                                     local_today())
+            rows = read_workbook(form.file.data.read())
+            begin_writes()
+            posyandu = db.session.scalars(scoped(Posyandu, current_user)).all()
+            result = import_activity(current_user, posyandu, rows, local_today())
         except ImportRefused as exc:
             db.session.rollback()
             apply_service_error(form, exc)
