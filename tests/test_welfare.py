@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -26,9 +26,11 @@ from ilp_training.incentive_rules import (
     PosyanduInput,
     SummaryInput,
     Terms,
+    add_months,
     cadre_line,
     compute_summary,
     days_by_level,
+    days_in_month,
     parse_rupiah,
     round_half_up,
 )
@@ -56,11 +58,20 @@ from ilp_training.services.incentive_reports import district_overview
 from ilp_training.services.incentives import approve_summary, load_draft
 from ilp_training.terbilang import number_words_en, rupiah_in_words, terbilang
 
+pytestmark = pytest.mark.dates
+
 OCT = date(2026, 10, 1)  # a month for the arithmetic tables
-# The demo's last month: the demo is loaded as of DEMO_DAY (conftest), which moves with
-# the clock the suite runs on.
-DEMO_MONTH = (DEMO_DAY - timedelta(days=1)).replace(day=1)
+# The demo's months: the demo is loaded as of DEMO_DAY (conftest), which moves with the
+# clock the suite runs on. Its three months of activity are FIRST_MONTH, APPROVED_MONTH
+# (its summary approved) and DEMO_MONTH (a draft with a budget line); the month of
+# DEMO_DAY itself has no activity yet.
+DEMO_MONTH = add_months(DEMO_DAY, -1)
 DEMO_PERIOD = f"{DEMO_MONTH:%Y-%m}"
+APPROVED_MONTH = add_months(DEMO_MONTH, -1)
+APPROVED_PERIOD = f"{APPROVED_MONTH:%Y-%m}"
+FIRST_MONTH = add_months(DEMO_MONTH, -2)
+# the district scheme runs open-ended from January of the year of the demo's first month
+SCHEME_FROM = FIRST_MONTH.replace(month=1)
 DEMO_BUDGET = 9_000_000
 TERMS = Terms(base=250_000, per_opening_day=25_000, opening_day_cap=2, per_home_visit=10_000,
               home_visit_cap=8, operational=400_000,
@@ -451,7 +462,7 @@ def test_another_village_head_gets_404_everywhere(head, app):
     assert other.post(url + "/reopen", data={"reason": "x"}).status_code == 404
     assert other.post(url + "/budget", data={"budget": "1"}).status_code == 404
     # their own village is there, and an index without Lalibo
-    assert "Lalibo" not in _text(other.get("/incentives/?kind=month&month=2026-10"))
+    assert "Lalibo" not in _text(other.get(f"/incentives/?kind=month&month={DEMO_PERIOD}"))
 
 
 def test_other_puskesmas_coordinator_gets_404_and_own_coordinator_cannot_approve(app):
@@ -547,7 +558,7 @@ def test_an_approved_summary_refuses_changes_until_reopened(head, app):
     response = head.post(url + "/budget", data={"budget": "1000"})
     assert response.status_code == 200 and "re-open it to change it" in _text(response)
     assert head.post(url + "/approve").status_code == 200  # shown again, nothing new
-    assert _count(app, SummaryVersion) == 2  # the demo's September version and this one
+    assert _count(app, SummaryVersion) == 2  # the demo's approved month's version and this
 
 
 def test_excluding_a_cadre_with_a_reason_pays_nothing_and_can_be_undone(head, app):
@@ -604,8 +615,9 @@ def test_the_admin_saves_a_valid_scheme(as_admin, app):
     ({"base_amount": "-250000"}, "An amount cannot be negative."),
     ({"level_madya": "-1"}, "An amount cannot be negative."),
     ({"operational_amount": "400.000,50"}, "Enter whole rupiah"),
-    ({"valid_from": "2026-06"}, "already covers some of these months"),
-    ({"valid_from": "2025-01", "valid_until": "2026-01"}, "already covers some of these months"),
+    ({"valid_from": f"{add_months(SCHEME_FROM, 5):%Y-%m}"}, "already covers some of these months"),
+    ({"valid_from": f"{add_months(SCHEME_FROM, -12):%Y-%m}",
+      "valid_until": f"{SCHEME_FROM:%Y-%m}"}, "already covers some of these months"),
     ({"valid_from": "2027-05", "valid_until": "2027-02"}, "cannot be before the first"),
     ({"legal_basis": ""}, "This field is required"),
 ])
@@ -681,6 +693,9 @@ def test_the_admin_edits_a_scheme_and_the_audit_records_the_change(as_admin, app
 def test_the_service_refuses_negative_amounts_and_overlaps(app):
     with app.app_context():
         admin = user_named("admin")
+        district = db.session.scalars(sa.select(IncentiveScheme).where(
+            IncentiveScheme.region_id == admin.district_id)).one()
+        assert (district.valid_from, district.valid_until) == (SCHEME_FROM, None)
         data = schemes.SchemeData(region_id=admin.district_id, legal_basis="Perbup X",
                                   valid_from=date(2030, 1, 1), valid_until=None,
                                   base_amount=-1)
@@ -688,14 +703,14 @@ def test_the_service_refuses_negative_amounts_and_overlaps(app):
             schemes.create_scheme(admin, data, ("madya",))
         assert error.value.field == "base_amount"
         overlap = schemes.SchemeData(region_id=admin.district_id, legal_basis="Perbup X",
-                                     valid_from=date(2026, 3, 1), valid_until=date(2026, 4, 1),
-                                     base_amount=1)
+                                     valid_from=add_months(SCHEME_FROM, 2),
+                                     valid_until=add_months(SCHEME_FROM, 3), base_amount=1)
         with pytest.raises(ServiceError) as error:
             schemes.create_scheme(admin, overlap, ("madya",))
         assert error.value.field == "valid_from"
         # a village override may cover the district's months (it replaces them)
         override = schemes.SchemeData(region_id=_village("Lalibo").id, legal_basis="Perdes 2",
-                                      valid_from=date(2026, 10, 1), valid_until=date(2026, 10, 1),
+                                      valid_from=DEMO_MONTH, valid_until=DEMO_MONTH,
                                       base_amount=200_000)
         schemes.create_scheme(admin, override, ("madya",))
         draft = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD))
@@ -740,18 +755,27 @@ def test_a_cadre_who_joined_and_one_who_left_mid_month_are_paid_pro_rata(app):
         cadres = db.session.scalars(sa.select(Cadre).where(
             Cadre.posyandu_id == anggrek.id).order_by(Cadre.full_name)).all()
         joined, left = cadres[-1], cadres[-2]  # the last one has no activity in the demo
-        joined.start_date = joined.assignments[0].start_date = date(2026, 10, 16)
-        left.status, left.inactive_since = CadreStatus.INACTIVE, date(2026, 10, 11)
+        # In the demo's last month: joined on the 16th (the days from the 16th), left on
+        # the 11th (end excluded: 10 days). Worked by hand for each length of month, e.g.
+        # 31 days: 250.000 × 16 / 31 = 129.032,26 → 129.032, 16 / 31 = 0,516 → 0,52;
+        # 250.000 × 10 / 31 = 80.645,16 → 80.645, 10 / 31 = 0,32.
+        month_days = days_in_month(DEMO_MONTH)
+        joined_base, joined_months, left_base, left_months = {
+            31: (129_032, "0.52", 80_645, "0.32"), 30: (125_000, "0.50", 83_333, "0.33"),
+            29: (120_690, "0.48", 86_207, "0.34"), 28: (116_071, "0.46", 89_286, "0.36"),
+        }[month_days]
+        joined.start_date = joined.assignments[0].start_date = DEMO_MONTH.replace(day=16)
+        left.status, left.inactive_since = CadreStatus.INACTIVE, DEMO_MONTH.replace(day=11)
         db.session.flush()
         result = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD)).result
         lines = {line.cadre_id: line for line in result.cadres}
         top_up = {"madya": 50_000, "utama": 100_000}
-        assert lines[joined.id].base == 129_032
+        assert lines[joined.id].base == joined_base
         assert lines[joined.id].level_top_up == round_half_up(
-            top_up.get(joined.level_code or "", 0) * 16, 31)
-        assert lines[joined.id].months_active == Decimal("0.52")
-        assert lines[left.id].base == 80_645 and lines[left.id].inactive
-        assert lines[left.id].months_active == Decimal("0.32")
+            top_up.get(joined.level_code or "", 0) * (month_days - 15), month_days)
+        assert lines[joined.id].months_active == Decimal(joined_months)
+        assert lines[left.id].base == left_base and lines[left.id].inactive
+        assert lines[left.id].months_active == Decimal(left_months)
 
 
 def _lalibo_cadre(name: str) -> Cadre:
@@ -768,44 +792,72 @@ def _line(cadre_id: int, period: str):
 def test_a_past_month_pays_the_level_of_its_days_not_the_level_of_today(app):
     with app.app_context():
         cadre = _lalibo_cadre("Nurhayati Tahir")
-        # the demo (loaded as of 2026-11-01) promotes her straight to Utama on 15 May
-        # 2026 (on 14 June when loaded on 2026-12-01: the dates follow the load date)
+        # the demo promotes her straight to Utama some months before its day, within a
+        # month (15 May 2026 when loaded as of 2026-11-01: the dates follow the load day)
         history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
                                      .where(LevelChange.cadre_id == cadre.id)).all()
-        assert history == [(date(2026, 5, 15), "utama")] and cadre.level_code == "utama"
-        april, may, june = (_line(cadre.id, p) for p in ("2026-04", "2026-05", "2026-06"))
-        assert (april.level_top_up, april.level_code) == (0, None)  # no level in April
-        assert (may.level_top_up, may.level_code) == (54_839, "utama")  # 100.000 × 17 / 31
-        assert june.level_top_up == 100_000 and april.base == may.base == 250_000
-        assert _line(cadre.id, "2026-Q2").level_top_up == 154_839
+        assert [code for _day, code in history] == ["utama"] and cadre.level_code == "utama"
+        promoted = history[0][0]
+        assert promoted.day > 1 and add_months(promoted, 4) <= DEMO_MONTH
+        month = promoted.replace(day=1)
+        month_days = days_in_month(month)
+
+        def top_up(first: date) -> int:  # Utama's 100.000 for the days from the promotion
+            if first < month:
+                return 0
+            if first > month:
+                return 100_000
+            # e.g. from 15 May: 100.000 × 17 / 31 = 54.838,7 → 54.839
+            return round_half_up(100_000 * (month_days - promoted.day + 1), month_days)
+
+        before, during, after = (_line(cadre.id, f"{add_months(month, n):%Y-%m}")
+                                 for n in (-1, 0, 1))
+        assert (before.level_top_up, before.level_code) == (0, None)  # no level before
+        assert (during.level_top_up, during.level_code) == (top_up(month), "utama")
+        assert 0 < during.level_top_up < 100_000
+        assert after.level_top_up == 100_000 and before.base == during.base == 250_000
+        quarter = Period.containing(PeriodKind.QUARTER, promoted)
+        # Q2 2026 for 15 May: 0 + 54.839 + 100.000 = 154.839
+        assert _line(cadre.id, quarter.key).level_top_up == sum(map(top_up, quarter.months))
 
 
 def test_a_change_in_the_middle_of_a_month_splits_the_top_up_by_days(app):
     with app.app_context():
-        cadre = _lalibo_cadre("Wa Ija Kadir")  # Utama from 29 August 2026 in the demo
-        assert db.session.scalars(sa.select(LevelChange.changed_on).where(
-            LevelChange.cadre_id == cadre.id)).all() == [date(2026, 8, 29)]
-        august = _line(cadre.id, "2026-08")
-        assert august.level_top_up == round_half_up(100_000 * 3, 31) == 9_677
-        # a later change (made today) leaves August alone and splits November
-        refresh_day = date(2026, 11, 20)
+        # Utama from 29 August 2026 in the demo loaded as of 2026-11-01 (the dates follow
+        # the load day)
+        cadre = _lalibo_cadre("Wa Ija Kadir")
+        history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
+                                     .where(LevelChange.cadre_id == cadre.id)).all()
+        assert [code for _day, code in history] == ["utama"]
+        promoted = history[0][0]
+        assert promoted.day > 1 and promoted < DEMO_MONTH
+        month = f"{promoted:%Y-%m}"
+        month_days = days_in_month(promoted)
+        # e.g. 29–31 August: 100.000 × 3 / 31 = 9.677,4 → 9.677
+        split = round_half_up(100_000 * (month_days - promoted.day + 1), month_days)
+        assert 0 < _line(cadre.id, month).level_top_up == split < 100_000
+        # a later change (made on the 20th of the demo day's month) leaves that month
+        # alone and splits the later one: Utama 1–19, Madya from the 20th
+        refresh_day = DEMO_DAY.replace(day=20)
         db.session.add(LevelChange(cadre_id=cadre.id, level_code="madya", previous_code="utama",
                                    changed_on=refresh_day, framework_id="x",
                                    framework_version="1"))
         cadre.level_code = "madya"
         db.session.flush()
-        assert _line(cadre.id, "2026-08").level_top_up == 9_677
-        november = _line(cadre.id, "2026-11")  # Utama 1–19, Madya 20–30
-        assert november.level_top_up == round_half_up(100_000 * 19 + 50_000 * 11, 30)
-        assert november.level_code == "madya"
+        assert _line(cadre.id, month).level_top_up == split
+        later_days = days_in_month(DEMO_DAY)
+        later = _line(cadre.id, f"{DEMO_DAY:%Y-%m}")
+        assert later.level_top_up == round_half_up(
+            100_000 * 19 + 50_000 * (later_days - 19), later_days)
+        assert later.level_code == "madya"
 
 
 def test_the_demo_approved_its_past_month_under_the_level_by_day_rule(app):
     with app.app_context():
         version = db.session.scalars(sa.select(SummaryVersion).join(IncentiveSummary).where(
-            IncentiveSummary.period_start == date(2026, 9, 1))).one()
+            IncentiveSummary.period_start == APPROVED_MONTH)).one()
         live = {line.cadre_id: line for line in load_draft(
-            _village("Lalibo"), Period.parse("2026-09")).result.cadres}
+            _village("Lalibo"), Period.parse(APPROVED_PERIOD)).result.cadres}
         assert {r.cadre_id: (r.level_code, r.level_top_up) for r in version.cadre_rows} == {
             cid: (line.level_code, line.level_top_up) for cid, line in live.items()}
 
@@ -874,13 +926,14 @@ def test_an_opening_day_takes_only_cadres_serving_there_and_no_future_date(app):
         pid = anggrek.id
     url = f"/incentives/posyandu/{pid}/opening-days/new"
     days = _count(app, OpeningDay)
-    bad = client.post(url, data={"held_on": "2026-10-15", "cadres": [own[0], melati_cadre]})
+    free = DEMO_MONTH.replace(day=15).isoformat()  # the demo opens on the 8th and 22nd
+    bad = client.post(url, data={"held_on": free, "cadres": [own[0], melati_cadre]})
     assert bad.status_code == 200 and _count(app, OpeningDay) == days
     future = client.post(url, data={"held_on": "2099-01-01", "cadres": own})
     assert "cannot be in the future" in _text(future) and _count(app, OpeningDay) == days
-    good = client.post(url, data={"held_on": "2026-10-15", "cadres": own})
+    good = client.post(url, data={"held_on": free, "cadres": own})
     assert good.status_code == 302 and _count(app, OpeningDay) == days + 1
-    assert client.get("/incentives/activity?month=2026-10").status_code == 200
+    assert client.get(f"/incentives/activity?month={DEMO_PERIOD}").status_code == 200
 
 
 def test_editing_an_opening_day_moves_it_and_refuses_a_taken_date(app):
@@ -891,33 +944,34 @@ def test_editing_an_opening_day_moves_it_and_refuses_a_taken_date(app):
             Cadre.posyandu_id == anggrek.id).order_by(Cadre.id)).all()[:2]
         pid = anggrek.id
     new = f"/incentives/posyandu/{pid}/opening-days/new"
-    for held_on in ("2026-10-15", "2026-10-17"):
-        assert client.post(new, data={"held_on": held_on, "cadres": own}).status_code == 302
+    first, moved_to, taken_day = (DEMO_MONTH.replace(day=d) for d in (15, 16, 17))
+    for held_on in (first, taken_day):
+        assert client.post(new, data={"held_on": held_on.isoformat(),
+                                      "cadres": own}).status_code == 302
     with app.app_context():
         day_id = db.session.scalar(sa.select(OpeningDay.id).where(
-            OpeningDay.posyandu_id == pid, OpeningDay.held_on == date(2026, 10, 15)))
+            OpeningDay.posyandu_id == pid, OpeningDay.held_on == first))
     days = _count(app, OpeningDay)
     moved = client.post(f"/incentives/opening-days/{day_id}",
-                        data={"held_on": "2026-10-16", "cadres": own[:1]})
+                        data={"held_on": moved_to.isoformat(), "cadres": own[:1]})
     assert moved.status_code == 302 and _count(app, OpeningDay) == days
     with app.app_context():
         day = db.session.get(OpeningDay, day_id)
-        assert day.held_on == date(2026, 10, 16) and [c.id for c in day.cadres] == own[:1]
+        assert day.held_on == moved_to and [c.id for c in day.cadres] == own[:1]
         entry = db.session.scalars(sa.select(AuditEntry).where(
             AuditEntry.entity == "opening_day", AuditEntry.entity_id == day_id)
             .order_by(AuditEntry.id.desc())).first()
-        assert entry.changes["held_on"] == ["2026-10-15", "2026-10-16"]
+        assert entry.changes["held_on"] == [first.isoformat(), moved_to.isoformat()]
     taken = client.post(f"/incentives/opening-days/{day_id}",
-                        data={"held_on": "2026-10-17", "cadres": own})
+                        data={"held_on": taken_day.isoformat(), "cadres": own})
     assert taken.status_code == 200 and "already has an opening day" in _text(taken)
     with app.app_context():
-        assert db.session.get(OpeningDay, day_id).held_on == date(2026, 10, 16)
+        assert db.session.get(OpeningDay, day_id).held_on == moved_to
         assert _count(app, OpeningDay) == days
 
 
 # --- the period lock: activity of an approved period -----------------------------------
 
-SEP = date(2026, 9, 1)  # the demo's approved month
 LOCKED = "cannot change until that summary is re-opened"
 
 
@@ -943,67 +997,77 @@ def _activity_state(app: Flask) -> tuple:
 
 def test_the_activity_of_an_approved_month_is_locked_for_the_coordinator(app):
     client = _coordinator(app)
-    sep_day, served = _anggrek_day(app, date(2026, 9, 8))
-    oct_day, _oct_served = _anggrek_day(app, date(2026, 10, 8))
+    approved_day, served = _anggrek_day(app, APPROVED_MONTH.replace(day=8))
+    draft_day, _draft_served = _anggrek_day(app, DEMO_MONTH.replace(day=8))
     with app.app_context():
         pid = posyandu_named("Anggrek").id
         visits = dict(db.session.execute(sa.select(HomeVisitCount.cadre_id, HomeVisitCount.visits)
-                                         .where(HomeVisitCount.month == SEP)).all())
+                                         .where(HomeVisitCount.month == APPROVED_MONTH)).all())
     before = _activity_state(app)
+    approved_on = APPROVED_MONTH.replace(day=8).isoformat()
     attempts = [
-        client.post(f"/incentives/opening-days/{sep_day}",  # edit the list
-                    data={"held_on": "2026-09-08", "cadres": served[:1]}),
-        client.post(f"/incentives/opening-days/{sep_day}",  # move it out of September
-                    data={"held_on": "2026-10-09", "cadres": served}),
-        client.post(f"/incentives/opening-days/{oct_day}",  # move a day into September
-                    data={"held_on": "2026-09-09", "cadres": served}),
+        client.post(f"/incentives/opening-days/{approved_day}",  # edit the list
+                    data={"held_on": approved_on, "cadres": served[:1]}),
+        client.post(f"/incentives/opening-days/{approved_day}",  # move it out of the month
+                    data={"held_on": DEMO_MONTH.replace(day=9).isoformat(), "cadres": served}),
+        client.post(f"/incentives/opening-days/{draft_day}",  # move a day into the month
+                    data={"held_on": APPROVED_MONTH.replace(day=9).isoformat(),
+                          "cadres": served}),
         client.post(f"/incentives/posyandu/{pid}/opening-days/new",  # add a day
-                    data={"held_on": "2026-09-15", "cadres": served}),
-        client.post(f"/incentives/posyandu/{pid}/home-visits/2026-09",
+                    data={"held_on": APPROVED_MONTH.replace(day=15).isoformat(),
+                          "cadres": served}),
+        client.post(f"/incentives/posyandu/{pid}/home-visits/{APPROVED_PERIOD}",
                     data={f"c{cid}": visits.get(cid, 0) + 1 for cid in served}),
-        _upload(client, _activity_book([("2026-09-15", "Anggrek", served[0], None)], [])),
-        _upload(client, _activity_book([], [("2026-09", served[0], None, 1)])),
+        _upload(client, _activity_book(
+            [(APPROVED_MONTH.replace(day=15).isoformat(), "Anggrek", served[0], None)], [])),
+        _upload(client, _activity_book([], [(APPROVED_PERIOD, served[0], None, 1)])),
     ]
     for response in attempts:
         text = _text(response)
         assert response.status_code == 200 and LOCKED in text, text[:1500]
         assert "Only the village head can re-open it" in text and "/reopen" not in text
-    removed = client.post(f"/incentives/opening-days/{sep_day}/delete")
-    assert removed.status_code == 302 and removed.location.endswith(f"/opening-days/{sep_day}")
+    removed = client.post(f"/incentives/opening-days/{approved_day}/delete")
+    assert removed.status_code == 302
+    assert removed.location.endswith(f"/opening-days/{approved_day}")
     page = _text(client.get(removed.location))
     assert LOCKED in page and "is locked until it is re-opened" in page
     assert _activity_state(app) == before  # nothing changed, nothing half-saved
-    same = client.post(f"/incentives/posyandu/{pid}/home-visits/2026-09",
+    same = client.post(f"/incentives/posyandu/{pid}/home-visits/{APPROVED_PERIOD}",
                        data={f"c{cid}": visits.get(cid, 0) for cid in served})
     assert same.status_code == 302  # the same counts change nothing: not refused
-    oct_ok = client.post(f"/incentives/opening-days/{oct_day}",
-                         data={"held_on": "2026-10-08", "cadres": served[:1]})
-    assert oct_ok.status_code == 302  # a draft month stays open
+    draft_ok = client.post(f"/incentives/opening-days/{draft_day}",
+                           data={"held_on": DEMO_MONTH.replace(day=8).isoformat(),
+                                 "cadres": served[:1]})
+    assert draft_ok.status_code == 302  # a draft month stays open
 
 
 def test_the_village_head_is_offered_the_reopening_and_may_change_after_it(head, app):
     _english(head)
-    sep_day, served = _anggrek_day(app, date(2026, 9, 8))
-    response = head.post(f"/incentives/opening-days/{sep_day}",
-                         data={"held_on": "2026-09-08", "cadres": served[:1]})
-    reopen = f"/incentives/villages/{_lalibo_id(app)}/2026-09/reopen"
+    held_on = APPROVED_MONTH.replace(day=8)
+    approved_day, served = _anggrek_day(app, held_on)
+    response = head.post(f"/incentives/opening-days/{approved_day}",
+                         data={"held_on": held_on.isoformat(), "cadres": served[:1]})
+    reopen = f"/incentives/villages/{_lalibo_id(app)}/{APPROVED_PERIOD}/reopen"
     assert response.status_code == 200 and LOCKED in _text(response)
     assert f'href="{reopen}"' in response.get_data(as_text=True)
-    assert head.post(reopen, data={"reason": "Daftar kader 8 September salah"}).status_code == 302
-    again = head.post(f"/incentives/opening-days/{sep_day}",
-                      data={"held_on": "2026-09-08", "cadres": served[:1]})
+    reason = f"Daftar kader {held_on:%d-%m-%Y} salah"
+    assert head.post(reopen, data={"reason": reason}).status_code == 302
+    again = head.post(f"/incentives/opening-days/{approved_day}",
+                      data={"held_on": held_on.isoformat(), "cadres": served[:1]})
     assert again.status_code == 302
-    assert _anggrek_day(app, date(2026, 9, 8))[1] == served[:1]
+    assert _anggrek_day(app, held_on)[1] == served[:1]
 
 
 def test_an_approved_quarter_locks_each_of_its_months(head, app):
-    _approve(head, app, "2026-Q4")
+    quarter = Period.containing(PeriodKind.QUARTER, DEMO_MONTH)
+    _approve(head, app, quarter.key)
     client = _coordinator(app)
-    oct_day, served = _anggrek_day(app, date(2026, 10, 8))
-    response = client.post(f"/incentives/opening-days/{oct_day}",
-                           data={"held_on": "2026-10-08", "cadres": served[:1]})
+    held_on = DEMO_MONTH.replace(day=8)
+    draft_day, served = _anggrek_day(app, held_on)
+    response = client.post(f"/incentives/opening-days/{draft_day}",
+                           data={"held_on": held_on.isoformat(), "cadres": served[:1]})
     assert response.status_code == 200 and LOCKED in _text(response)
-    assert "Quarter 4 2026" in _text(response)
+    assert f"Quarter {quarter.quarter} {quarter.start.year}" in _text(response)
     with app.app_context():
         other = db.session.scalars(
             sa.select(Posyandu).join(Region, Region.id == Posyandu.village_id)
@@ -1012,7 +1076,8 @@ def test_an_approved_quarter_locks_each_of_its_months(head, app):
             Cadre.posyandu_id == other.id)).all()[:1]
         other_id = other.id
     elsewhere = client.post(f"/incentives/posyandu/{other_id}/opening-days/new",
-                            data={"held_on": "2026-10-15", "cadres": cadre_ids})
+                            data={"held_on": DEMO_MONTH.replace(day=15).isoformat(),
+                                  "cadres": cadre_ids})
     assert elsewhere.status_code == 302  # another village's month is not locked
 
 
@@ -1058,18 +1123,19 @@ def test_an_import_with_bad_rows_reports_every_one_and_saves_nothing(app):
     with app.app_context():
         outsider = db.session.scalars(sa.select(Cadre.id).where(
             Cadre.posyandu_id == posyandu_named("Flamboyan").id)).first()
+    day, next_day = (DEMO_MONTH.replace(day=d).isoformat() for d in (15, 16))
     data = _activity_book(
-        [("2026-10-15", "Anggrek", a_id, a_name),            # row 2: good
-         ("2026-10-15", "Anggrek", b_id, "Someone Else"),    # row 3: name mismatch
+        [(day, "Anggrek", a_id, a_name),                     # row 2: good
+         (day, "Anggrek", b_id, "Someone Else"),             # row 3: name mismatch
          ("15 Oktober", "Anggrek", a_id, None),              # row 4: not a date
-         ("2026-10-16", "Posyandu Hantu", a_id, None),       # row 5: unknown posyandu
+         (next_day, "Posyandu Hantu", a_id, None),           # row 5: unknown posyandu
          ("2099-01-01", "Anggrek", a_id, None),              # row 6: future
-         ("2026-10-15", "Anggrek", a_id, None),              # row 7: repeats row 2
-         ("2026-10-15", "Anggrek", outsider, None)],         # row 8: not in the area
-        [("2026-10", a_id, a_name, 5),                       # row 2: good
-         ("2026-10", b_id, None, -3),                        # row 3: negative
+         (day, "Anggrek", a_id, None),                       # row 7: repeats row 2
+         (day, "Anggrek", outsider, None)],                  # row 8: not in the area
+        [(DEMO_PERIOD, a_id, a_name, 5),                     # row 2: good
+         (DEMO_PERIOD, b_id, None, -3),                      # row 3: negative
          ("Oktober", b_id, None, 2),                         # row 4: not a month
-         ("2026-10", b_id, None, "lima")])                   # row 5: not a number
+         (DEMO_PERIOD, b_id, None, "lima")])                 # row 5: not a number
     days, visits = _count(app, OpeningDay), _count(app, HomeVisitCount)
     with app.app_context():
         stored = db.session.scalar(sa.select(HomeVisitCount.visits).where(
@@ -1094,9 +1160,11 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
     assert template.status_code == 200
     assert load_workbook(io.BytesIO(template.data)).sheetnames[:2] == ["Opening days",
                                                                        "Home visits"]
-    data = _activity_book([("2026-10-15", "Anggrek", a_id, a_name),
-                           (date(2026, 10, 15), "anggrek", b_id, b_name)],
-                          [("2026-10", a_id, a_name, 17), ("2026-08", b_id, None, 0)])
+    held_on = DEMO_MONTH.replace(day=15)  # the demo opens on the 8th and 22nd
+    data = _activity_book([(held_on.isoformat(), "Anggrek", a_id, a_name),
+                           (held_on, "anggrek", b_id, b_name)],  # a date cell, any case
+                          [(DEMO_PERIOD, a_id, a_name, 17),
+                           (f"{FIRST_MONTH:%Y-%m}", b_id, None, 0)])  # a month not approved
     days, imports = _count(app, OpeningDay), _imports(app)
     with app.app_context():
         old_visits = db.session.scalar(sa.select(HomeVisitCount.visits).where(
@@ -1106,15 +1174,15 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
     assert _count(app, OpeningDay) == days + 1
     with app.app_context():
         day = db.session.scalars(sa.select(OpeningDay).where(
-            OpeningDay.held_on == date(2026, 10, 15))).one()
+            OpeningDay.held_on == held_on)).one()
         assert sorted(c.id for c in day.cadres) == sorted([a_id, b_id])
         assert db.session.scalar(sa.select(HomeVisitCount.visits).where(
             HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH)) == 17
         entry = db.session.scalars(sa.select(AuditEntry).where(
             AuditEntry.action == "import").order_by(AuditEntry.id.desc())).first()
         added = entry.changes["opening_days_added"][1]
-        assert added == {f"{day.posyandu_id} 2026-10-15": sorted([a_id, b_id])}
-        assert entry.changes["home_visits"][1]["2026-10"][str(a_id)] == [old_visits, 17]
+        assert added == {f"{day.posyandu_id} {held_on}": sorted([a_id, b_id])}
+        assert entry.changes["home_visits"][1][DEMO_PERIOD][str(a_id)] == [old_visits, 17]
     assert _imports(app) == imports + 1
     assert _upload(client, data).status_code == 302
     assert _count(app, OpeningDay) == days + 1
@@ -1143,7 +1211,7 @@ def test_home_visits_grid_refuses_a_negative_count(app):
         pid = posyandu_named("Anggrek").id
         stored = db.session.scalar(sa.select(HomeVisitCount.visits).where(
             HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH))
-    url = f"/incentives/posyandu/{pid}/home-visits/2026-10"
+    url = f"/incentives/posyandu/{pid}/home-visits/{DEMO_PERIOD}"
     assert client.get(url).status_code == 200
     response = client.post(url, data={f"c{a_id}": "-2"})
     assert response.status_code == 200
@@ -1161,7 +1229,7 @@ def test_the_district_view_totals_villages_and_kecamatan_and_the_approved_share(
     login(admin, "admin")
     _english(admin)
     grand = _grand_total(app)
-    url = "/incentives/district?kind=month&month=2026-10"
+    url = f"/incentives/district?kind=month&month={DEMO_PERIOD}"
     before = _text(admin.get(url))
     assert "0 of " in before and _rupiah_en(grand) in before
     _approve(head, app)
@@ -1184,7 +1252,7 @@ def test_the_district_view_totals_villages_and_kecamatan_and_the_approved_share(
 def test_the_demo_holds_an_approved_month_and_a_draft_ready_for_the_head(app):
     with app.app_context():
         summaries = {s.period_start: s for s in db.session.scalars(sa.select(IncentiveSummary))}
-        assert summaries[date(2026, 9, 1)].status == SummaryStatus.APPROVED
+        assert summaries[APPROVED_MONTH].status == SummaryStatus.APPROVED
         assert summaries[DEMO_MONTH].status == SummaryStatus.DRAFT
         assert summaries[DEMO_MONTH].budget_amount == DEMO_BUDGET
         result = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD)).result
@@ -1220,7 +1288,7 @@ def test_summary_and_district_pages_run_a_fixed_number_of_queries(head, app):
 
     many, few, pdf, lalibo = measure(admin, pages)
     assert many == few and lalibo < 25 and pdf < 40
-    district = "/incentives/district?kind=month&month=2026-10"
+    district = f"/incentives/district?kind=month&month={DEMO_PERIOD}"
     _approve(head, app)  # one village read from its frozen version, the others live
     one = measure(admin, [district])
     other = _other_head(app)

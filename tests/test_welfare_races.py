@@ -5,12 +5,14 @@ the ordinary answer (never a 500) and exactly one record is stored."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
-from conftest import posyandu_named
+from conftest import DEMO_DAY, posyandu_named
 
 from ilp_training.extensions import db
+from ilp_training.incentive_rules import add_months
 from ilp_training.models import (
     AuditEntry,
     Cadre,
@@ -25,9 +27,14 @@ from ilp_training.models import (
 )
 from tests.live import race
 
-APPROVED = "2026-09"  # the demo's approved month (loaded as of 2026-11-01)
-DRAFT = "2026-10"  # the demo's draft with a budget line
-NEW = "2026-11"  # no summary, no activity yet
+pytestmark = pytest.mark.dates
+
+# The demo's months, as of its load day DEMO_DAY (conftest), which moves with the clock:
+NEW_MONTH = DEMO_DAY  # the month of the load day: no summary, no activity yet
+DRAFT_MONTH = add_months(NEW_MONTH, -1)  # the draft with a budget line
+APPROVED_MONTH = add_months(NEW_MONTH, -2)  # the approved month
+FIRST_MONTH = add_months(NEW_MONTH, -3)  # the first month of activity, no summary
+APPROVED, DRAFT, NEW = (f"{m:%Y-%m}" for m in (APPROVED_MONTH, DRAFT_MONTH, NEW_MONTH))
 
 
 def _lalibo(live) -> int:
@@ -65,10 +72,10 @@ def test_the_same_opening_day_submitted_at_once_is_stored_once(live):
     clients = [live.client("koordinator") for _ in range(5)]
     responses = race(5, lambda i: clients[i].post(
         f"/incentives/posyandu/{pid}/opening-days/new",
-        data={"held_on": "2026-11-12", "cadres": cadres}))
+        data={"held_on": NEW_MONTH.replace(day=12).isoformat(), "cadres": cadres}))
     assert _codes(responses) == [302] * 5  # the losers replace the list with the same one
     assert _count(live, sa.select(OpeningDay.id).where(
-        OpeningDay.posyandu_id == pid, OpeningDay.held_on == date(2026, 11, 12))) == 1
+        OpeningDay.posyandu_id == pid, OpeningDay.held_on == NEW_MONTH.replace(day=12))) == 1
 
 
 def test_home_visits_for_a_new_month_at_once_are_stored_once(live):
@@ -79,7 +86,7 @@ def test_home_visits_for_a_new_month_at_once_are_stored_once(live):
         data={f"c{c}": 4 for c in cadres}))
     assert _codes(responses) == [302] * 5
     assert _count(live, sa.select(HomeVisitCount.id).where(
-        HomeVisitCount.cadre_id.in_(cadres), HomeVisitCount.month == date(2026, 11, 1))) == 3
+        HomeVisitCount.cadre_id.in_(cadres), HomeVisitCount.month == NEW_MONTH)) == 3
 
 
 def test_a_budget_line_for_a_new_period_at_once_makes_one_summary(live):
@@ -90,7 +97,7 @@ def test_a_budget_line_for_a_new_period_at_once_makes_one_summary(live):
     assert _codes(responses) == [302] * 5
     assert _count(live, sa.select(IncentiveSummary.id).where(
         IncentiveSummary.village_id == village,
-        IncentiveSummary.period_start == date(2026, 11, 1))) == 1
+        IncentiveSummary.period_start == NEW_MONTH)) == 1
 
 
 def test_the_same_exclusion_at_once_is_stored_once(live):
@@ -114,7 +121,7 @@ def test_five_approvals_at_once_make_one_version(live):
     assert _codes(responses) == [200] * 4 + [302]
     assert all("already approved" in r.text for r in responses if r.status_code == 200)
     assert _count(live, sa.select(SummaryVersion.id).join(IncentiveSummary).where(
-        IncentiveSummary.period_start == date(2026, 10, 1))) == 1
+        IncentiveSummary.period_start == DRAFT_MONTH)) == 1
     assert _count(live, sa.select(AuditEntry.id).where(
         AuditEntry.entity == "incentive_summary", AuditEntry.action == "approve")) == 2
 
@@ -131,7 +138,7 @@ def test_three_reopens_at_once_reopen_once(live):
     with live.context():
         summary = db.session.scalars(sa.select(IncentiveSummary).where(
             IncentiveSummary.village_id == village,
-            IncentiveSummary.period_start == date(2026, 9, 1))).one()
+            IncentiveSummary.period_start == APPROVED_MONTH)).one()
         assert summary.status == SummaryStatus.DRAFT
         winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
         assert summary.versions[0].reopen_reason == f"Alasan {winner}"
@@ -148,9 +155,10 @@ def test_an_activity_change_and_the_approval_at_once_never_leave_a_stale_version
     with live.context():
         days = db.session.execute(sa.select(OpeningDay.id, OpeningDay.held_on).where(
             OpeningDay.posyandu_id == pid, OpeningDay.held_on.between(
-                date(2026, 8, 1), date(2026, 10, 31))).order_by(OpeningDay.held_on)).all()
+                FIRST_MONTH, NEW_MONTH - timedelta(days=1))).order_by(OpeningDay.held_on)).all()
     head, coordinator = live.client("kades.lalibo"), live.client("koordinator")
-    for key, (day_id, held_on) in (("2026-08", days[0]), ("2026-10", days[-1])):
+    # the first day of the first month and the last of the draft month: neither approved
+    for key, (day_id, held_on) in ((f"{FIRST_MONTH:%Y-%m}", days[0]), (DRAFT, days[-1])):
         responses = race(2, lambda i, key=key, day_id=day_id, held_on=held_on: (
             head.post(f"/incentives/villages/{village}/{key}/approve") if i == 0 else
             coordinator.post(f"/incentives/opening-days/{day_id}", data={
