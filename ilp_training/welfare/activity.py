@@ -24,7 +24,7 @@ from ..models import Cadre, OpeningDay, Posyandu, Region, Role, opening_day_cadr
 from ..scope import get_scoped_or_404, posyandu_clause, scoped
 from ..services import ServiceError
 from ..services import activity as service
-from ..services.activity_import import ImportRefused, import_activity
+from ..services.activity_import import ImportRefused, import_activity, read_workbook
 from ..services.incentives import is_reviewer
 from ..views import apply_service_error, committed
 from . import exports
@@ -205,10 +205,14 @@ def import_template() -> ResponseReturnValue:
 def import_upload() -> ResponseReturnValue:
     form, errors, locked = ImportForm(), [], None
     if form.validate_on_submit():
-        posyandu = db.session.scalars(scoped(Posyandu, current_user)).all()
+        data = form.file.data.read()
+        # Read the file outside any transaction: the sign-in check opened one (on
+        # SQLite, with the write lock), which would hold every other user while we read.
+        db.session.rollback()
         try:
-            result = import_activity(current_user, posyandu, form.file.data.read(),
-                                     local_today())
+            rows = read_workbook(data)
+            posyandu = db.session.scalars(scoped(Posyandu, current_user)).all()
+            result = import_activity(current_user, posyandu, rows, local_today())
         except ImportRefused as exc:
             db.session.rollback()
             apply_service_error(form, exc)
