@@ -47,7 +47,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_engine_events(app)
 
-    from . import auth, errors, security
+    from . import auth, errors, ids, security
+
+    ids.init_app(app)  # before the routes: their <int:…> ids are bounded
 
     auth.init_login(app)
     errors.init_app(app)

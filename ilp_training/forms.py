@@ -36,6 +36,7 @@ WTFORMS_MESSAGES = (
     _l("Not a valid date value."),
     _l("Not a valid choice."),
     _l("Invalid Choice: could not coerce."),
+    _l("Invalid choice(s): one or more data inputs could not be coerced."),
     _l("Field must be equal to %(other_name)s."),
     _l("Not a valid integer value."),
     _l("Number must be between %(min)s and %(max)s."),

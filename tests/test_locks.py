@@ -187,11 +187,10 @@ def test_issuing_a_certificate_renders_it_outside_the_write_lock(site, monkeypat
 
 def test_an_activity_import_parses_the_file_outside_the_write_lock(site, monkeypatch):
     _sqlite_only(site)
-    from ilp_training.services import activity_import
+    from ilp_training.welfare import activity
 
     seen: list[bool] = []
-    monkeypatch.setattr(activity_import, "load_workbook",
-                        _probing(site, seen, activity_import.load_workbook))
+    monkeypatch.setattr(activity, "read_workbook", _probing(site, seen, activity.read_workbook))
     browser = site.client("koordinator")
     template = browser.get("/incentives/activity/template.xlsx").content
     response = browser.post("/incentives/activity/import",

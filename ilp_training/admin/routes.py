@@ -97,7 +97,7 @@ def user_detail(user_id: int) -> ResponseReturnValue:
                            confirm=ConfirmForm(), role_labels=ROLE_LABELS)
 
 
-@bp.post("/users/<int:user_id>/active/<int:active>")
+@bp.post("/users/<int:user_id>/active/<int(min=0, max=1):active>")
 @roles_required(Role.ADMIN)
 def set_active(user_id: int, active: int) -> ResponseReturnValue:
     user = get_scoped_or_404(User, current_user, user_id)

@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..forms import BaseForm
+from ..ids import coerce_id
 
 SEX_CHOICES = [SelectChoice("F", _l("Female")), SelectChoice("M", _l("Male"))]
 
@@ -37,7 +38,7 @@ class CadreForm(BaseForm):
 
 
 class MoveForm(BaseForm):
-    posyandu = SelectField(_l("New posyandu"), coerce=int, validators=[InputRequired()])
+    posyandu = SelectField(_l("New posyandu"), coerce=coerce_id, validators=[InputRequired()])
     on = DateField(_l("Date of the move"), validators=[InputRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Move cadre"))

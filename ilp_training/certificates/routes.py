@@ -25,6 +25,7 @@ from ..curricula import framework_on
 from ..database import begin_writes, reads_first
 from ..extensions import db
 from ..i18n import fdate, local_today
+from ..ids import id_or_404
 from ..models import (
     BulkJob,
     Cadre,
@@ -102,9 +103,7 @@ def issue(cadre_id: int) -> ResponseReturnValue:
     form = IssueForm()
     event = None
     if form.event.data:
-        if not form.event.data.isdigit():
-            abort(404)
-        event = get_scoped_or_404(TrainingEvent, current_user, int(form.event.data))
+        event = get_scoped_or_404(TrainingEvent, current_user, id_or_404(form.event.data))
     if form.validate_on_submit():
         framework, today = framework_on(local_today()), local_today()
         # rendered before the write lock is taken (SQLite): only the storing waits for it
@@ -165,7 +164,7 @@ def bulk() -> ResponseReturnValue:
         return redirect(url_for("certificates.index"))
     kind, _sep, ident = form.target.data.partition(":")
     model = {"posyandu": Posyandu, "puskesmas": Puskesmas, "training": TrainingEvent}[kind]
-    target = get_scoped_or_404(model, current_user, int(ident))
+    target = get_scoped_or_404(model, current_user, id_or_404(ident))
     try:
         job = start_bulk(current_user, target, form.language.data, local_today())
     except JobOpen as exc:
@@ -219,8 +218,8 @@ def settings() -> ResponseReturnValue:
     form.target.choices = _settings_targets()
     target = request.values.get("target", "district")
     puskesmas = None
-    if target.startswith("puskesmas:") and target[10:].isdigit():
-        puskesmas = get_scoped_or_404(Puskesmas, current_user, int(target[10:]))
+    if target.startswith("puskesmas:"):
+        puskesmas = get_scoped_or_404(Puskesmas, current_user, id_or_404(target[10:]))
     current = settings_service.find_settings(current_user.district, puskesmas)
     if request.method == "GET":
         form.process(obj=current, target=target)

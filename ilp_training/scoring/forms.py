@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..forms import BaseForm
+from ..ids import coerce_id
 from ..models import Method, Setting
 
 SETTING_LABELS = {
@@ -43,7 +44,7 @@ class SessionForm(BaseForm):
         _l("Method"), validators=[InputRequired()],
         choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()],
     )
-    cadres = CheckboxListField(_l("Cadres present"), coerce=int)
+    cadres = CheckboxListField(_l("Cadres present"), coerce=coerce_id)
     submit = SubmitField(_l("Start assessing"))
 
 

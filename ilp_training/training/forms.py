@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput, TextInput
 
 from ..forms import BaseForm
+from ..ids import coerce_id
 from ..models import Organiser, Outcome, OutcomeReason, TrainingStatus, TrainingType
 from ..scoring.forms import CheckboxListField
 
@@ -75,7 +76,7 @@ class EventForm(BaseForm):
                                        "every day and scoring at least this on the post-test."))
     # Choices are checked by the service (with a translated message), not by WTForms.
     skills = CheckboxListField(_l("Skills covered"), validate_choice=False)
-    facilitators = CheckboxListField(_l("Facilitators from this site"), coerce=int,
+    facilitators = CheckboxListField(_l("Facilitators from this site"), coerce=coerce_id,
                                      validate_choice=False)
     outside_facilitators = TextAreaField(
         _l("Other facilitators"), validators=[Optional(), Length(max=1300)],
@@ -84,18 +85,18 @@ class EventForm(BaseForm):
 
 
 class AddCadresForm(BaseForm):
-    cadres = CheckboxListField(_l("Cadres"), coerce=int, validate_choice=False)
+    cadres = CheckboxListField(_l("Cadres"), coerce=coerce_id, validate_choice=False)
     submit = SubmitField(_l("Add the chosen cadres"))
 
 
 class AddPosyanduForm(BaseForm):
-    posyandu = SelectField(_l("Posyandu"), coerce=int, validators=[InputRequired()])
+    posyandu = SelectField(_l("Posyandu"), coerce=coerce_id, validators=[InputRequired()])
     submit_posyandu = SubmitField(_l("Add all its active cadres"))
 
 
 class AttendanceForm(BaseForm):
     day = DateField(validators=[InputRequired()], widget=HiddenInput())
-    present = CheckboxListField(_l("Present"), coerce=int, validate_choice=False)
+    present = CheckboxListField(_l("Present"), coerce=coerce_id, validate_choice=False)
     submit = SubmitField(_l("Save attendance"))
 
 
@@ -108,9 +109,9 @@ class ScoresForm(BaseForm):
 
 
 class FillForm(BaseForm):
-    event = SelectField(_l("Planned training"), coerce=int, validators=[InputRequired()],
+    event = SelectField(_l("Planned training"), coerce=coerce_id, validators=[InputRequired()],
                         validate_choice=False)
-    cadres = CheckboxListField(_l("Cadres"), coerce=int, validate_choice=False)
+    cadres = CheckboxListField(_l("Cadres"), coerce=coerce_id, validate_choice=False)
     puskesmas = HiddenField()
     submit = SubmitField(_l("Add these cadres"))
 

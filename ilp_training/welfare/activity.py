@@ -207,8 +207,9 @@ def import_template() -> ResponseReturnValue:
 def import_upload() -> ResponseReturnValue:
     form, errors, locked = ImportForm(), [], None
     if form.validate_on_submit():
+        data = form.file.data.read()
         try:
-            rows = read_workbook(form.file.data.read())
+            rows = read_workbook(data)  # parsed before the write lock (reads_first above)
             begin_writes()
             posyandu = db.session.scalars(scoped(Posyandu, current_user)).all()
             result = import_activity(current_user, posyandu, rows, local_today())

@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import BaseForm
+from ..ids import coerce_id
 from ..incentive_rules import PeriodKind, parse_rupiah
 from ..services.activity import MAX_VISITS
 
@@ -51,7 +52,7 @@ class RupiahField(StringField):
 
 
 class SchemeForm(BaseForm):
-    region_id = SelectField(_l("Applies to"), coerce=int, validators=[InputRequired()])
+    region_id = SelectField(_l("Applies to"), coerce=coerce_id, validators=[InputRequired()])
     legal_basis = StringField(
         _l("Legal basis"), validators=[DataRequired(), Length(max=200)],
         description=_l("e.g. Perbup No. 12 Tahun 2024, Perdes No. 3 Tahun 2025"))
@@ -134,7 +135,7 @@ class CheckboxesField(SelectMultipleField):
 
 class OpeningDayForm(BaseForm):
     held_on = DateField(_l("Opening day"), validators=[InputRequired()])
-    cadres = CheckboxesField(_l("Cadres who served"), coerce=int)
+    cadres = CheckboxesField(_l("Cadres who served"), coerce=coerce_id)
     submit = SubmitField(_l("Save opening day"))
 
 
