@@ -151,6 +151,24 @@ def serve(app: Flask) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+@contextmanager
+def live_site(template_url: str, make_app: Callable[..., Flask],
+              **config: object) -> Iterator[LiveSite]:
+    """A site on its own copy of the template database (``config`` overrides the app's
+    settings), served in a thread; the copy is dropped afterwards."""
+    from ilp_training.extensions import db
+
+    url = clone_database(template_url, next_tag())
+    site_app = make_app(url, **config)
+    try:
+        with serve(site_app) as base_url:
+            yield LiveSite(site_app, url, base_url)
+    finally:
+        with site_app.app_context():
+            db.engine.dispose()
+        drop_database(url)
+
+
 def race(count: int, call: Callable[[int], T]) -> list[T]:
     """Run ``call(0)`` … ``call(count - 1)`` in threads released together by a barrier;
     the results in order (an exception in a thread is raised here)."""
