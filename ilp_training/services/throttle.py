@@ -3,17 +3,19 @@ database so that it holds across worker processes.
 
 **Counting under concurrency.** A limit that is checked, then counted, lets requests
 released together all pass the check. So a limited action is recorded first and counted
-with itself included (:func:`attempt`), inside a transaction that serializes per key:
-on PostgreSQL a transaction-scoped advisory lock per key (:func:`lock`); on SQLite the
-insert itself takes the database's one write lock, so the count after it sees every
-attempt committed before. Only then is the action (a password check) allowed or refused.
+with itself included (:func:`attempt`, then :func:`retry_after`), inside a transaction
+that serializes per key: on PostgreSQL a transaction-scoped advisory lock per key
+(:func:`lock`); on SQLite the insert itself takes the database's one write lock, so the
+count after it sees every attempt committed before. Only then is the action (a password
+check) allowed or refused.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -33,12 +35,9 @@ def is_limited(key: str, limit: int, window_seconds: int) -> bool:
     return count_recent(key, window_seconds) >= limit
 
 
-def hit(key: str) -> RateEvent:
-    """Count one event for ``key`` (flushed, so it has its id)."""
-    event = RateEvent(key=key, at=utcnow())
-    db.session.add(event)
-    db.session.flush()
-    return event
+def hit(key: str) -> None:
+    """Count one event for ``key``."""
+    db.session.add(RateEvent(key=key, at=utcnow()))
 
 
 def lock(keys: Iterable[str]) -> None:
@@ -55,32 +54,58 @@ def lock(keys: Iterable[str]) -> None:
                            {"k": key})
 
 
-def wait_seconds(key: str, limit: int, window_seconds: int) -> int:
-    """0 while ``key`` has at most ``limit`` events in the window (the one just recorded
-    included); otherwise the whole seconds until enough have left the window that one
-    more event would be within the limit (the value of ``Retry-After``)."""
+def record(key: str, at: datetime | None = None) -> int:
+    """Count one event for ``key`` (a plain INSERT, no ORM flush); returns its id."""
+    return db.session.execute(sa.insert(RateEvent).returning(RateEvent.id),
+                              {"key": key, "at": at or utcnow()}).scalar_one()
+
+
+@dataclass(frozen=True)
+class Counted:
+    """An attempt recorded by :func:`attempt`: the id of its event under each key, and
+    each key's events in the window (this attempt's included)."""
+
+    events: dict[str, int]
+    counts: dict[str, int]
+
+
+def attempt(keys: Iterable[str], window_seconds: int,
+            also_count: Iterable[str] = ()) -> Counted:
+    """Record one attempt under each of ``keys`` and count them, atomically per key
+    (module rule); ``also_count`` are keys only read (not locked). Few, plain statements:
+    on SQLite the write lock is held meanwhile."""
+    keys = list(dict.fromkeys(keys))
+    lock(keys)
     now = utcnow()
-    recent = sa.select(RateEvent.at).where(
-        RateEvent.key == key, RateEvent.at >= now - timedelta(seconds=window_seconds))
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(recent.subquery())) or 0
-    if count <= limit:
-        return 0
-    # The next event is within the limit once count - limit + 1 of these have left.
-    leaves = db.session.scalar(recent.order_by(RateEvent.at).offset(count - limit).limit(1))
-    assert leaves is not None
-    seconds = (leaves + timedelta(seconds=window_seconds) - now).total_seconds()
-    return max(1, math.ceil(seconds))
+    events = {key: record(key, now) for key in keys}
+    watched = [*keys, *also_count]
+    found = {key: count for key, count in db.session.execute(
+        sa.select(RateEvent.key, sa.func.count())
+        .where(RateEvent.key.in_(watched),
+               RateEvent.at >= now - timedelta(seconds=window_seconds))
+        .group_by(RateEvent.key))}
+    return Counted(events, {key: found.get(key, 0) for key in watched})
 
 
-def attempt(limits: dict[str, int], window_seconds: int) -> tuple[int, dict[str, int]]:
-    """Record one attempt under each key of ``limits`` (key → most attempts allowed in
-    the window), atomically per key (module rule), and return how many seconds to wait
-    (0: allowed; the refused attempt stays counted, so a client that keeps trying stays
-    refused) with the ids of the events recorded, by key."""
-    lock(limits)
-    events = {key: hit(key).id for key in limits}
-    wait = max(wait_seconds(key, limit, window_seconds) for key, limit in limits.items())
-    return wait, events
+def retry_after(counted: Counted, limits: dict[str, int], window_seconds: int) -> int:
+    """0 when every key of ``limits`` (key → most events in the window) is within its
+    limit; otherwise the whole seconds until enough events have left the window that one
+    more attempt would be within every limit (the value of ``Retry-After``)."""
+    now = utcnow()
+    wait = 0
+    for key, limit in limits.items():
+        count = counted.counts[key]
+        if count <= limit:
+            continue
+        # The next attempt is within the limit once count - limit + 1 events have left.
+        leaves = db.session.scalar(
+            sa.select(RateEvent.at)
+            .where(RateEvent.key == key,
+                   RateEvent.at >= now - timedelta(seconds=window_seconds))
+            .order_by(RateEvent.at).offset(count - limit).limit(1))
+        seconds = ((leaves or now) + timedelta(seconds=window_seconds) - now).total_seconds()
+        wait = max(wait, 1, math.ceil(seconds))
+    return wait
 
 
 def forget(event_ids: Iterable[int]) -> None:

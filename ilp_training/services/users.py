@@ -59,11 +59,10 @@ class SignInAttempt:
     the hash to check it against (the user's, or a dummy one of the same method for an
     unknown name) and the events that a success takes back."""
 
-    name: str
     user_id: int | None
     password_hash: str
     pair_key: str
-    client_event: int
+    taken_back: tuple[int, ...]  # the events of this attempt against the client and name
 
 
 def _login_key(kind: str, *parts: str) -> str:
@@ -83,39 +82,44 @@ def start_sign_in(username: str, client: str, policy: LoginPolicy) -> SignInAtte
     """Count a sign-in attempt for (name, client) and for the client before any password
     is checked (:func:`throttle.attempt`: concurrent attempts are counted one by one), and
     raise :class:`LoginThrottled` when a limit of ``policy`` is passed (the refused
-    attempt stays counted: the caller commits it). The caller commits the count, then
-    calls :func:`finish_sign_in` outside the transaction."""
+    attempt stays counted: the caller commits it). An attempt let through also counts
+    as a wrong password for the name until :func:`finish_sign_in` finds it right. The
+    caller commits the count, then calls :func:`finish_sign_in` outside the transaction."""
     name = username.strip().lower()
     pair_key, client_key = _login_key("pair", name, client), _login_key("client", client)
-    per_pair = policy.max_failures
-    if throttle.count_recent(_login_key("name", name),
-                             policy.window_seconds) >= policy.name_max_failures:
-        per_pair = 1
-    wait, events = throttle.attempt(
-        {pair_key: per_pair, client_key: policy.client_max_failures}, policy.window_seconds)
+    name_key = _login_key("name", name)
+    counted = throttle.attempt([pair_key, client_key], policy.window_seconds,
+                               also_count=[name_key])
+    per_pair = (1 if counted.counts[name_key] >= policy.name_max_failures
+                else policy.max_failures)
+    wait = throttle.retry_after(
+        counted, {pair_key: per_pair, client_key: policy.client_max_failures},
+        policy.window_seconds)
     if wait:
         raise LoginThrottled(wait)
-    user = db.session.scalar(sa.select(User).where(User.username == name))
-    password_hash = (user.password_hash if user is not None
-                     else dummy_password_hash(policy.password_method))
-    return SignInAttempt(name, user.id if user else None, password_hash, pair_key,
-                         events[client_key])
+    # Counted as a wrong password now, so that a failure needs no second write.
+    name_event = throttle.record(name_key)
+    found = db.session.execute(sa.select(User.id, User.password_hash).where(
+        User.username == name)).first()
+    user_id, password_hash = found if found else (
+        None, dummy_password_hash(policy.password_method))
+    return SignInAttempt(user_id, password_hash, pair_key,
+                         (counted.events[client_key], name_event))
 
 
 def finish_sign_in(attempt: SignInAttempt, password: str) -> User | None:
     """Check the password of a counted attempt and return the active user it signs in, or
     ``None``. The hash is checked first, before any query (so no transaction is open
-    while it runs), once for every name, known or not. A wrong password counts toward
-    the name's slowdown (:class:`LoginPolicy`); a success takes back the (name, client)
-    attempts and this attempt's count against the client."""
-    matches = check_password_hash(attempt.password_hash, password)
-    user = db.session.get(User, attempt.user_id) if attempt.user_id is not None else None
-    if (not matches or user is None or not user.active
-            or user.password_hash != attempt.password_hash):  # changed in between
-        throttle.hit(_login_key("name", attempt.name))
+    while it runs), once for every name, known or not. A failure writes nothing more (it
+    was counted as one); a success takes back the (name, client) attempts and this
+    attempt's counts against the client and the name."""
+    if not check_password_hash(attempt.password_hash, password) or attempt.user_id is None:
         return None
+    user = db.session.get(User, attempt.user_id)
+    if user is None or not user.active or user.password_hash != attempt.password_hash:
+        return None  # deactivated, or the password changed, since the attempt began
     throttle.clear(attempt.pair_key)
-    throttle.forget([attempt.client_event])
+    throttle.forget(attempt.taken_back)
     user.last_login_at = utcnow()
     return user
 
@@ -129,8 +133,9 @@ def start_password_change(user: User, policy: LoginPolicy) -> None:
     checked, like a sign-in: at most ``policy.max_failures`` attempts that did not
     succeed per window (a refused new password counts too: it was compared with the
     current one), else :class:`LoginThrottled`. The caller commits the count first."""
-    wait, _ = throttle.attempt({_password_change_key(user): policy.max_failures},
-                               policy.window_seconds)
+    key = _password_change_key(user)
+    counted = throttle.attempt([key], policy.window_seconds)
+    wait = throttle.retry_after(counted, {key: policy.max_failures}, policy.window_seconds)
     if wait:
         raise LoginThrottled(wait)
 
