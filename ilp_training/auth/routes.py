@@ -66,11 +66,11 @@ def login() -> ResponseReturnValue:
             attempt = start_sign_in(form.username.data or "", _client(), _policy())
         except LoginThrottled as exc:
             return _throttled("auth/login.html", form, exc)
-        db.session.commit()  # counted before the password is checked, outside the transaction
+        db.session.commit()  # counted first; the password is checked outside any transaction
         user = finish_sign_in(attempt, form.password.data or "")
         if user is not None:
             login_user(user)
-        db.session.commit()  # the sign-in, or the failure counted
+        db.session.commit()  # the sign-in (a failure was counted as one already)
         if user is not None:
             return redirect(_safe_next(request.args.get("next")))
         form.form_errors.append(_("Wrong login name or password."))
