@@ -92,6 +92,14 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "BULK_TEST_DELAY_MS": int(env.get("BULK_TEST_DELAY_MS", "0")),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        # Sign-in throttle (services/users.LoginPolicy): LOGIN_MAX_FAILURES per (name,
+        # client), these per client across names, and the failures of one name from all
+        # clients after which each client gets a single try at that name.
+        "LOGIN_CLIENT_MAX_FAILURES": int(env.get("LOGIN_CLIENT_MAX_FAILURES", "30")),
+        "LOGIN_NAME_MAX_FAILURES": int(env.get("LOGIN_NAME_MAX_FAILURES", "50")),
+        # How many reverse proxies in front of the app set X-Forwarded-For (and -Proto);
+        # 0: the headers are ignored and the client is the connection's address.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # A sign-in ends after this many days even if the browser keeps its cookie.
         "SESSION_MAX_AGE_DAYS": int(env.get("SESSION_MAX_AGE_DAYS", "30")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "25")),

@@ -8,15 +8,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
-from ..database import begin_writes, reads_first
 from ..extensions import db
 from ..services.users import (
     LoginPolicy,
     LoginThrottled,
     change_own_password,
-    check_credentials,
-    record_sign_in,
+    finish_sign_in,
+    start_password_change,
+    start_sign_in,
 )
 from ..views import committed
 from . import session_token
@@ -28,8 +29,21 @@ bp = Blueprint("auth", __name__)
 def _policy() -> LoginPolicy:
     cfg = current_app.config
     return LoginPolicy(
-        cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW_SECONDS"], cfg["PASSWORD_HASH_METHOD"]
+        cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW_SECONDS"], cfg["PASSWORD_HASH_METHOD"],
+        cfg["LOGIN_CLIENT_MAX_FAILURES"], cfg["LOGIN_NAME_MAX_FAILURES"],
     )
+
+
+def _client() -> str:
+    """The client's address (``X-Forwarded-For`` only through ``TRUSTED_PROXIES``)."""
+    return request.remote_addr or "unknown"
+
+
+def _throttled(template: str, form: FlaskForm, exc: LoginThrottled) -> ResponseReturnValue:
+    """The form again with the refusal, as 429 with the seconds to wait."""
+    db.session.commit()  # the refused attempt counts too
+    form.form_errors.append(str(exc.message))
+    return render_template(template, form=form), 429, {"Retry-After": str(exc.retry_after)}
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,7 +56,6 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@reads_first  # the password is checked before the write lock is taken
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -50,23 +63,18 @@ def login() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            check = check_credentials(
-                form.username.data or "", form.password.data or "",
-                request.remote_addr or "unknown", _policy(),
-            )
+            attempt = start_sign_in(form.username.data or "", _client(), _policy())
         except LoginThrottled as exc:
-            form.form_errors.append(str(exc.message))
-            status = 429
-        else:
-            begin_writes()
-            user = record_sign_in(check)
-            if user is not None:
-                login_user(user)
-            db.session.commit()  # the sign-in, or the failure counted
-            if user is not None:
-                return redirect(_safe_next(request.args.get("next")))
-            form.form_errors.append(_("Wrong login name or password."))
-            status = 401
+            return _throttled("auth/login.html", form, exc)
+        db.session.commit()  # counted first; the password is checked outside any transaction
+        user = finish_sign_in(attempt, form.password.data or "")
+        if user is not None:
+            login_user(user)
+        db.session.commit()  # the sign-in (a failure was counted as one already)
+        if user is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        form.form_errors.append(_("Wrong login name or password."))
+        status = 401
     return render_template("auth/login.html", form=form), status
 
 
@@ -84,6 +92,11 @@ def logout() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        try:
+            start_password_change(current_user, _policy())
+        except LoginThrottled as exc:
+            return _throttled("auth/password.html", form, exc)
+        db.session.commit()  # counted before the current password is checked
         ok = committed(form, lambda: change_own_password(
             current_user, form.current_password.data or "", form.password.data or "",
             current_app.config["PASSWORD_HASH_METHOD"], keep_session=session_token()))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import string
 from dataclasses import dataclass
 from functools import cache
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Puskesmas, Region, RegionLevel, Role, User, utcnow
@@ -21,57 +24,120 @@ USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """At most ``max_failures`` failed sign-ins per name and per client in ``window_seconds``."""
+    """The sign-in throttle, per ``window_seconds`` (a sliding window):
+
+    - ``max_failures`` attempts per (login name, client) that are not a success;
+    - ``client_max_failures`` per client, whatever the names (one address guessing many);
+    - once a name has ``name_max_failures`` wrong passwords from all clients (a guesser
+      with many addresses), each client gets one attempt at that name instead of
+      ``max_failures``: a slowdown, not a lock, so the owner still signs in from a
+      client that has not failed.
+
+    Refused attempts count too, so a guesser that keeps trying stays refused; a success
+    takes back that (name, client)'s attempts. The client is ``request.remote_addr``
+    (``TRUSTED_PROXIES`` decides whether that reads ``X-Forwarded-For``).
+    """
 
     max_failures: int = 5
     window_seconds: int = 900
     password_method: str = "scrypt"
+    client_max_failures: int = 30
+    name_max_failures: int = 50
 
 
 class LoginThrottled(ServiceError):
-    """Too many failed sign-ins: the caller must wait."""
+    """Too many failed attempts: the caller must wait ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(_l("Too many failed sign-ins. Try again in a few minutes."))
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
-class SignInCheck:
-    """The outcome of checking a sign-in: the user if the credentials hold, and the
-    throttle keys to count a failure under (name, client)."""
+class SignInAttempt:
+    """A counted sign-in whose password is still to be checked (:func:`finish_sign_in`):
+    the hash to check it against (the user's, or a dummy one of the same method for an
+    unknown name) and the events that a success takes back."""
 
     user_id: int | None
-    keys: tuple[str, str]
+    password_hash: str
+    pair_key: str
+    taken_back: tuple[int, ...]  # the events of this attempt against the client and name
 
 
-def check_credentials(username: str, password: str, client: str,
-                      policy: LoginPolicy) -> SignInCheck:
-    """Check a sign-in without writing anything (the slow part: the password hash).
+def _login_key(kind: str, *parts: str) -> str:
+    """A rate key of bounded length for any name or address (they come from the client)."""
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"login:{kind}:{digest[:40]}"
 
-    A name or client address with ``policy.max_failures`` failures inside the window is
-    refused with :class:`LoginThrottled` before the password is even checked. Only an
-    active user with a matching password passes. :func:`record_sign_in` then stores the
-    outcome.
-    """
+
+@cache
+def dummy_password_hash(method: str) -> str:
+    """A hash made with ``method`` that no password matches, checked for unknown names so
+    that they take as long as known ones (the answer time does not tell which exist)."""
+    return generate_password_hash(secrets.token_urlsafe(32), method=method)
+
+
+def start_sign_in(username: str, client: str, policy: LoginPolicy) -> SignInAttempt:
+    """Count a sign-in attempt for (name, client) and for the client before any password
+    is checked (:func:`throttle.attempt`: concurrent attempts are counted one by one), and
+    raise :class:`LoginThrottled` when a limit of ``policy`` is passed (the refused
+    attempt stays counted: the caller commits it). An attempt let through also counts
+    as a wrong password for the name until :func:`finish_sign_in` finds it right. The
+    caller commits the count, then calls :func:`finish_sign_in` outside the transaction."""
     name = username.strip().lower()
-    keys = (f"login:user:{name}", f"login:client:{client}")
-    if any(throttle.is_limited(k, policy.max_failures, policy.window_seconds) for k in keys):
-        raise LoginThrottled(_l("Too many failed sign-ins. Try again in a few minutes."))
-    user = db.session.scalar(sa.select(User).where(User.username == name))
-    if user is None or not user.active or not user.check_password(password):
-        return SignInCheck(None, keys)
-    return SignInCheck(user.id, keys)
+    pair_key, client_key = _login_key("pair", name, client), _login_key("client", client)
+    name_key = _login_key("name", name)
+    counted = throttle.attempt([pair_key, client_key], policy.window_seconds,
+                               also_count=[name_key])
+    per_pair = (1 if counted.counts[name_key] >= policy.name_max_failures
+                else policy.max_failures)
+    wait = throttle.retry_after(
+        counted, {pair_key: per_pair, client_key: policy.client_max_failures},
+        policy.window_seconds)
+    if wait:
+        raise LoginThrottled(wait)
+    # Counted as a wrong password now, so that a failure needs no second write.
+    name_event = throttle.record(name_key)
+    found = db.session.execute(sa.select(User.id, User.password_hash).where(
+        User.username == name)).first()
+    user_id, password_hash = found if found else (
+        None, dummy_password_hash(policy.password_method))
+    return SignInAttempt(user_id, password_hash, pair_key,
+                         (counted.events[client_key], name_event))
 
 
-def record_sign_in(check: SignInCheck) -> User | None:
-    """Store a checked sign-in: a failure counts against the name and the client; a
-    success clears the name's counter and stamps the time. Returns the user signed in,
-    or ``None`` (also when the account was deactivated since the check)."""
-    user = db.session.get(User, check.user_id) if check.user_id is not None else None
-    if user is None or not user.active:
-        for key in check.keys:
-            throttle.hit(key)
+def finish_sign_in(attempt: SignInAttempt, password: str) -> User | None:
+    """Check the password of a counted attempt and return the active user it signs in, or
+    ``None``. The hash is checked first, before any query (so no transaction is open
+    while it runs), once for every name, known or not. A failure writes nothing more (it
+    was counted as one); a success takes back the (name, client) attempts and this
+    attempt's counts against the client and the name."""
+    if not check_password_hash(attempt.password_hash, password) or attempt.user_id is None:
         return None
-    throttle.clear(check.keys[0])
+    user = db.session.get(User, attempt.user_id)
+    if user is None or not user.active or user.password_hash != attempt.password_hash:
+        return None  # deactivated, or the password changed, since the attempt began
+    throttle.clear(attempt.pair_key)
+    throttle.forget(attempt.taken_back)
     user.last_login_at = utcnow()
     return user
+
+
+def _password_change_key(user: User) -> str:
+    return f"password:user:{user.id}"
+
+
+def start_password_change(user: User, policy: LoginPolicy) -> None:
+    """Count an attempt of ``user`` to change their password before the current one is
+    checked, like a sign-in: at most ``policy.max_failures`` attempts that did not
+    succeed per window (a refused new password counts too: it was compared with the
+    current one), else :class:`LoginThrottled`. The caller commits the count first."""
+    key = _password_change_key(user)
+    counted = throttle.attempt([key], policy.window_seconds)
+    wait = throttle.retry_after(counted, {key: policy.max_failures}, policy.window_seconds)
+    if wait:
+        raise LoginThrottled(wait)
 
 
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
@@ -190,13 +256,15 @@ def reset_password(actor: User, user: User, password: str, method: str = "scrypt
 def change_own_password(
     user: User, current: str, new: str, method: str = "scrypt", keep_session: str | None = None
 ) -> None:
-    """A user changes their own password after proving the current one; every other
-    sign-in of the user ends (the one of token ``keep_session`` stays)."""
+    """A user changes their own password after proving the current one (the attempt
+    counted first by :func:`start_password_change`); every other sign-in of the user
+    ends (the one of token ``keep_session`` stays)."""
     if not user.check_password(current):
         raise ServiceError(_l("The current password is not correct."), "current_password")
     check_new_password(new, user.username, user)
     user.set_password(new, method)
     sessions.end_other_sessions(user, keep_session)
+    throttle.clear(_password_change_key(user))
     audit.record(user, "change_password", "user", user.id)
     db.session.flush()
 
