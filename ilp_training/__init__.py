@@ -46,8 +46,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_engine_events(app)
 
-    from . import auth, errors, security
+    from . import auth, errors, input_policy, security
 
+    input_policy.init_app(app)
     auth.init_login(app)
     errors.init_app(app)
     security.init_app(app)

@@ -24,6 +24,7 @@ from ..auth import MANAGERS, roles_required
 from ..curricula import framework_on
 from ..extensions import db
 from ..i18n import fdate, local_today
+from ..input_policy import ascii_int
 from ..models import (
     BulkJob,
     Cadre,
@@ -100,9 +101,10 @@ def issue(cadre_id: int) -> ResponseReturnValue:
     form = IssueForm()
     event = None
     if form.event.data:
-        if not form.event.data.isdigit():
+        event_id = ascii_int(form.event.data)
+        if event_id is None:
             abort(404)
-        event = get_scoped_or_404(TrainingEvent, current_user, int(form.event.data))
+        event = get_scoped_or_404(TrainingEvent, current_user, event_id)
     if form.validate_on_submit():
         done = committed(form, lambda: service.issue_certificate(
             current_user, cadre, framework_on(local_today()), form.language.data,
@@ -214,8 +216,9 @@ def settings() -> ResponseReturnValue:
     form.target.choices = _settings_targets()
     target = request.values.get("target", "district")
     puskesmas = None
-    if target.startswith("puskesmas:") and target[10:].isdigit():
-        puskesmas = get_scoped_or_404(Puskesmas, current_user, int(target[10:]))
+    puskesmas_id = ascii_int(target[10:]) if target.startswith("puskesmas:") else None
+    if puskesmas_id is not None:
+        puskesmas = get_scoped_or_404(Puskesmas, current_user, puskesmas_id)
     current = settings_service.find_settings(current_user.district, puskesmas)
     if request.method == "GET":
         form.process(obj=current, target=target)

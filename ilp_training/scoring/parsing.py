@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from assessments import Framework, Skill
 
+from ..input_policy import ascii_int
 from ..services.assessments import SkillEntry
 
 
@@ -34,8 +35,9 @@ def _entered(form: MultiDict[str, str]) -> dict[str, str]:
 def _score(raw: str, framework: Framework, label: str, parsed: ParsedScores) -> int | None:
     if raw == "":
         return None
-    if raw.lstrip("-").isdigit() and int(raw) in framework.scale.values:
-        return int(raw)
+    score = ascii_int(raw)
+    if score is not None and score in framework.scale.values:
+        return score
     parsed.errors.append(_("%(label)s: “%(value)s” is not a score on the scale.",
                            label=label, value=raw))
     return None
@@ -59,16 +61,17 @@ def parse_grid(form: MultiDict[str, str], framework: Framework, skill: Skill,
         if not name.startswith("score-"):
             continue
         cadre_part, _sep, code = name[len("score-"):].partition("-")
-        if not cadre_part.isdigit() or int(cadre_part) not in cadres:
+        cadre_id = ascii_int(cadre_part)
+        if cadre_id is None or cadre_id not in cadres:
             parsed.errors.append(_("A score was sent for a cadre who is not in this session."))
             continue
         if code not in codes:
             parsed.errors.append(_("Unknown indicator “%(code)s” for skill %(skill)s.",
                                    code=code, skill=skill.code))
             continue
-        score = _score(raw.strip(), framework, cadres[int(cadre_part)], parsed)
+        score = _score(raw.strip(), framework, cadres[cadre_id], parsed)
         if score is not None:
-            rows[int(cadre_part)][code] = score
+            rows[cadre_id][code] = score
     for cadre_id, scores in rows.items():
         if scores and _complete(skill, scores, cadres[cadre_id], parsed):
             note = parsed.values.get(f"note-{cadre_id}")
