@@ -283,3 +283,16 @@ def test_other_dates_outside_the_range_are_form_errors(as_coordinator, app, day)
     assert _count(app, Cadre) == before
     district = as_coordinator.get(f"/incentives/?kind=month&month={day[:7]}")
     assert district.status_code < 500
+
+
+def test_a_scoring_note_with_control_characters_is_an_error(client, app):
+    login(client, "pelatih")
+    posyandu_id, cadre_id = _purwa_without(app, "D")
+    session_url = _open_session(client, posyandu_id, [cadre_id])
+    url = f"{session_url}/skills/D1"
+    before = _count(app, Assessment)
+    response = client.post(url, data={"submission_key": _key(client, url),
+                                      **_grid_scores(cadre_id, _indicators(app, "D1")),
+                                      f"note-{cadre_id}": "Bagus\x1b[31m"})
+    assert _refused(response, status=422) and "U+001B" in response.text
+    assert _count(app, Assessment) == before
