@@ -48,10 +48,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_engine_events(app)
 
-    from . import auth, errors, ids, security
+    from . import auth, errors, ids, input_policy, security
 
     ids.init_app(app)  # before the routes: their <int:…> ids are bounded
 
+    input_policy.init_app(app)
     auth.init_login(app)
     errors.init_app(app)
     security.init_app(app)

@@ -32,3 +32,20 @@ def framework_for(framework_id: str, version: str) -> Framework:
 def framework_on(day: date) -> Framework:
     """The version of the configured framework (``FRAMEWORK_ID``) in force on ``day``."""
     return framework_in_force(frameworks(), current_app.config["FRAMEWORK_ID"], day)
+
+
+def first_day() -> date:
+    """The first day a version of the configured framework is in force (assessments and
+    trainings before it cannot be graded)."""
+    framework_id = current_app.config["FRAMEWORK_ID"]
+    return min(f.effective_date for f in frameworks().values() if f.id == framework_id)
+
+
+def framework_on_or_today(day: date | None) -> Framework:
+    """The framework in force on ``day``, a date a form holds; today's while the date is
+    empty or before :func:`first_day` (the form then refuses the date)."""
+    from .i18n import local_today
+
+    if day is None or day < first_day():
+        day = local_today()
+    return framework_on(day)

@@ -32,7 +32,8 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def _render(code: int, detail: str | None = None) -> ResponseReturnValue:
+def error_response(code: int, detail: str | None = None) -> ResponseReturnValue:
+    """The error page (or JSON body) for ``code``, with ``detail`` instead of the usual text."""
     title, text = _messages().get(code, (_("Error"), _("The request failed.")))
     if _wants_json():
         return jsonify(error={"code": code, "title": title, "message": detail or text}), code
@@ -42,11 +43,11 @@ def _render(code: int, detail: str | None = None) -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> ResponseReturnValue:
-        return _render(400, _("The form has expired. Please reload the page and try again."))
+        return error_response(400, _("The form has expired. Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
-        return _render(exc.code or 500)
+        return error_response(exc.code or 500)
 
     @app.errorhandler(IntegrityError)
     def _conflict(exc: IntegrityError) -> ResponseReturnValue:
@@ -54,10 +55,10 @@ def init_app(app: Flask) -> None:
         # conflict (a race it does not retry): the request changed nothing.
         db.session.rollback()
         app.logger.warning("integrity conflict: %s", exc.orig)
-        return _render(409)
+        return error_response(409)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.exception("unhandled error")
-        return _render(500)
+        return error_response(500)

@@ -45,7 +45,7 @@ def parse_nik(nik: str) -> NikInfo:
     Codes: ``length`` (not 16 digits), ``region`` (bad province or a ``00`` block),
     ``date`` (digits 7–12 are no valid DDMMYY, day +40 for women), ``sequence`` (``0000``).
     """
-    if len(nik) != 16 or not nik.isdigit():
+    if len(nik) != 16 or not (nik.isascii() and nik.isdigit()):
         raise NikError("length")
     region = nik[:6]
     if region[:2] not in PROVINCE_CODES or region[2:4] == "00" or region[4:6] == "00":

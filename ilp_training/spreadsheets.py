@@ -1,12 +1,15 @@
 """Exported cells built from what users typed: text that a spreadsheet would run as a
-formula (``=HYPERLINK(…)``, ``+``, ``-``, ``@`` …) stays text."""
+formula (``=HYPERLINK(…)``, ``+``, ``-``, ``@`` …) stays text, and characters a workbook
+cannot hold (control characters other than tab and line breaks, which the input policy
+refuses but older data may hold) are replaced by U+FFFD, so that an export never fails
+on stored text."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -16,9 +19,15 @@ def formula_like(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
+def cell_text(value: Any) -> Any:
+    """``value`` with the characters a workbook cannot hold replaced by U+FFFD."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def append_row(ws: Worksheet, values: Sequence[Any]) -> tuple[Cell, ...]:
-    """Append ``values`` as a row; formula-like text is stored as a text cell."""
-    ws.append(list(values))
+    """Append ``values`` as a row (every export's rows go through here): illegal
+    characters replaced, formula-like text stored as a text cell."""
+    ws.append([cell_text(value) for value in values])
     cells = ws[ws.max_row]
     for cell in cells:
         if formula_like(cell.value):

@@ -1,6 +1,5 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -11,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import BaseForm
+from ..forms import BaseForm, FrameworkDateField
 from ..ids import coerce_id
 from ..models import Method, Setting
 
@@ -35,7 +34,7 @@ class CheckboxListField(SelectMultipleField):
 
 
 class SessionForm(BaseForm):
-    assessed_on = DateField(_l("Date of the assessment"), validators=[InputRequired()])
+    assessed_on = FrameworkDateField(_l("Date of the assessment"), validators=[InputRequired()])
     setting = RadioField(
         _l("Where"), validators=[InputRequired()],
         choices=[SelectChoice(s.value, label) for s, label in SETTING_LABELS.items()],

@@ -39,6 +39,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from ..extensions import db
 from ..incentive_rules import add_months
+from ..input_policy import ascii_int
 from ..models import Cadre, OpeningDay, Posyandu, User
 from . import ServiceError, audit
 from .activity import MAX_VISITS, ensure_unlocked, serving_cadres, store_visit_counts
@@ -114,8 +115,8 @@ def _whole(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    text = _text(value)
-    return int(text) if text.isdigit() else None
+    number = ascii_int(_text(value))
+    return number if number is not None and number >= 0 else None
 
 
 class _Checker:

@@ -61,9 +61,8 @@ def _clean(data: CadreData, cadre_id: int | None, today: date) -> CadreData:
     if data.start_date is not None and data.start_date > today:
         raise ServiceError(_l("The start date cannot be in the future."), "start_date")
     phone = (data.phone or "").replace(" ", "").replace("-", "") or None
-    if phone is not None and not (
-        phone.lstrip("+").isdigit() and 8 <= len(phone.lstrip("+")) <= 15
-    ):
+    digits = (phone or "").lstrip("+")
+    if phone is not None and not (digits.isascii() and digits.isdigit() and 8 <= len(digits) <= 15):
         raise ServiceError(_l("A phone number has 8 to 15 digits."), "phone")
     number = (data.bpjs_tk_number or "").strip() or None
     if data.bpjs_tk_enrolled and number is None:

@@ -85,7 +85,7 @@ def results_workbook(event: TrainingEvent, rows: Sequence[ParticipantRow]) -> by
     headings = [_("Name"), _("Posyandu"), _("Days present (of %(days)d)", days=len(event.days)),
                 _("Pre-test"), _("Post-test"),
                 _("Gain"), _("Outcome"), _("Reason")]
-    ws.append(headings)
+    append_row(ws, headings)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:

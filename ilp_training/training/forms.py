@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -21,8 +20,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
-from ..forms import BaseForm
+from ..forms import BaseForm, DateField, FrameworkDateField
 from ..ids import coerce_id
+from ..input_policy import ascii_int
 from ..models import Organiser, Outcome, OutcomeReason, TrainingStatus, TrainingType
 from ..scoring.forms import CheckboxListField
 
@@ -68,8 +68,8 @@ class EventForm(BaseForm):
         description=_l("Only for a partner's training, e.g. an NGO or a university."))
     puskesmas = SelectField(_l("For the cadres of"), coerce=int)
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=160)])
-    start_date = DateField(_l("First day"), validators=[InputRequired()])
-    end_date = DateField(_l("Last day"), validators=[InputRequired()])
+    start_date = FrameworkDateField(_l("First day"), validators=[InputRequired()])
+    end_date = FrameworkDateField(_l("Last day"), validators=[InputRequired()])
     capacity = _number(_l("Places"), 1, 500)
     pass_mark = _number(_l("Post-test pass mark (0–100)"), 0, 100,
                         description=_l("A participant completes the training when present on "
@@ -130,9 +130,10 @@ def _score(raw: str) -> int | None:
     text = raw.strip()
     if not text:
         return None
-    if not text.isdigit() or not 0 <= int(text) <= 100:
+    score = ascii_int(text)
+    if score is None or not 0 <= score <= 100:
         raise ValueError(text)
-    return int(text)
+    return score
 
 
 def parse_scores(data: Mapping[str, str], participant_ids: Iterable[int]) -> ParsedScores:

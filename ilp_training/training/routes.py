@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 from assessments import Framework
 
 from ..auth import ASSESSORS, MANAGERS, roles_required
-from ..curricula import framework_for, framework_on
+from ..curricula import framework_for, framework_on, framework_on_or_today
 from ..extensions import db
 from ..i18n import fdate, local_today
 from ..models import (
@@ -74,7 +74,7 @@ def events() -> ResponseReturnValue:
 @roles_required(*MANAGERS)
 def new() -> ResponseReturnValue:
     form = EventForm()
-    framework = framework_on(form.start_date.data or local_today())
+    framework = framework_on_or_today(form.start_date.data)
     event_form.setup_form(form, framework, event_form.own_puskesmas_id())
     if request.method == "GET":
         event_form.prefill(form, framework)
@@ -95,7 +95,7 @@ def new() -> ResponseReturnValue:
 def edit(event_id: int) -> ResponseReturnValue:
     event = manageable(event_id)
     form = EventForm(obj=event)
-    framework = framework_on(form.start_date.data or event.start_date)
+    framework = framework_on_or_today(form.start_date.data or event.start_date)
     event_form.setup_form(form, framework, event.puskesmas_id)
     if request.method == "GET":
         event_form.fill_from(form, event)
