@@ -22,6 +22,20 @@ from ilp_training.demo.seed import load_demo  # noqa: E402
 from ilp_training.extensions import db  # noqa: E402
 
 
+def empty_database(url: str) -> None:
+    """Start a PostgreSQL database from nothing (its public schema dropped and made
+    again); a SQLite file is left as it is (the benchmarks use fresh ones)."""
+    if url.startswith("sqlite"):
+        return
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def demo_app(url: str | None, **overrides: object) -> Flask:
     """An app on ``url`` (a fresh SQLite file by default), migrated, with the demo data.
 
@@ -29,14 +43,7 @@ def demo_app(url: str | None, **overrides: object) -> Flask:
     """
     if url is None:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='ilp-bench-')}/bench.db"
-    elif not url.startswith("sqlite"):
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+    empty_database(url)
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **overrides,

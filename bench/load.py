@@ -57,6 +57,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import requests
+from _common import empty_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -87,14 +88,7 @@ def prepare_database(url: str | None) -> str:
     """The database URL, migrated and loaded with the demo data by the site's commands."""
     if url is None:
         url = f"sqlite:///{WORK / 'load.db'}"
-    elif not url.startswith("sqlite"):
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+    empty_database(url)
     for command in (["db", "upgrade"], ["demo", "load"]):
         done = subprocess.run([str(BIN / "flask"), "--app", "app", *command], cwd=ROOT,
                               env=_env(url), capture_output=True, text=True)
