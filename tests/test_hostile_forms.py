@@ -163,15 +163,45 @@ def _endpoint(app: Flask, url: str, method: str = "GET") -> str | None:
     return endpoint
 
 
-def _crawl(app: Flask, client: FlaskClient) -> list[Form]:
-    """The forms on the pages a role reaches from the home page (and the sign-in page);
-    then, once each, the pages that a form in :data:`OPENING` leads to (its values as
-    offered, kept for the whole test: e.g. an assessment session with its scoring grids)."""
+def _records_behind_forms(app: Flask) -> list[str]:
+    """Make what the demo lacks for some forms, and name the pages that show them: an
+    issued certificate (revoke), an inactive cadre (reactivate), the demo's approved month
+    (re-open). Made inside the test's transaction, before the baseline is taken."""
+    from ilp_training.curricula import framework_on
+    from ilp_training.i18n import local_today
+    from ilp_training.models import Cadre, IncentiveSummary, Posyandu, SummaryStatus, User
+    from ilp_training.services import cadres, certificates
+
+    with app.app_context():
+        today = local_today()
+        admin = db.session.scalars(sa.select(User).where(User.username == "admin")).one()
+        anggrek = sa.select(Cadre).join(Posyandu).where(Posyandu.name == "Anggrek")
+        madya = db.session.scalars(anggrek.where(Cadre.level_code == "madya")
+                                   .order_by(Cadre.id)).first()
+        cert = certificates.issue_certificate(admin, madya, framework_on(today), "id",
+                                              today).certificate
+        leaving = db.session.scalars(anggrek.where(Cadre.id != madya.id)
+                                     .order_by(Cadre.id.desc())).first()
+        cadres.deactivate_cadre(admin, leaving, "pindah", today, today)
+        approved = db.session.scalars(sa.select(IncentiveSummary).where(
+            IncentiveSummary.status == SummaryStatus.APPROVED)).first()
+        summary = f"/incentives/villages/{approved.village_id}/{approved.period_start:%Y-%m}"
+        db.session.commit()
+        return [f"http://localhost{path}" for path in (
+            f"/certificates/{cert.id}", f"/cadres/{leaving.id}/reactivate", summary,
+            f"{summary}/reopen")]
+
+
+def _crawl(app: Flask, client: FlaskClient, seeds: list[str]) -> list[Form]:
+    """The forms on the pages a role reaches from the home page, the sign-in page and
+    ``seeds``; then, once each, the pages that a form in :data:`OPENING` leads to (its
+    values as offered, kept for the whole test: e.g. an assessment session with its
+    scoring grids)."""
     seen_urls: set[str] = set()
     per_endpoint: dict[str, int] = {}
     forms: dict[tuple[object, ...], Form] = {}
     _visit(app, client, ["http://localhost/", "http://localhost/login",
-                         "http://localhost/v/check"], seen_urls, per_endpoint, forms)
+                         "http://localhost/v/check", *seeds], seen_urls, per_endpoint, forms)
     opened: set[str] = set()
     while True:
         form = next((f for f in forms.values() if f.endpoint in OPENING
@@ -265,8 +295,11 @@ def _send(client: FlaskClient, form: Form, data: dict[str, list[str]]):
     return client.get(form.action.split("?")[0], query_string=data)  # as a browser does
 
 
-def test_hostile_values_in_every_form_answer_4xx_and_store_nothing(app, record_property):
+def test_hostile_values_in_every_form_answer_4xx_and_store_nothing(app, record_property,
+                                                                   monkeypatch):
     started = time.monotonic()
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://ilp.example.go.id")
+    seeds = _records_behind_forms(app)
     with app.app_context():
         connection = db.session.get_bind()
     clients: dict[str | None, FlaskClient] = {}
@@ -276,10 +309,13 @@ def test_hostile_values_in_every_form_answer_4xx_and_store_nothing(app, record_p
         client = clients[role] = app.test_client()
         if role:
             login(client, role)
-        forms[role] = _crawl(app, client)
+        forms[role] = _crawl(app, client, seeds)
         for form in forms[role]:
             for name, values in form.options.items():
                 foreign.setdefault(name, set()).update(v for v in values if v)
+    reached = {form.endpoint for role_forms in forms.values() for form in role_forms}
+    behind_records = {"certificates.revoke", "cadres.reactivate", "welfare.reopen"}
+    assert behind_records <= reached, behind_records - reached
     baseline = _fingerprint(connection)
     crawled = time.monotonic() - started
     tried, failures, flooded = 0, [], set()
