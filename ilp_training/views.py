@@ -54,10 +54,13 @@ def committed(form: FlaskForm, call: Callable[[], T], *, retries: int = 1) -> Do
             db.session.rollback()
             apply_service_error(form, exc)
             return None
-        except sa.exc.IntegrityError:
+        except sa.exc.IntegrityError as exc:
             db.session.rollback()
             if attempt < retries:
                 continue
+            # Logged: a constraint that the code itself keeps breaking must not pass for a race.
+            current_app.logger.warning("unique or check constraint refused a form twice: %s",
+                                       exc.orig)
             form.form_errors.append(str(CONFLICT_MESSAGE))
             return None
         return Done(value)

@@ -9,7 +9,7 @@ from wtforms import StringField
 from ilp_training.extensions import db
 from ilp_training.models import Region
 from ilp_training.services import ServiceError
-from ilp_training.views import committed
+from ilp_training.views import CONFLICT_MESSAGE, committed
 
 
 class _Form(FlaskForm):
@@ -47,3 +47,49 @@ def test_a_call_that_goes_through_is_committed_with_its_value(app):
         assert done is not None and done.value == "Renamed" and not form.errors
         db.session.rollback()  # nothing left to undo: it was committed
         assert _first_name() == "Renamed"
+
+
+def _take_a_used_code(calls: list[int]) -> str:
+    """A write that a unique key refuses: the second region's code given to the first."""
+    calls.append(1)
+    first, second = db.session.scalars(sa.select(Region).order_by(Region.id).limit(2)).all()
+    first.code = second.code
+    db.session.flush()
+    return "never"
+
+
+def test_a_unique_key_conflict_is_retried_once_then_shown_and_logged(app, caplog):
+    """A race's loser runs again (then the service's own checks answer); a conflict that
+    persists is a form error, never a 500, and it is logged: a constraint that code keeps
+    breaking must not hide behind the message for a race."""
+    with app.test_request_context(method="POST"):
+        before = _first_name()
+        form, calls = _Form(meta={"csrf": False}), []
+        with caplog.at_level("WARNING"):
+            assert committed(form, lambda: _take_a_used_code(calls)) is None
+        assert len(calls) == 2 and _first_name() == before
+        assert form.form_errors == [str(CONFLICT_MESSAGE)]
+        assert "unique or check constraint" in caplog.text
+
+
+def test_an_unexpected_constraint_conflict_is_a_409_page_or_json(database_url):
+    """A view that does not retry: the conflict changes nothing and answers 409, in the
+    user's language or as JSON, never a 500."""
+    from conftest import other_app
+
+    with other_app(database_url) as site:
+        @site.post("/probe/conflict")
+        def conflict() -> str:
+            calls: list[int] = []
+            _take_a_used_code(calls)
+            db.session.commit()
+            return "stored"
+
+        client = site.test_client()
+        page = client.post("/probe/conflict")
+        assert page.status_code == 409 and "pada saat yang sama" in page.get_data(as_text=True)
+        answer = client.post("/probe/conflict", headers={"Accept": "application/json"})
+        assert answer.status_code == 409 and answer.json["error"]["code"] == 409
+        with site.app_context():
+            assert len(set(db.session.scalars(sa.select(Region.code)).all())) == \
+                db.session.scalar(sa.select(sa.func.count()).select_from(Region))
