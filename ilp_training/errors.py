@@ -47,7 +47,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
-        return error_response(exc.code or 500)
+        body, code = error_response(exc.code or 500)  # type: ignore[misc]
+        # keep what the exception tells the client, e.g. Retry-After of a 429
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return body, code, headers
 
     @app.errorhandler(IntegrityError)
     def _conflict(exc: IntegrityError) -> ResponseReturnValue:

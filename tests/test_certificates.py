@@ -197,12 +197,18 @@ def test_unknown_code_is_a_404_page_and_json(client):
 
 
 def test_verification_is_rate_limited(app, client):
+    """Counted like sign-ins (``throttle.attempt``: recorded first, counted with itself),
+    so a refused client stays refused and is told when to come back."""
     app.config["VERIFY_RATE_LIMIT"] = 3
     try:
-        codes = [client.get("/v/abc").status_code for _ in range(4)]
+        answers = [client.get("/v/abc") for _ in range(4)]
+        late = client.get("/v/abc.json")
     finally:
         app.config["VERIFY_RATE_LIMIT"] = 60
-    assert codes == [404, 404, 404, 429]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
+    assert late.status_code == 429 and late.get_json()["error"]["code"] == 429
+    assert 1 <= int(late.headers["Retry-After"]) <= 60
 
 
 def test_issuing_is_scoped(client, app):

@@ -23,23 +23,6 @@ from ..extensions import db
 from ..models import RateEvent, utcnow
 
 
-def count_recent(key: str, window_seconds: int) -> int:
-    """How many events ``key`` has within the last ``window_seconds``."""
-    since = utcnow() - timedelta(seconds=window_seconds)
-    stmt = sa.select(sa.func.count()).where(RateEvent.key == key, RateEvent.at >= since)
-    return db.session.scalar(stmt) or 0
-
-
-def is_limited(key: str, limit: int, window_seconds: int) -> bool:
-    """True when ``key`` has reached ``limit`` events within the window."""
-    return count_recent(key, window_seconds) >= limit
-
-
-def hit(key: str) -> None:
-    """Count one event for ``key``."""
-    db.session.add(RateEvent(key=key, at=utcnow()))
-
-
 def lock(keys: Iterable[str]) -> None:
     """Serialize the transactions that count ``keys`` until the transaction ends.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import TooManyRequests
 
 from ..certificates.forms import CheckForm
 from ..database import begin_reads, begin_writes
@@ -18,16 +19,18 @@ MAX_UPLOAD = 10 * 1024 * 1024
 
 @bp.before_request
 def _rate_limit() -> None:
-    """At most ``VERIFY_RATE_LIMIT`` requests per client per minute (429 beyond).
+    """At most ``VERIFY_RATE_LIMIT`` requests per client per minute (429 with
+    ``Retry-After`` beyond), counted like sign-ins (:func:`throttle.attempt`).
 
     Counting is a write, also on a GET: it is one short write transaction, and the
     page itself is then read as any other (``ilp_training/database.py``)."""
     begin_writes()
     key = f"verify:{request.remote_addr or 'unknown'}"
-    if throttle.is_limited(key, current_app.config["VERIFY_RATE_LIMIT"], 60):
-        abort(429)
-    throttle.hit(key)
+    counted = throttle.attempt([key], 60)
+    wait = throttle.retry_after(counted, {key: current_app.config["VERIFY_RATE_LIMIT"]}, 60)
     db.session.commit()
+    if wait:
+        raise TooManyRequests(retry_after=wait)
     begin_reads()
 
 
