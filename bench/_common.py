@@ -18,8 +18,8 @@ from flask.testing import FlaskClient  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from ilp_training import create_app  # noqa: E402
+from ilp_training.core.extensions import db  # noqa: E402
 from ilp_training.demo.seed import load_demo  # noqa: E402
-from ilp_training.extensions import db  # noqa: E402
 
 
 def empty_database(url: str) -> None:

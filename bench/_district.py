@@ -6,7 +6,7 @@ up to three sessions at their posyandu, and has every assessment with its indica
 scores: some skills failed first and passed at a later sitting, some tried and not yet
 passed. Badges (``cadre_skills``), ``level_code``, ``level_since``, ``badge_count``,
 ``last_assessed_on`` and the level history follow from those assessments by the engine's
-rule (:func:`assessments.grade_masks`), as :mod:`ilp_training.services.assessments` would
+rule (:func:`assessments.grade_masks`), as :mod:`ilp_training.scoring.services` would
 store them.
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import insert
 
 from assessments import Framework, grade_masks
-from ilp_training.extensions import db
+from ilp_training.core.extensions import db
 from ilp_training.models import (
     Assessment,
     AssessmentSession,

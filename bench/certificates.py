@@ -25,7 +25,7 @@ os.environ.setdefault("HUEY_SQLITE_PATH", str(WORK / "huey.db"))
 import sqlalchemy as sa  # noqa: E402
 from _common import ROOT, demo_app, p95_ms, report  # noqa: E402
 
-from ilp_training.extensions import db  # noqa: E402
+from ilp_training.core.extensions import db  # noqa: E402
 from ilp_training.models import (  # noqa: E402
     Assessment,
     BulkJob,

@@ -11,7 +11,7 @@ import argparse
 import sqlalchemy as sa
 from _common import demo_app, p95_ms, report
 
-from ilp_training.extensions import db
+from ilp_training.core.extensions import db
 from ilp_training.models import Posyandu
 
 

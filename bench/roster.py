@@ -22,8 +22,8 @@ from _common import demo_app, p95_ms, report, signed_in
 from _district import fill_district
 from flask.testing import FlaskClient
 
-from ilp_training.curricula import framework_on
-from ilp_training.extensions import db
+from ilp_training.core.curricula import framework_on
+from ilp_training.core.extensions import db
 from ilp_training.models import Assessment, Cadre, Posyandu, User
 
 

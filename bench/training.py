@@ -25,8 +25,8 @@ from _common import demo_app, p95_ms, report, signed_in
 from _district import fill_district
 
 from assessments import Framework
-from ilp_training.curricula import framework_on
-from ilp_training.extensions import db
+from ilp_training.core.curricula import framework_on
+from ilp_training.core.extensions import db
 from ilp_training.models import (
     Cadre,
     CadreStatus,
@@ -39,8 +39,8 @@ from ilp_training.models import (
     TrainingType,
     User,
 )
-from ilp_training.services import training as service
-from ilp_training.services import training_events as events
+from ilp_training.training.services import events
+from ilp_training.training.services import participation as service
 
 MONTHS, PER_EVENT, DISTRICT_COURSE = 36, 30, 200
 TARGET_MS, PDF_TARGET_MS = 300, 5000

@@ -7,14 +7,20 @@ from typing import Any
 
 from flask import Flask
 
-from .config import PROJECT_ROOT, settings_from_env
-from .extensions import babel, csrf, db, login_manager, migrate
+from ilp_training.core.config import PROJECT_ROOT, settings_from_env
+from ilp_training.core.extensions import (
+    babel,
+    csrf,
+    db,
+    login_manager,
+    migrate,
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application.
 
-    Settings come from the environment (see :mod:`ilp_training.config`); ``test_config``
+    Settings come from the environment (see :mod:`ilp_training.core.config`); ``test_config``
     overrides them. Nothing is migrated or seeded here: that is ``flask db upgrade`` and
     ``flask demo load``.
     """
@@ -28,7 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings_from_env(app.instance_path, overrides.get("SECRET_KEY")))
     app.config.update(overrides)
 
-    from .database import init_engine_events, sqlite_engine_options
+    from ilp_training.core.database import init_engine_events, sqlite_engine_options
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(app.config)
     _trust_proxies(app)
@@ -37,18 +43,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import i18n
+    from ilp_training.core import i18n
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
-    from . import templating
+    from ilp_training.core import templating
 
     templating.init_app(app)
 
     init_engine_events(app)
 
-    from . import auth, errors, ids, input_policy, security
+    from ilp_training import auth
+    from ilp_training.core import errors, ids, input_policy, security
 
     ids.init_app(app)  # before the routes: their <int:…> ids are bounded
 
@@ -73,16 +80,16 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .admin.routes import bp as admin_bp
-    from .auth.routes import bp as auth_bp
-    from .cadres.routes import bp as cadres_bp
-    from .certificates.routes import bp as certificates_bp
-    from .main.routes import bp as main_bp
-    from .rosters.routes import bp as rosters_bp
-    from .scoring.routes import bp as scoring_bp
-    from .training import bp as training_bp
-    from .verify.routes import bp as verify_bp
-    from .welfare.routes import bp as welfare_bp
+    from ilp_training.admin.routes import bp as admin_bp
+    from ilp_training.auth.routes import bp as auth_bp
+    from ilp_training.cadres.routes import bp as cadres_bp
+    from ilp_training.certificates.routes import bp as certificates_bp
+    from ilp_training.certificates.verify import bp as verify_bp
+    from ilp_training.incentives.routes import bp as incentives_bp
+    from ilp_training.main.routes import bp as main_bp
+    from ilp_training.rosters.routes import bp as rosters_bp
+    from ilp_training.scoring.routes import bp as scoring_bp
+    from ilp_training.training import bp as training_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -93,12 +100,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rosters_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
-    app.register_blueprint(welfare_bp)
+    app.register_blueprint(incentives_bp)
 
 
 def _register_commands(app: Flask) -> None:
-    from .cli import assessments_cli, demo_cli, prune_command, translate_cli, worker_command
-    from .curriculum_cli import curriculum_cli
+    from ilp_training.core.cli import (
+        assessments_cli,
+        demo_cli,
+        prune_command,
+        translate_cli,
+        worker_command,
+    )
+    from ilp_training.core.curriculum_cli import curriculum_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)

@@ -14,7 +14,7 @@ User accounts: an admin sees those bound to places in the admin's district.
 
 Training events: an admin sees every event of the district; others the events of the
 puskesmas serving their scope and the district-wide events of that district. (Who may
-change an event is :func:`ilp_training.services.training.can_manage`.)
+change an event is :func:`ilp_training.training.services.participation.can_manage`.)
 
 Incentives: activity follows the posyandu; summaries and versions follow the villages
 holding a posyandu in scope (:func:`village_clause`); schemes are the district's and
@@ -30,8 +30,8 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.sql.elements import ColumnElement
 
-from .extensions import db
-from .models import (
+from ilp_training.core.extensions import db
+from ilp_training.models import (
     Assessment,
     AssessmentSession,
     BulkJob,

@@ -20,8 +20,8 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from ilp_training import create_app
+from ilp_training.core.extensions import db
 from ilp_training.demo.seed import load_demo
-from ilp_training.extensions import db
 from ilp_training.models import Cadre, Posyandu, User
 
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -112,7 +112,7 @@ def live(live_template: str) -> Iterator[object]:
     """A live site on its own copy of the demo database, served over real HTTP in a
     thread; its commits are real (``tests/live.py``). Not to be combined with the ``app``
     fixture, whose rolled-back transaction would take over the session."""
-    from ilp_training.tasks import huey
+    from ilp_training.core.tasks import huey
     from tests import live as live_module
 
     huey.immediate = True
@@ -122,7 +122,7 @@ def live(live_template: str) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
-    from ilp_training.tasks import huey
+    from ilp_training.core.tasks import huey
 
     huey.immediate = True  # background tasks run inside the request, on the test's database
     app = make_app(database_url)

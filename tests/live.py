@@ -156,7 +156,7 @@ def live_site(template_url: str, make_app: Callable[..., Flask],
               **config: object) -> Iterator[LiveSite]:
     """A site on its own copy of the template database (``config`` overrides the app's
     settings), served in a thread; the copy is dropped afterwards."""
-    from ilp_training.extensions import db
+    from ilp_training.core.extensions import db
 
     url = clone_database(template_url, next_tag())
     site_app = make_app(url, **config)

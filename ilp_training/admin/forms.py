@@ -2,8 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import BaseForm
-from ..models import Role
+from ilp_training.core.forms import BaseForm
+from ilp_training.models import Role
 
 ROLE_LABELS = {
     Role.ADMIN: _l("District health office admin"),

@@ -9,14 +9,26 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..auth import roles_required, session_token
-from ..extensions import db
-from ..models import AuditEntry, Puskesmas, Region, RegionLevel, Role, User
-from ..scope import get_scoped_or_404, scoped
-from ..services import ServiceError
-from ..services import users as service
-from ..views import committed, paginate
-from .forms import ROLE_LABELS, ConfirmForm, ResetPasswordForm, UserForm
+from ilp_training.admin.forms import (
+    ROLE_LABELS,
+    ConfirmForm,
+    ResetPasswordForm,
+    UserForm,
+)
+from ilp_training.auth import roles_required, session_token
+from ilp_training.auth import services as service
+from ilp_training.core.extensions import db
+from ilp_training.core.service import ServiceError
+from ilp_training.core.views import committed, paginate
+from ilp_training.models import (
+    AuditEntry,
+    Puskesmas,
+    Region,
+    RegionLevel,
+    Role,
+    User,
+)
+from ilp_training.scope import get_scoped_or_404, scoped
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -11,9 +11,9 @@ from flask import Flask, abort, current_app, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, user_logged_in, user_logged_out
 
-from ..extensions import login_manager
-from ..models import Role, User
-from ..services import sessions
+from ilp_training.auth import sessions
+from ilp_training.core.extensions import login_manager
+from ilp_training.models import Role, User
 
 SESSION_TOKEN_KEY = "sid"  # the key of the sign-in's token in the Flask session
 

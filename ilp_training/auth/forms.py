@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms import BaseForm
+from ilp_training.core.forms import BaseForm
 
 
 class LoginForm(BaseForm):

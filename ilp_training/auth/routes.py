@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from ..extensions import db
-from ..services.users import (
+from ilp_training.auth import session_token
+from ilp_training.auth.forms import ChangePasswordForm, LoginForm
+from ilp_training.auth.services import (
     LoginPolicy,
     LoginThrottled,
     change_own_password,
@@ -19,9 +20,8 @@ from ..services.users import (
     start_password_change,
     start_sign_in,
 )
-from ..views import committed
-from . import session_token
-from .forms import ChangePasswordForm, LoginForm
+from ilp_training.core.extensions import db
+from ilp_training.core.views import committed
 
 bp = Blueprint("auth", __name__)
 

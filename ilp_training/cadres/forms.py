@@ -10,8 +10,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import BaseForm
-from ..ids import coerce_id
+from ilp_training.core.forms import BaseForm
+from ilp_training.core.ids import coerce_id
 
 SEX_CHOICES = [SelectChoice("F", _l("Female")), SelectChoice("M", _l("Male"))]
 

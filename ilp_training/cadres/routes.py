@@ -10,20 +10,31 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ..auth import ASSESSORS, MANAGERS, roles_required
-from ..certificates.forms import IssueForm
-from ..curricula import framework_on
-from ..extensions import db
-from ..i18n import local_today
-from ..models import AuditEntry, Cadre, CadreStatus, Posyandu, Sex
-from ..scope import get_scoped_or_404, scoped
-from ..services import cadres as service
-from ..services.certificates import certificates_of, is_due, trainings_due
-from ..services.competency import competency_profile
-from ..services.queries import cadre_roster
-from ..services.training_history import cadre_trainings
-from ..views import committed, paginate
-from .forms import CadreForm, DeactivateForm, MoveForm, ReactivateForm
+from ilp_training.auth import ASSESSORS, MANAGERS, roles_required
+from ilp_training.cadres import services as service
+from ilp_training.cadres.forms import (
+    CadreForm,
+    DeactivateForm,
+    MoveForm,
+    ReactivateForm,
+)
+from ilp_training.certificates.forms import IssueForm
+from ilp_training.certificates.services.issuing import certificates_of, is_due, trainings_due
+from ilp_training.core.curricula import framework_on
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_today
+from ilp_training.core.views import committed, paginate
+from ilp_training.main.services import cadre_roster
+from ilp_training.models import (
+    AuditEntry,
+    Cadre,
+    CadreStatus,
+    Posyandu,
+    Sex,
+)
+from ilp_training.scope import get_scoped_or_404, scoped
+from ilp_training.scoring.competency import competency_profile
+from ilp_training.training.services.history import cadre_trainings
 
 bp = Blueprint("cadres", __name__)
 

@@ -3,7 +3,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import BaseForm
+from ilp_training.core.forms import BaseForm
 
 LANGUAGE_CHOICES = [
     SelectChoice("id", _l("Indonesian, with English subtitles")),

@@ -20,13 +20,25 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ..auth import MANAGERS, roles_required
-from ..curricula import framework_on
-from ..database import begin_writes, reads_first
-from ..extensions import db
-from ..i18n import fdate, local_today
-from ..ids import id_or_404
-from ..models import (
+from ilp_training.auth import MANAGERS, roles_required
+from ilp_training.certificates.forms import (
+    BulkForm,
+    IssueForm,
+    RevokeForm,
+    SettingsForm,
+)
+from ilp_training.certificates.services import issuing as service
+from ilp_training.certificates.services import settings as settings_service
+from ilp_training.certificates.services.bulk import JobOpen, print_file, start_bulk
+from ilp_training.core.curricula import framework_on
+from ilp_training.core.database import begin_writes, reads_first
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import fdate, local_today
+from ilp_training.core.ids import id_or_404
+from ilp_training.core.service import ServiceError
+from ilp_training.core.tasks import queue_bulk_job
+from ilp_training.core.views import committed, paginate
+from ilp_training.models import (
     BulkJob,
     Cadre,
     Certificate,
@@ -36,14 +48,7 @@ from ..models import (
     TrainingEvent,
     TrainingStatus,
 )
-from ..scope import get_scoped_or_404, posyandu_clause, scoped
-from ..services import ServiceError
-from ..services import certificate_settings as settings_service
-from ..services import certificates as service
-from ..services.bulk_certificates import JobOpen, print_file, start_bulk
-from ..tasks import queue_bulk_job
-from ..views import committed, paginate
-from .forms import BulkForm, IssueForm, RevokeForm, SettingsForm
+from ilp_training.scope import get_scoped_or_404, posyandu_clause, scoped
 
 bp = Blueprint("certificates", __name__)
 

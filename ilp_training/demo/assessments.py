@@ -9,11 +9,16 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from assessments import Framework
-from assessments.seed import ANGGREK
-
-from ..extensions import db
-from ..models import Cadre, Method, Posyandu, Setting, User
-from ..services.assessments import SkillEntry, open_session, record_assessments
+from ilp_training.core.extensions import db
+from ilp_training.demo.seed_case import ANGGREK
+from ilp_training.models import (
+    Cadre,
+    Method,
+    Posyandu,
+    Setting,
+    User,
+)
+from ilp_training.scoring.services import SkillEntry, open_session, record_assessments
 
 # Other posyandu: share of cadres per outcome (packages mastered beyond A and B).
 SPREAD = ((0.35, ""), (0.35, "A"), (0.15, "ABC"), (0.1, "ABCE"), (0.05, "ABCDE"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..extensions import db
-from ..models import CertificateSettings, Region
+from ilp_training.core.extensions import db
+from ilp_training.models import CertificateSettings, Region
 
 EMBLEM = Path(__file__).with_name("emblem.svg")
 

@@ -17,9 +17,13 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from ..curricula import framework_on
-from ..extensions import db
-from ..models import (
+from ilp_training.core.curricula import framework_on
+from ilp_training.core.extensions import db
+from ilp_training.demo.assessments import load_demo_assessments
+from ilp_training.demo.certificates import load_demo_certificate_settings
+from ilp_training.demo.incentives import load_demo_incentives
+from ilp_training.demo.training import load_demo_trainings
+from ilp_training.models import (
     Cadre,
     CadreAssignment,
     Posyandu,
@@ -31,10 +35,6 @@ from ..models import (
     Sex,
     User,
 )
-from .assessments import load_demo_assessments
-from .certificates import load_demo_certificate_settings
-from .training import load_demo_trainings
-from .welfare import load_demo_welfare
 
 DATA_FILE = Path(__file__).with_name("buton_tengah.yaml")
 SEED_PUSKESMAS = "Mawasangka Tengah"
@@ -192,6 +192,6 @@ def load_demo(today: date, password_method: str = "scrypt") -> dict[str, int]:
     )
     load_demo_trainings(framework_on(today), users["koordinator"], users["pelatih"], today)
     load_demo_certificate_settings(district)
-    load_demo_welfare(users["admin"], users["koordinator"], users["kades.lalibo"], today)
+    load_demo_incentives(users["admin"], users["koordinator"], users["kades.lalibo"], today)
     return {"villages": len(villages), "puskesmas": len(puskesmas), "cadres": cadres,
             "users": len(DEMO_USERS), "assessments": assessed}

@@ -13,11 +13,18 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from assessments import Framework
-
-from ..extensions import db
-from ..models import Cadre, CadreSkill, Organiser, Posyandu, Region, TrainingType, User
-from ..services import training as service
-from ..services import training_events as events
+from ilp_training.core.extensions import db
+from ilp_training.models import (
+    Cadre,
+    CadreSkill,
+    Organiser,
+    Posyandu,
+    Region,
+    TrainingType,
+    User,
+)
+from ilp_training.training.services import events
+from ilp_training.training.services import participation as service
 
 
 def _cadres(puskesmas_id: int, name: str, without: str, limit: int) -> list[Cadre]:

@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..services.queries import posyandu_overview, scope_totals
-from ..services.users import set_locale
-from ..views import paginate
+from ilp_training.auth.services import set_locale
+from ilp_training.core.extensions import db
+from ilp_training.core.views import paginate
+from ilp_training.main.services import posyandu_overview, scope_totals
 
 bp = Blueprint("main", __name__)
 

@@ -1,6 +1,6 @@
 """The data model. Import models from here."""
 
-from .assessments import (
+from ilp_training.models.assessments import (
     Assessment,
     AssessmentSession,
     CadreSkill,
@@ -10,10 +10,15 @@ from .assessments import (
     Setting,
     session_cadres,
 )
-from .audit import AuditEntry, RateEvent
-from .base import utcnow
-from .cadres import Cadre, CadreAssignment, CadreStatus, Sex
-from .certificates import (
+from ilp_training.models.audit import AuditEntry, RateEvent
+from ilp_training.models.base import utcnow
+from ilp_training.models.cadres import (
+    Cadre,
+    CadreAssignment,
+    CadreStatus,
+    Sex,
+)
+from ilp_training.models.certificates import (
     BulkJob,
     BulkJobFailure,
     BulkJobPart,
@@ -24,21 +29,7 @@ from .certificates import (
     JobStatus,
     SerialCounter,
 )
-from .regions import Posyandu, Puskesmas, Pustu, Region, RegionLevel, puskesmas_villages
-from .training import (
-    Organiser,
-    Outcome,
-    OutcomeReason,
-    TrainingAttendance,
-    TrainingEvent,
-    TrainingFacilitator,
-    TrainingParticipant,
-    TrainingSkill,
-    TrainingStatus,
-    TrainingType,
-)
-from .users import Role, User, UserSession
-from .welfare import (
+from ilp_training.models.incentives import (
     HomeVisitCount,
     IncentiveScheme,
     IncentiveSummary,
@@ -51,6 +42,27 @@ from .welfare import (
     SummaryVersion,
     opening_day_cadres,
 )
+from ilp_training.models.regions import (
+    Posyandu,
+    Puskesmas,
+    Pustu,
+    Region,
+    RegionLevel,
+    puskesmas_villages,
+)
+from ilp_training.models.training import (
+    Organiser,
+    Outcome,
+    OutcomeReason,
+    TrainingAttendance,
+    TrainingEvent,
+    TrainingFacilitator,
+    TrainingParticipant,
+    TrainingSkill,
+    TrainingStatus,
+    TrainingType,
+)
+from ilp_training.models.users import Role, User, UserSession
 
 __all__ = [
     "Assessment",

@@ -9,11 +9,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import UTCDateTime, enum_column, utcnow
-from .cadres import Cadre
-from .regions import Posyandu
-from .users import User
+from ilp_training.core.extensions import db
+from ilp_training.models.base import UTCDateTime, enum_column, utcnow
+from ilp_training.models.cadres import Cadre
+from ilp_training.models.regions import Posyandu
+from ilp_training.models.users import User
 
 
 class Setting(enum.StrEnum):

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import UTCDateTime, utcnow
-from .users import User
+from ilp_training.core.extensions import db
+from ilp_training.models.base import UTCDateTime, utcnow
+from ilp_training.models.users import User
 
 
 class AuditEntry(db.Model):

@@ -10,12 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import UTCDateTime, enum_column, utcnow
-from .cadres import Cadre
-from .regions import Puskesmas, Region
-from .training import TrainingEvent
-from .users import User
+from ilp_training.core.extensions import db
+from ilp_training.models.base import UTCDateTime, enum_column, utcnow
+from ilp_training.models.cadres import Cadre
+from ilp_training.models.regions import Puskesmas, Region
+from ilp_training.models.training import TrainingEvent
+from ilp_training.models.users import User
 
 
 class CertificateKind(enum.StrEnum):

@@ -7,8 +7,8 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import enum_column
+from ilp_training.core.extensions import db
+from ilp_training.models.base import enum_column
 
 
 class RegionLevel(enum.StrEnum):

@@ -10,9 +10,9 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from .base import UTCDateTime, enum_column, utcnow
-from .regions import Puskesmas, Region
+from ilp_training.core.extensions import db
+from ilp_training.models.base import UTCDateTime, enum_column, utcnow
+from ilp_training.models.regions import Puskesmas, Region
 
 
 class Role(enum.StrEnum):

@@ -10,10 +10,9 @@ from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
 from assessments import Framework
-
-from ..i18n import fnumber
-from ..services.rosters import GapMatrix, GapRow, LevelRow
-from ..templating import pin_class
+from ilp_training.core.i18n import fnumber
+from ilp_training.core.templating import pin_class
+from ilp_training.rosters.services import GapMatrix, GapRow, LevelRow
 
 CELL = 12  # px per square, in the SVG's own units (11 drawn, 1 gap)
 LABELS = 104  # width of the place names on the left

@@ -19,10 +19,9 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from assessments import Framework
-
-from ..models import CadreStatus
-from ..services.rosters import GapMatrix, GapRow, LevelRow
-from ..spreadsheets import append_row, csv_text
+from ilp_training.core.spreadsheets import append_row, csv_text
+from ilp_training.models import CadreStatus
+from ilp_training.rosters.services import GapMatrix, GapRow, LevelRow
 
 
 def cadre_headings() -> list[str]:

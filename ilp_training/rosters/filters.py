@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from assessments import Framework
-
-from ..services.rosters import NO_LEVEL, Assessed, RosterFilters, Status
+from ilp_training.rosters.services import (
+    NO_LEVEL,
+    Assessed,
+    RosterFilters,
+    Status,
+)
 
 
 def _int_in(value: str | None, allowed: Collection[int]) -> int | None:

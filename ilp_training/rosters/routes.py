@@ -14,18 +14,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from assessments import Framework
-
-from ..auth import roles_required
-from ..curricula import framework_on
-from ..extensions import db
-from ..i18n import local_today
-from ..models import Role
-from ..services import rosters as service
-from ..services.rosters import Grouping, PosyanduRow, RosterFilters
-from ..views import paginate_counted
-from . import exports
-from .charts import gap_cells, heat_map, level_badges, summaries
-from .filters import parse_filters
+from ilp_training.auth import roles_required
+from ilp_training.core.curricula import framework_on
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_today
+from ilp_training.core.views import paginate_counted
+from ilp_training.models import Role
+from ilp_training.rosters import exports
+from ilp_training.rosters import services as service
+from ilp_training.rosters.charts import (
+    gap_cells,
+    heat_map,
+    level_badges,
+    summaries,
+)
+from ilp_training.rosters.filters import parse_filters
+from ilp_training.rosters.services import Grouping, PosyanduRow, RosterFilters
 
 bp = Blueprint("rosters", __name__, url_prefix="/roster")
 bp.add_app_template_filter(gap_cells, "gap_cells")

@@ -10,9 +10,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import BaseForm, FrameworkDateField
-from ..ids import coerce_id
-from ..models import Method, Setting
+from ilp_training.core.forms import BaseForm, FrameworkDateField
+from ilp_training.core.ids import coerce_id
+from ilp_training.models import Method, Setting
 
 SETTING_LABELS = {
     Setting.POSYANDU_DAY: _l("Posyandu opening day"),

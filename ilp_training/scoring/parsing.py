@@ -17,9 +17,8 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from assessments import Framework, Skill
-
-from ..input_policy import ascii_int, describe, refused_character
-from ..services.assessments import SkillEntry
+from ilp_training.core.input_policy import ascii_int, describe, refused_character
+from ilp_training.scoring.services import SkillEntry
 
 
 @dataclass

@@ -17,12 +17,12 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from assessments import Framework
-
-from ..auth import ASSESSORS, roles_required
-from ..curricula import framework_for, framework_on
-from ..extensions import db
-from ..i18n import local_today
-from ..models import (
+from ilp_training.auth import ASSESSORS, roles_required
+from ilp_training.core.curricula import framework_for, framework_on
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_today
+from ilp_training.core.views import committed
+from ilp_training.models import (
     Assessment,
     AssessmentSession,
     Cadre,
@@ -31,11 +31,16 @@ from ..models import (
     Posyandu,
     Setting,
 )
-from ..scope import get_scoped_or_404
-from ..services import assessments as service
-from ..views import committed
-from .forms import METHOD_LABELS, SETTING_LABELS, CorrectionForm, ScoresForm, SessionForm
-from .parsing import ParsedScores, parse_full, parse_grid
+from ilp_training.scope import get_scoped_or_404
+from ilp_training.scoring import services as service
+from ilp_training.scoring.forms import (
+    METHOD_LABELS,
+    SETTING_LABELS,
+    CorrectionForm,
+    ScoresForm,
+    SessionForm,
+)
+from ilp_training.scoring.parsing import ParsedScores, parse_full, parse_grid
 
 bp = Blueprint("scoring", __name__)
 

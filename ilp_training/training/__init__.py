@@ -7,10 +7,10 @@ One blueprint, defined here and filled by the two view modules (microblog's layo
 from flask import Blueprint, abort
 from flask_login import current_user
 
-from ..models import TrainingEvent
-from ..scope import get_scoped_or_404
-from ..services import training as service
-from .forms import label
+from ilp_training.models import TrainingEvent
+from ilp_training.scope import get_scoped_or_404
+from ilp_training.training.forms import label
+from ilp_training.training.services import participation as service
 
 bp = Blueprint("training", __name__)
 bp.add_app_template_global(label, "training_label")
@@ -33,6 +33,6 @@ def recordable(event_id: int) -> TrainingEvent:
     return event
 
 
-from . import pages, routes  # noqa: E402  (they register their views on bp)
+from ilp_training.training import pages, routes  # noqa: E402  (they register their views on bp)
 
 __all__ = ["bp", "pages", "routes"]

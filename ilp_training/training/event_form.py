@@ -1,7 +1,7 @@
 """The event form's moving parts: its choices by role (admins pick the place, others plan
 for their own puskesmas), the defaults of a new event (``?package=`` pre-fills a package's
 skills, from the planning page), the values of an existing one, and the plain data it
-hands to :mod:`ilp_training.services.training_events`."""
+hands to :mod:`ilp_training.training.services.events`."""
 
 from __future__ import annotations
 
@@ -12,12 +12,18 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from assessments import Framework
-
-from ..extensions import db
-from ..models import Organiser, Puskesmas, Region, Role, TrainingEvent, TrainingType
-from ..scope import get_scoped_or_404, scoped
-from ..services import training_events as events_service
-from .forms import EventForm
+from ilp_training.core.extensions import db
+from ilp_training.models import (
+    Organiser,
+    Puskesmas,
+    Region,
+    Role,
+    TrainingEvent,
+    TrainingType,
+)
+from ilp_training.scope import get_scoped_or_404, scoped
+from ilp_training.training.forms import EventForm
+from ilp_training.training.services import events as events_service
 
 
 def own_puskesmas_id() -> int | None:

@@ -1,4 +1,4 @@
-"""The attendance list (PDF, through :func:`ilp_training.pdf.render_pdf`) and the
+"""The attendance list (PDF, through :func:`ilp_training.core.pdf.render_pdf`) and the
 participant results (XLSX) of one event, built from plain data.
 
 The attendance list's headings are bilingual by design (Indonesian, then English in
@@ -19,12 +19,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from assessments import Framework
-
-from ..i18n import fdate
-from ..models import TrainingEvent
-from ..services.training_reports import ParticipantRow
-from ..spreadsheets import append_row
-from .forms import label
+from ilp_training.core.i18n import fdate
+from ilp_training.core.spreadsheets import append_row
+from ilp_training.models import TrainingEvent
+from ilp_training.training.forms import label
+from ilp_training.training.services.reports import ParticipantRow
 
 DAYS_PER_SHEET = 6
 

@@ -20,11 +20,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
-from ..forms import BaseForm, DateField, FrameworkDateField
-from ..ids import coerce_id
-from ..input_policy import ascii_int
-from ..models import Organiser, Outcome, OutcomeReason, TrainingStatus, TrainingType
-from ..scoring.forms import CheckboxListField
+from ilp_training.core.forms import BaseForm, DateField, FrameworkDateField
+from ilp_training.core.ids import coerce_id
+from ilp_training.core.input_policy import ascii_int
+from ilp_training.models import (
+    Organiser,
+    Outcome,
+    OutcomeReason,
+    TrainingStatus,
+    TrainingType,
+)
+from ilp_training.scoring.forms import CheckboxListField
 
 LABELS = {
     TrainingType.BASIC: _l("Basic skills training"),

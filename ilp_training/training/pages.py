@@ -13,20 +13,20 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth import MANAGERS, roles_required
-from ..curricula import framework_on
-from ..extensions import db
-from ..i18n import fdate, local_today
-from ..models import Posyandu, Puskesmas, Role
-from ..scope import get_scoped_or_404, scoped
-from ..services import ServiceError
-from ..services import training as service
-from ..services import training_history as history
-from ..services import training_planning as planning_service
-from ..views import paginate
-from . import bp, manageable
-from .charts import bar_chart
-from .forms import FillForm
+from ilp_training.auth import MANAGERS, roles_required
+from ilp_training.core.curricula import framework_on
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import fdate, local_today
+from ilp_training.core.service import ServiceError
+from ilp_training.core.views import paginate
+from ilp_training.models import Posyandu, Puskesmas, Role
+from ilp_training.scope import get_scoped_or_404, scoped
+from ilp_training.training import bp, manageable
+from ilp_training.training.charts import bar_chart
+from ilp_training.training.forms import FillForm
+from ilp_training.training.services import history
+from ilp_training.training.services import participation as service
+from ilp_training.training.services import planning as planning_service
 
 MONTHS = 12
 

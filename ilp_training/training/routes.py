@@ -13,25 +13,27 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from assessments import Framework
-
-from ..auth import ASSESSORS, MANAGERS, roles_required
-from ..curricula import framework_for, framework_on, framework_on_or_today
-from ..extensions import db
-from ..i18n import fdate, local_today
-from ..models import (
+from ilp_training.auth import ASSESSORS, MANAGERS, roles_required
+from ilp_training.core.curricula import framework_for, framework_on, framework_on_or_today
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import fdate, local_today
+from ilp_training.core.pdf import render_pdf
+from ilp_training.core.views import committed, paginate
+from ilp_training.models import (
     Posyandu,
     TrainingEvent,
     TrainingParticipant,
     TrainingStatus,
 )
-from ..pdf import render_pdf
-from ..scope import get_scoped_or_404
-from ..services import training as service
-from ..services import training_events as events_service
-from ..services import training_reports as reports
-from ..views import committed, paginate
-from . import bp, event_form, exports, manageable, recordable
-from .forms import (
+from ilp_training.scope import get_scoped_or_404
+from ilp_training.training import (
+    bp,
+    event_form,
+    exports,
+    manageable,
+    recordable,
+)
+from ilp_training.training.forms import (
     AddCadresForm,
     AddPosyanduForm,
     AttendanceForm,
@@ -41,6 +43,9 @@ from .forms import (
     ScoresForm,
     parse_scores,
 )
+from ilp_training.training.services import events as events_service
+from ilp_training.training.services import participation as service
+from ilp_training.training.services import reports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

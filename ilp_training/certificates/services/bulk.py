@@ -1,0 +1,407 @@
+"""Issuing many certificates outside the request, in parts, with progress.
+
+A job snapshots the cadres whose certificate is due and splits them into parts of
+``BULK_PART_SIZE`` (50). The worker renders each part as one document (fast: one layout
+context, one embedded font, one shared layer), cuts it into single-page PDFs that are
+stored as the individual certificates, and keeps the part for the print file. Counters
+on the job are updated atomically, so parts may run in parallel; the part that completes
+the job joins the print file. A cadre that cannot be certified is recorded by name with
+the reason and the others go on.
+
+Rules:
+
+- *One open job per target*: while a job is queued or running, a job for an overlapping
+  target is refused with a link to it. Level jobs overlap when they share a posyandu (a
+  posyandu and the puskesmas that serves it, or the same one twice); a training job
+  overlaps a job for the same training only.
+- *Resumable*: a part commits twice, in units a restarted worker can resume: first its
+  lease and reserved serials (cadre → serial), then, after rendering, its certificates,
+  failures, counters and the part marked done, all at once. A part run again (its worker
+  died) reuses its serials and issues only what is not yet issued. :func:`parts_to_requeue`
+  finds the parts that no live worker holds and no queued task will run (at worker start
+  and every minute); a part whose worker died ``MAX_ATTEMPTS`` times fails the job.
+- *Serial gaps are explained*: a reserved serial that ends on no certificate (the cadre
+  was no longer due, or its page failed) is recorded in the audit log (``void_serials``).
+- *The print file holds valid certificates only*: it is filtered when downloaded, so a
+  certificate superseded or revoked since is not printed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from ilp_training.certificates.services.documents import (
+    keep_pages,
+    merge,
+    render_certificate_files,
+    render_certificates,
+)
+from ilp_training.certificates.services.issuing import (
+    Prepared,
+    cadres_due,
+    due_clause,
+    page_for,
+    prepare,
+    store,
+    void_serials,
+)
+from ilp_training.core import audit
+from ilp_training.core.curricula import framework_on
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_today
+from ilp_training.core.service import ServiceError
+from ilp_training.models import (
+    BulkJob,
+    BulkJobFailure,
+    BulkJobPart,
+    Cadre,
+    Certificate,
+    CertificateStatus,
+    JobStatus,
+    Posyandu,
+    Puskesmas,
+    TrainingEvent,
+    User,
+    utcnow,
+)
+from ilp_training.scope import posyandu_clause
+
+MAX_ATTEMPTS = 3
+OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class JobOpen(ServiceError):
+    """A job for an overlapping target is still open: ``job_id`` is the one to follow."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(_l("These certificates are already being issued by a job that "
+                            "has not finished; here it is."))
+        self.job_id = job_id
+
+
+def worker_id() -> str:
+    """This process as a lease holder: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _overlapping(target: Posyandu | Puskesmas | TrainingEvent) -> sa.ColumnElement[bool]:
+    if isinstance(target, TrainingEvent):
+        return sa.and_(BulkJob.scope_kind == "training", BulkJob.scope_id == target.id)
+    puskesmas_id = target.id if isinstance(target, Puskesmas) else target.puskesmas_id
+    posyandu = (sa.select(Posyandu.id).where(Posyandu.puskesmas_id == puskesmas_id)
+                .scalar_subquery() if isinstance(target, Puskesmas) else [target.id])
+    return sa.or_(sa.and_(BulkJob.scope_kind == "puskesmas", BulkJob.scope_id == puskesmas_id),
+                  sa.and_(BulkJob.scope_kind == "posyandu", BulkJob.scope_id.in_(posyandu)))
+
+
+def _lock_target(target: Posyandu | Puskesmas | TrainingEvent) -> None:
+    """Serialize job starts for one puskesmas (its posyandu and itself) or one training:
+    PostgreSQL locks that row; SQLite's transactions hold the write lock already."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    if isinstance(target, TrainingEvent):
+        stmt = sa.select(TrainingEvent.id).where(TrainingEvent.id == target.id)
+    else:
+        puskesmas_id = target.id if isinstance(target, Puskesmas) else target.puskesmas_id
+        stmt = sa.select(Puskesmas.id).where(Puskesmas.id == puskesmas_id)
+    db.session.execute(stmt.with_for_update())
+
+
+
+
+def start_bulk(actor: User, target: Posyandu | Puskesmas | TrainingEvent,
+               language: str, today: date) -> BulkJob:
+    """Create the job for every due certificate of ``target`` (the caller commits, then
+    queues one task per part): the level certificates of a posyandu or puskesmas, or the
+    certificates of a training event for its participants in the actor's area. Refused
+    (:class:`JobOpen`) while a job for an overlapping target is open."""
+    if language not in ("id", "en"):
+        raise ServiceError(_l("Choose a language."), "language")
+    if not current_app.config.get("PUBLIC_BASE_URL"):
+        raise ServiceError(_l("The site's public address (PUBLIC_BASE_URL) is not set, so the "
+                              "QR codes cannot be made outside this page. Ask the "
+                              "administrator to set it."))
+    _lock_target(target)
+    open_job = db.session.scalar(sa.select(BulkJob.id).where(
+        BulkJob.status.in_(OPEN), _overlapping(target)).order_by(BulkJob.id))
+    if open_job is not None:
+        raise JobOpen(open_job)
+    event = None
+    if isinstance(target, Posyandu):
+        kind, label, clause = "posyandu", f"Posyandu {target.name}", Posyandu.id == target.id
+    elif isinstance(target, Puskesmas):
+        kind, label = "puskesmas", f"Puskesmas {target.name}"
+        clause = Posyandu.puskesmas_id == target.id
+    else:
+        kind, label, clause, event = "training", target.title, posyandu_clause(actor), target
+    cadre_ids = [c.id for c in cadres_due(clause, event)]
+    if not cadre_ids:
+        raise ServiceError(_l("No certificate is due here."))
+    size = current_app.config["BULK_PART_SIZE"]
+    parts = [cadre_ids[i:i + size] for i in range(0, len(cadre_ids), size)]
+    job = BulkJob(scope_kind=kind, scope_id=target.id, scope_label=label, language=language,
+                  requested_by=actor, total=len(cadre_ids), parts_total=len(parts),
+                  issued_on=today)
+    db.session.add(job)
+    db.session.flush()
+    db.session.add_all(BulkJobPart(job_id=job.id, index=i, cadre_ids=ids)
+                       for i, ids in enumerate(parts))
+    audit.record(actor, "bulk_issue", "bulk_job", job.id,
+                 {"scope": [None, label], "certificates": [None, len(cadre_ids)]})
+    db.session.flush()
+    return job
+
+
+@dataclass
+class _Part:
+    """What a part needs once its first transaction is closed (plain data, no locks)."""
+
+    ready: list[Prepared]
+    pages: list[dict[str, Any]]
+    failures: list[tuple[int, str]]
+    names: dict[int, str]
+    serials: list[str]
+    language: str
+    requester_id: int
+
+
+def _take(job_id: int, index: int, holder: str, now: datetime) -> bool:
+    """Lease the part to ``holder`` unless it is done or another worker's lease runs."""
+    lease = timedelta(seconds=current_app.config["BULK_LEASE_SECONDS"])
+    taken = db.session.execute(
+        sa.update(BulkJobPart).where(
+            BulkJobPart.job_id == job_id, BulkJobPart.index == index,
+            BulkJobPart.pdf.is_(None),
+            sa.or_(BulkJobPart.leased_until.is_(None), BulkJobPart.leased_until < now,
+                   BulkJobPart.leased_by == holder))
+        .values(leased_by=holder, leased_until=now + lease,
+                attempts=BulkJobPart.attempts + 1)).rowcount
+    return bool(taken)
+
+
+def _open_part(job_id: int, index: int, holder: str) -> _Part | None:
+    """Lease the part, mark the job running, take the part's cadres still due, reserve
+    their serials on the part (or reuse those reserved by an earlier run) and build their
+    pages; commit, so that no lock is held while rendering."""
+    job = db.session.get(BulkJob, job_id)
+    if job is None or job.status not in OPEN or not _take(job_id, index, holder, utcnow()):
+        db.session.commit()
+        return None  # gone, finished, failed, done, or held by a live worker
+    part = db.session.get(BulkJobPart, (job_id, index))
+    if part.attempts > MAX_ATTEMPTS:
+        db.session.commit()
+        fail_job(job_id, f"part {index + 1} was started {MAX_ATTEMPTS} times and its "
+                         "worker stopped each time")
+        return None
+    db.session.execute(sa.update(BulkJob).where(BulkJob.id == job_id,
+                                                BulkJob.status == JobStatus.QUEUED)
+                       .values(status=JobStatus.RUNNING))
+    today = job.issued_on or local_today()
+    event = (db.session.get(TrainingEvent, job.scope_id) if job.scope_kind == "training"
+             else None)
+    cadres = db.session.scalars(
+        sa.select(Cadre).where(Cadre.id.in_(part.cadre_ids), due_clause(event))
+        .options(selectinload(Cadre.posyandu))).all()
+    by_id = {c.id: c for c in cadres}
+    failures = [(cid, str(_l("No longer due."))) for cid in part.cadre_ids if cid not in by_id]
+    reserved = {int(cid): serial for cid, serial in (part.serials or {}).items()}
+    ready, refused = prepare([by_id[c] for c in part.cadre_ids if c in by_id],
+                             framework_on(today), today, event, reserved)
+    failures += [(c.id, reason) for c, reason in refused]
+    part.serials = {str(cid): serial for cid, serial in reserved.items()} | {
+        str(item.cadre_id): item.claim["serial"] for item in ready}
+    result = _Part(ready, [page_for(item, job.language) for item in ready], failures,
+                   {c.id: c.full_name for c in cadres} | _names(cid for cid, _r in failures),
+                   list(part.serials.values()), job.language, job.requested_by_id)
+    db.session.commit()  # the lease and the serials: a run after a crash reuses them
+    return result
+
+
+def _render(work: _Part) -> tuple[bytes, list[tuple[Prepared, bytes]]]:
+    """The part's print PDF and each certificate's own PDF; when the part fails as a
+    whole, one by one, so that only the certificate that breaks it is lost."""
+    delay = current_app.config["BULK_TEST_DELAY_MS"]
+    if delay:  # tests only: time to stop the worker in the middle of a job
+        time.sleep(delay * len(work.pages) / 1000)
+    try:
+        pdf, singles = render_certificate_files(work.pages)
+        return pdf, list(zip(work.ready, singles, strict=True))
+    except Exception:
+        current_app.logger.exception("a bulk part failed; rendering one by one")
+    issued = []
+    for item, page in zip(work.ready, work.pages, strict=True):
+        try:
+            issued.append((item, render_certificates([page])))
+        except Exception as exc:
+            current_app.logger.exception("certificate of cadre %s failed", item.cadre_id)
+            work.failures.append((item.cadre_id, str(_l(
+                "The document could not be made: %(error)s", error=type(exc).__name__))))
+    return merge([single for _item, single in issued]) if issued else b"", issued
+
+
+def run_part(job_id: int, index: int) -> None:
+    """Issue the certificates of one part, store them, count them, and commit. Reasons
+    for failures are written in the language of the user who asked for the job."""
+    locale = db.session.scalar(sa.select(User.locale).join(
+        BulkJob, BulkJob.requested_by_id == User.id).where(BulkJob.id == job_id))
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        _run_part(job_id, index)
+
+
+def _run_part(job_id: int, index: int) -> None:
+    holder = worker_id()
+    work = _open_part(job_id, index, holder)
+    if work is None:
+        return
+    pdf, issued = _render(work)
+    # One transaction: the part is ours and not done (its row locked on PostgreSQL), its
+    # certificates, failures, void serials and counters, and the part marked done.
+    still_ours = db.session.execute(sa.update(BulkJobPart).where(
+        BulkJobPart.job_id == job_id, BulkJobPart.index == index, BulkJobPart.pdf.is_(None),
+        BulkJobPart.leased_by == holder).values(leased_until=None)).rowcount
+    if not still_ours:
+        db.session.rollback()  # another run finished it, or took it over
+        return
+    job = db.session.get(BulkJob, job_id)
+    certs, dropped = store(db.session.get(User, work.requester_id), issued, work.language,
+                           job.issued_on or local_today(), bulk_job_id=job_id)
+    if dropped:
+        gone = {id(item) for item, _reason in dropped}
+        pdf = keep_pages(pdf, [i for i, (item, _pdf) in enumerate(issued)
+                               if id(item) not in gone])
+        work.failures += [(item.cadre_id, reason) for item, reason in dropped]
+    void_serials(db.session.get(User, work.requester_id), job_id,
+                 sorted(set(work.serials) - {c.serial for c in certs}),
+                 f"bulk job {job_id} part {index + 1}: not issued")
+    db.session.add_all(BulkJobFailure(job_id=job_id, cadre_id=cid, reason=reason[:300],
+                                      holder_name=work.names.get(cid, "?"))
+                       for cid, reason in work.failures)
+    part = db.session.get(BulkJobPart, (job_id, index))
+    part.pdf, part.certificate_ids = (pdf if certs else b""), [c.id for c in certs]
+    parts_done, parts_total = db.session.execute(
+        sa.update(BulkJob).where(BulkJob.id == job_id)
+        .values(done=BulkJob.done + len(certs), failed=BulkJob.failed + len(work.failures),
+                parts_done=BulkJob.parts_done + 1)
+        .returning(BulkJob.parts_done, BulkJob.parts_total)).one()
+    db.session.commit()
+    if parts_done == parts_total:
+        finish_job(job_id)
+
+
+def _names(cadre_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(cadre_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Cadre.id, Cadre.full_name)
+                                   .where(Cadre.id.in_(ids))).all())
+
+
+def finish_job(job_id: int) -> None:
+    """Join the parts into the print file and mark the job done (commits); a job already
+    finished is left alone, so two finishers make one print file."""
+    mine = db.session.execute(sa.update(BulkJob).where(
+        BulkJob.id == job_id, BulkJob.finished_at.is_(None), BulkJob.status.in_(OPEN))
+        .values(finished_at=utcnow())).rowcount  # locks the job row on PostgreSQL
+    if not mine:
+        db.session.rollback()
+        return
+    job = db.session.get(BulkJob, job_id)
+    parts = db.session.scalars(sa.select(BulkJobPart).where(BulkJobPart.job_id == job_id)
+                               .order_by(BulkJobPart.index)).all()
+    pdfs = [p.pdf for p in parts if p.pdf]
+    job.result_pdf = merge(pdfs) if pdfs else None
+    job.status = JobStatus.DONE if job.done else JobStatus.FAILED
+    for part in parts:
+        part.pdf = b""  # the print file holds them now; keep the row as "done"
+    db.session.commit()
+
+
+def fail_job(job_id: int, error: str) -> None:
+    """Mark a job failed when a part could not run at all (commits)."""
+    db.session.rollback()
+    db.session.execute(sa.update(BulkJob).where(BulkJob.id == job_id).values(
+        status=JobStatus.FAILED, error=error[:500], finished_at=utcnow()))
+    db.session.commit()
+
+
+def process_alive(holder: str) -> bool:
+    """Whether the lease holder (``host:pid``) may still be running: on this host, its
+    process exists and is not a zombie; on another host we cannot tell (its lease
+    expires instead)."""
+    host, _sep, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def parts_to_requeue(pending: set[tuple[int, int]],
+                     alive: Callable[[str], bool] = process_alive
+                     ) -> tuple[list[tuple[int, int]], list[int]]:
+    """After a worker's death: the parts of open jobs that are not done, not held by a
+    live worker (its lease is cleared) and not waiting in the queue (``pending``: job id
+    and part index of the queued tasks), to be queued again; and the open jobs whose
+    parts are all done but whose print file was never joined. Commits."""
+    now = utcnow()
+    rows = db.session.execute(
+        sa.select(BulkJobPart.job_id, BulkJobPart.index, BulkJobPart.leased_by,
+                  BulkJobPart.leased_until)
+        .join(BulkJob, BulkJob.id == BulkJobPart.job_id)
+        .where(BulkJob.status.in_(OPEN), BulkJobPart.pdf.is_(None))
+        .order_by(BulkJobPart.job_id, BulkJobPart.index)).all()
+    requeue = []
+    for job_id, index, holder, until in rows:
+        if (job_id, index) in pending:
+            continue
+        if holder and until is not None and until > now and alive(holder):
+            continue
+        db.session.execute(sa.update(BulkJobPart).where(
+            BulkJobPart.job_id == job_id, BulkJobPart.index == index,
+            BulkJobPart.leased_by == holder if holder else BulkJobPart.leased_by.is_(None))
+            .values(leased_by=None, leased_until=None))
+        requeue.append((job_id, index))
+    unjoined = list(db.session.scalars(sa.select(BulkJob.id).where(
+        BulkJob.status.in_(OPEN), BulkJob.parts_done >= BulkJob.parts_total)))
+    db.session.commit()
+    return requeue, unjoined
+
+
+def print_file(job: BulkJob) -> bytes | None:
+    """The job's print file with only the certificates that are valid now: a page whose
+    certificate was superseded or revoked since the job is left out."""
+    if not job.result_pdf:
+        return None
+    ids = [cid for ids in db.session.scalars(
+        sa.select(BulkJobPart.certificate_ids).where(BulkJobPart.job_id == job.id)
+        .order_by(BulkJobPart.index)) for cid in ids or []]
+    valid = set(db.session.scalars(sa.select(Certificate.id).where(
+        Certificate.bulk_job_id == job.id, Certificate.status == CertificateStatus.VALID)))
+    if not ids:  # a job from before the pages were recorded: its valid certificates
+        return merge([c.pdf for c in db.session.scalars(
+            sa.select(Certificate).where(Certificate.id.in_(valid))
+            .order_by(Certificate.id))]) if valid else None
+    if valid.issuperset(ids):
+        return job.result_pdf
+    keep = [i for i, cid in enumerate(ids) if cid in valid]
+    return keep_pages(job.result_pdf, keep) if keep else None

@@ -1,0 +1,137 @@
+"""Operational ``flask`` commands: demo data, translations, the worker, housekeeping."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from ilp_training.core.config import PROJECT_ROOT
+from ilp_training.core.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data grounded in the Buton Tengah seed case.")
+translate_cli = AppGroup("translate", help="Extract, update, compile and check translations.")
+assessments_cli = AppGroup("assessments", help="Stored competency state.")
+
+TRANSLATIONS = PROJECT_ROOT / "translations"
+POT = TRANSLATIONS / "messages.pot"
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) when data exists.")
+def demo_load(if_empty: bool) -> None:
+    """Load the demo data into an empty database."""
+    from flask import current_app
+
+    from ilp_training.core.i18n import local_today
+    from ilp_training.demo.seed import database_is_empty, load_demo
+
+    if not database_is_empty():
+        click.echo("The database already holds data; demo data not loaded.")
+        if not if_empty:
+            sys.exit(1)
+        return
+    summary = load_demo(local_today(), current_app.config["PASSWORD_HASH_METHOD"])
+    db.session.commit()
+    click.echo("Demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+@assessments_cli.command("replay-levels")
+def assessments_replay_levels() -> None:
+    """Recompute every assessed cadre's badges, level and level history from the
+    assessments that count (once, for a database from before the level-history rule)."""
+    import sqlalchemy as sa
+
+    from ilp_training.core.curricula import framework_on
+    from ilp_training.core.i18n import local_today
+    from ilp_training.models import Assessment, Cadre
+    from ilp_training.scoring.services import refresh_cadre
+
+    framework = framework_on(local_today())
+    assessed = sa.select(Assessment.cadre_id).distinct()
+    cadres = db.session.scalars(sa.select(Cadre).where(Cadre.id.in_(assessed))
+                                .order_by(Cadre.id)).all()
+    for cadre in cadres:
+        refresh_cadre(cadre, framework)
+    db.session.commit()
+    click.echo(f"Level history replayed for {len(cadres)} cadres.")
+
+
+def _pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    status = CommandLineInterface().run(["pybabel", "-q", *args])
+    if status:
+        sys.exit(status)
+
+
+@translate_cli.command("extract")
+def translate_extract() -> None:
+    """Collect the messages of the code and templates into messages.pot."""
+    _pybabel(
+        "extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l", "-k", "_ln:1,2",
+        "--no-location", "--width", "100",
+        "--sort-output", "--project", "ILP Training", "-o", str(POT), str(PROJECT_ROOT),
+    )
+
+
+@translate_cli.command("update")
+def translate_update() -> None:
+    """Extract, then merge the new messages into every catalog."""
+    translate_extract.callback()  # type: ignore[misc]
+    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching",
+             "--width", "100")
+
+
+@translate_cli.command("compile")
+def translate_compile() -> None:
+    """Compile the catalogs to .mo files (fails on a broken catalog)."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+@translate_cli.command("check")
+def translate_check() -> None:
+    """Fail when a catalog misses a translation, is fuzzy, or has placeholders that
+    differ from the source message."""
+    from ilp_training.core.translations_check import check_catalogs
+
+    problems = check_catalogs(Path(TRANSLATIONS))
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("Catalogs complete.")
+
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker processes.")
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run the background worker (bulk certificates, hourly housekeeping) until stopped.
+    First, queue again the parts of bulk jobs whose worker died (``tasks.recover_jobs``)."""
+    from ilp_training.core.tasks import huey, recover_jobs
+
+    parts, unjoined = recover_jobs()
+    if parts or unjoined:
+        click.echo(f"Bulk jobs taken up again: parts {parts}, print files {unjoined}.")
+    db.session.remove()
+    db.engine.dispose()  # the worker processes open their own connections
+    # An idle worker polls the queue at least once a second (huey's default backs off to
+    # ten), so a bulk job starts soon after it is asked for.
+    huey.create_consumer(workers=workers, worker_type="process", max_delay=1.0).run()
+
+
+@click.command("prune")
+@with_appcontext
+def prune_command() -> None:
+    """Delete expired rate events and sign-ins (the worker also does it every hour)."""
+    from flask import current_app
+
+    from ilp_training.core.housekeeping import prune_expired
+
+    removed = prune_expired(current_app.config)
+    db.session.commit()
+    click.echo("Deleted: " + ", ".join(f"{table} {n}" for table, n in removed.items()))

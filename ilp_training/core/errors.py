@@ -1,0 +1,67 @@
+"""Error pages in the user's language; JSON bodies for JSON clients."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from ilp_training.core.extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.endswith(".json") or request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood.")),
+        403: (_("Not allowed"), _("Your role does not allow this page.")),
+        404: (_("Not found"), _("This page does not exist, or it is outside your area.")),
+        405: (_("Not allowed"), _("This page cannot be used this way.")),
+        409: (_("Changed at the same moment"),
+              _("Someone changed the same record at the same moment. Nothing was saved; "
+                "please check the page and try again.")),
+        429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        500: (_("Something went wrong"), _("The error was logged. Please try again later.")),
+    }
+
+
+def error_response(code: int, detail: str | None = None) -> ResponseReturnValue:
+    """The error page (or JSON body) for ``code``, with ``detail`` instead of the usual text."""
+    title, text = _messages().get(code, (_("Error"), _("The request failed.")))
+    if _wants_json():
+        return jsonify(error={"code": code, "title": title, "message": detail or text}), code
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> ResponseReturnValue:
+        return error_response(400, _("The form has expired. Please reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> ResponseReturnValue:
+        body, code = error_response(exc.code or 500)  # type: ignore[misc]
+        # keep what the exception tells the client, e.g. Retry-After of a 429
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return body, code, headers
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError) -> ResponseReturnValue:
+        # A unique or check constraint refused a write that a view did not expect to
+        # conflict (a race it does not retry): the request changed nothing.
+        db.session.rollback()
+        app.logger.warning("integrity conflict: %s", exc.orig)
+        return error_response(409)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return error_response(500)

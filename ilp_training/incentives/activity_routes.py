@@ -1,0 +1,264 @@
+"""Activity pages: a month's opening days per posyandu, recording an opening day with the
+cadres who served, the home-visit grid, and the Excel template and import. For
+coordinators (their puskesmas) and village heads (their village)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ilp_training.auth import roles_required
+from ilp_training.core.database import begin_writes, reads_first
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_today
+from ilp_training.core.service import ServiceError
+from ilp_training.core.views import apply_service_error, committed
+from ilp_training.incentives import exports
+from ilp_training.incentives.forms import (
+    ConfirmForm,
+    ImportForm,
+    OpeningDayForm,
+    home_visits_form,
+)
+from ilp_training.incentives.rules import Period, PeriodKind, add_months
+from ilp_training.incentives.services import activity as service
+from ilp_training.incentives.services.activity_import import (
+    ImportRefused,
+    import_activity,
+    read_workbook,
+)
+from ilp_training.incentives.services.summaries import is_reviewer
+from ilp_training.models import (
+    Cadre,
+    OpeningDay,
+    Posyandu,
+    Region,
+    Role,
+    opening_day_cadres,
+)
+from ilp_training.scope import get_scoped_or_404, posyandu_clause, scoped
+
+EDITORS = (Role.COORDINATOR, Role.VILLAGE_HEAD)
+T = TypeVar("T")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _month_arg(value: str | None) -> date:
+    """The month named ``YYYY-MM`` (none given: last month); anything else is a 404."""
+    if not value:
+        return add_months(local_today().replace(day=1), -1)
+    try:
+        period = Period.parse(value)
+    except ValueError:
+        abort(404)
+    if period.kind != PeriodKind.MONTH:
+        abort(404)
+    return period.start
+
+
+def _month_end(month: date) -> date:
+    return add_months(month, 1) - timedelta(days=1)
+
+
+def _lock_notice(locked: service.LockedPeriod | None) -> dict[str, object] | None:
+    """What the page says about a locked month: the summary, and a link to re-open it
+    for the village's head (others are told that the village head must re-open it)."""
+    if locked is None:
+        return None
+    head = is_reviewer(current_user, db.session.get(Region, locked.village_id))
+    return {"village_name": locked.village_name, "label": exports.period_label(locked.period),
+            "month_label": exports.period_label(Period(PeriodKind.MONTH, locked.month)),
+            "reopen_url": url_for(".reopen", village_id=locked.village_id,
+                                  period_key=locked.period.key) if head else None}
+
+
+def _first_lock(places: list[tuple[int, date]]) -> service.LockedPeriod | None:
+    found = service.locked_periods(places)
+    return found[0] if found else None
+
+
+def _noting_lock(call: Callable[[], T], seen: list[service.LockedPeriod]) -> Callable[[], T]:
+    """``call``, keeping the locked period of a refusal for the page's notice."""
+    def run() -> T:
+        try:
+            return call()
+        except service.PeriodLocked as exc:
+            seen.append(exc.locked)
+            raise
+    return run
+
+
+@roles_required(*EDITORS)
+def activity_month() -> ResponseReturnValue:
+    month = _month_arg(request.args.get("month"))
+    posyandu = db.session.execute(
+        scoped(Posyandu, current_user).join(Region, Region.id == Posyandu.village_id)
+        .add_columns(Region.name).order_by(Region.name, Posyandu.name)).all()
+    days = db.session.execute(
+        scoped(OpeningDay, current_user)
+        .outerjoin(opening_day_cadres, opening_day_cadres.c.opening_day_id == OpeningDay.id)
+        .where(OpeningDay.held_on.between(month, _month_end(month)))
+        .with_only_columns(OpeningDay.id, OpeningDay.posyandu_id, OpeningDay.held_on,
+                           sa.func.count(opening_day_cadres.c.cadre_id))
+        .group_by(OpeningDay.id, OpeningDay.posyandu_id, OpeningDay.held_on)
+        .order_by(OpeningDay.held_on)).all()
+    by_posyandu: dict[int, list[tuple[int, date, int]]] = {}
+    for day_id, posyandu_id, held_on, served in days:
+        by_posyandu.setdefault(posyandu_id, []).append((day_id, held_on, served))
+    return render_template(
+        "incentives/activity.html", month=month, posyandu=posyandu, days=by_posyandu,
+        label=exports.period_label(Period(PeriodKind.MONTH, month)),
+        previous=add_months(month, -1), following=add_months(month, 1),
+        today=local_today(), default_day=min(local_today(), _month_end(month)))
+
+
+def _opening_form(posyandu: Posyandu, day: OpeningDay | None) -> OpeningDayForm:
+    today = local_today()
+    form = OpeningDayForm(obj=day) if request.method == "GET" and day else OpeningDayForm()
+    cadres = service.cadres_serving_on(posyandu, today - timedelta(days=366), today)
+    ticked = list(day.cadres) if day is not None else []
+    known = {c.id for c in cadres}
+    form.cadres.choices = [SelectChoice(c.id, c.full_name) for c in
+                           [*cadres, *(c for c in ticked if c.id not in known)]]
+    if request.method == "GET":
+        form.cadres.data = [c.id for c in ticked]
+        if day is None:
+            form.held_on.data = request.args.get("date", type=date.fromisoformat) or today
+    return form
+
+
+def _save_opening_day(posyandu: Posyandu, day: OpeningDay | None) -> ResponseReturnValue:
+    form = _opening_form(posyandu, day)
+    refused: list[service.LockedPeriod] = []
+    if form.validate_on_submit():
+        ok = committed(form, _noting_lock(lambda: service.record_opening_day(
+            current_user, posyandu, form.held_on.data, form.cadres.data or [], local_today(),
+            day), refused))
+        if ok:
+            saved = ok.value
+            flash(ngettext("Opening day saved: %(num)d cadre served.",
+                           "Opening day saved: %(num)d cadres served.", len(saved.cadres)),
+                  "success")
+            return redirect(url_for(".activity_month", month=f"{saved.held_on:%Y-%m}"))
+    locked = refused[0] if refused else (
+        _first_lock([(posyandu.village_id, day.held_on)]) if day else None)
+    return render_template("incentives/opening_day.html", form=form, posyandu=posyandu, day=day,
+                           confirm=ConfirmForm(), locked=_lock_notice(locked))
+
+
+@roles_required(*EDITORS)
+def opening_day_new(posyandu_id: int) -> ResponseReturnValue:
+    return _save_opening_day(get_scoped_or_404(Posyandu, current_user, posyandu_id), None)
+
+
+@roles_required(*EDITORS)
+def opening_day_edit(day_id: int) -> ResponseReturnValue:
+    day = get_scoped_or_404(OpeningDay, current_user, day_id)
+    return _save_opening_day(day.posyandu, day)
+
+
+@roles_required(*EDITORS)
+def opening_day_delete(day_id: int) -> ResponseReturnValue:
+    day = get_scoped_or_404(OpeningDay, current_user, day_id)
+    month = f"{day.held_on:%Y-%m}"
+    if ConfirmForm().validate_on_submit():
+        try:
+            service.delete_opening_day(current_user, day)
+        except ServiceError as exc:  # a locked month: the day's page says why and what next
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return redirect(url_for(".opening_day_edit", day_id=day_id))
+        db.session.commit()
+        flash(_("Opening day removed."), "success")
+    return redirect(url_for(".activity_month", month=month))
+
+
+@roles_required(*EDITORS)
+def home_visits(posyandu_id: int, month_key: str) -> ResponseReturnValue:
+    posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
+    month = _month_arg(month_key)
+    cadres = service.cadres_serving_on(posyandu, month, _month_end(month))
+    stored = service.home_visits_of([c.id for c in cadres], month)
+    form = home_visits_form([c.id for c in cadres],
+                            data={f"c{cid}": n for cid, n in stored.items()})
+    refused: list[service.LockedPeriod] = []
+    if form.validate_on_submit():
+        counts = {c.id: form[f"c{c.id}"].data or 0 for c in cadres}
+        ok = committed(form, _noting_lock(lambda: service.set_home_visits(
+            current_user, posyandu, month, counts, local_today()), refused))
+        if ok:
+            changed = ok.value
+            flash(ngettext("%(num)d count changed.", "%(num)d counts changed.", changed),
+                  "success")
+            return redirect(url_for(".activity_month", month=f"{month:%Y-%m}"))
+    locked = refused[0] if refused else _first_lock([(posyandu.village_id, month)])
+    return render_template("incentives/home_visits.html", form=form, posyandu=posyandu,
+                           cadres=cadres, month=month, locked=_lock_notice(locked),
+                           label=exports.period_label(Period(PeriodKind.MONTH, month)))
+
+
+@roles_required(*EDITORS)
+def import_template() -> ResponseReturnValue:
+    rows = db.session.execute(
+        sa.select(Cadre.id, Cadre.full_name, Posyandu.name, Region.name)
+        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+        .join(Region, Region.id == Posyandu.village_id)
+        .where(posyandu_clause(current_user))
+        .order_by(Region.name, Posyandu.name, Cadre.full_name)).all()
+    return Response(exports.import_template(rows), mimetype=XLSX, headers={
+        "Content-Disposition": 'attachment; filename="kegiatan-kader-template.xlsx"'})
+
+
+@roles_required(*EDITORS)
+@reads_first  # the file is parsed before the write lock is taken
+def import_upload() -> ResponseReturnValue:
+    form, errors, locked = ImportForm(), [], None
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            rows = read_workbook(data)  # parsed before the write lock (reads_first above)
+            begin_writes()
+            posyandu = db.session.scalars(scoped(Posyandu, current_user)).all()
+            result = import_activity(current_user, posyandu, rows, local_today())
+        except ImportRefused as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+            errors = exc.errors
+        except service.PeriodLocked as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+            locked = exc.locked
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Imported: %(days)d opening days (%(served)d cadre-days added), "
+                    "%(visits)d home-visit counts.", days=result.opening_days,
+                    served=result.served, visits=result.home_visits), "success")
+            return redirect(url_for(".activity_month"))
+    return render_template("incentives/import.html", form=form, errors=errors,
+                           locked=_lock_notice(locked))
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/activity", view_func=activity_month)
+    bp.add_url_rule("/posyandu/<int:posyandu_id>/opening-days/new", view_func=opening_day_new,
+                    methods=["GET", "POST"])
+    bp.add_url_rule("/opening-days/<int:day_id>", view_func=opening_day_edit,
+                    methods=["GET", "POST"])
+    bp.add_url_rule("/opening-days/<int:day_id>/delete", view_func=opening_day_delete,
+                    methods=["POST"])
+    bp.add_url_rule("/posyandu/<int:posyandu_id>/home-visits/<month_key>",
+                    view_func=home_visits, methods=["GET", "POST"])
+    bp.add_url_rule("/activity/template.xlsx", view_func=import_template)
+    bp.add_url_rule("/activity/import", view_func=import_upload, methods=["GET", "POST"])

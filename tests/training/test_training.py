@@ -1,0 +1,848 @@
+"""Training events: the coordinator's whole flow, scope and roles, capacity, the
+completion and planning rules, bad input, the history pages, the exports, and the
+number of queries of the list pages."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from conftest import count_queries, login, pdf_text, posyandu_named, user_named
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ilp_training.core.curricula import framework_on
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_today
+from ilp_training.models import (
+    AuditEntry,
+    Cadre,
+    CadreStatus,
+    Outcome,
+    OutcomeReason,
+    Posyandu,
+    Puskesmas,
+    Role,
+    TrainingAttendance,
+    TrainingEvent,
+    TrainingParticipant,
+    TrainingStatus,
+    User,
+)
+from ilp_training.training.services.participation import can_manage, completion, manageable_clause
+from ilp_training.training.services.planning import next_package
+
+D_SKILLS = ["D1", "D2", "D3"]
+
+# Depends on the clock: CI runs it again at a month's last evening and a year ahead.
+pytestmark = pytest.mark.dates
+
+
+
+def _today(app: Flask) -> date:
+    with app.app_context():
+        return local_today()
+
+
+def _posyandu_id(app: Flask, name: str, puskesmas: str | None = None) -> int:
+    with app.app_context():
+        return posyandu_named(name, puskesmas).id
+
+
+def _active_cadres(app: Flask, posyandu: str, puskesmas: str | None = None) -> list[int]:
+    with app.app_context():
+        pid = posyandu_named(posyandu, puskesmas).id
+        return list(db.session.scalars(sa.select(Cadre.id).where(
+            Cadre.posyandu_id == pid, Cadre.status == CadreStatus.ACTIVE).order_by(Cadre.id)))
+
+
+def _count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def _form(app: Flask, **overrides: object) -> dict[str, object]:
+    """A valid new-event form: a 2-day refresher on package D that ended yesterday."""
+    start = _today(app) - timedelta(days=2)
+    data: dict[str, object] = {
+        "type": "refresher", "title": "Penyegaran Paket D (uji)", "organiser": "puskesmas",
+        "partner_name": "", "venue": "Aula Puskesmas", "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=1)).isoformat(), "capacity": "20",
+        "pass_mark": "70", "skills": D_SKILLS, "outside_facilitators": "Bidan Salma",
+    }
+    data.update(overrides)
+    return data
+
+
+def _create(client: FlaskClient, app: Flask, **overrides: object) -> int:
+    response = client.post("/trainings/new", data=_form(app, **overrides))
+    assert response.status_code == 302, response.text[:2000]
+    return int(re.search(r"/trainings/(\d+)/participants", response.location).group(1))
+
+
+def _participants(app: Flask, event_id: int) -> dict[int, int]:
+    """cadre id → participant id."""
+    with app.app_context():
+        return dict(db.session.execute(sa.select(
+            TrainingParticipant.cadre_id, TrainingParticipant.id)
+            .where(TrainingParticipant.event_id == event_id)).all())
+
+
+def _english(client: FlaskClient) -> None:
+    client.post("/language", data={"lang": "en"})
+
+
+# --- the done-when flow -------------------------------------------------------------------
+
+
+def _group_section(page: str, package: str) -> str:
+    start = page.index(f'<span class="mono">{package}</span>')
+    end = page.find('<section class="group">', start)
+    return page[start:end if end > 0 else None]
+
+
+def _planning_group(page: str, package: str) -> list[int]:
+    """The cadre ids offered in one package group of the planning page."""
+    return [int(v) for v in re.findall(r'name="cadres" value="(\d+)"',
+                                       _group_section(page, package))]
+
+
+def _planning_events(page: str, package: str) -> list[int]:
+    """The planned events offered to one package group, in the order shown."""
+    return [int(v) for v in re.findall(r'<option value="(\d+)"', _group_section(page, package))]
+
+
+def test_coordinator_plans_fills_runs_and_finishes_a_training(as_coordinator, app):
+    client, today = as_coordinator, _today(app)
+    event_id = _create(client, app)
+    planning = client.get("/trainings/planning")
+    assert planning.status_code == 200 and "Penyegaran Paket D (uji)" in planning.text
+    offered = _planning_group(planning.text, "D")
+    with app.app_context():
+        package_e = db.session.scalar(sa.select(TrainingEvent.id).where(
+            TrainingEvent.title == "Pelatihan Paket E: Usia Dewasa dan Lansia"))
+    # each group is offered the events covering its package first, whatever their dates
+    assert _planning_events(planning.text, "D")[0] == event_id
+    assert _planning_events(planning.text, "E") == [package_e, event_id]
+    ours = set(_active_cadres(app, "Anggrek") + _active_cadres(app, "Melati"))
+    chosen = [c for c in offered if c in ours]
+    assert len(chosen) >= 3
+    assert set(chosen) & set(_active_cadres(app, "Anggrek"))  # a training for two posyandu
+    assert set(chosen) & set(_active_cadres(app, "Melati"))
+    response = client.post("/trainings/planning/fill", data={
+        "event": event_id, "cadres": chosen, "puskesmas": ""})
+    assert response.status_code == 302 and response.location.endswith(f"/trainings/{event_id}")
+    enrolled = _participants(app, event_id)
+    assert set(enrolled) == set(chosen)
+
+    days = [today - timedelta(days=2), today - timedelta(days=1)]
+    absent = enrolled[chosen[0]]
+    for day, present in ((days[0], list(enrolled.values())),
+                         (days[1], [p for p in enrolled.values() if p != absent])):
+        response = client.post(f"/trainings/{event_id}/attendance",
+                               data={"day": day.isoformat(), "present": present})
+        assert response.status_code == 302, response.text[:1000]
+    below = enrolled[chosen[1]]
+    scores = {}
+    for pid in enrolled.values():
+        scores[f"pre-{pid}"] = "50"
+        scores[f"post-{pid}"] = "60" if pid == below else "85"
+    assert client.post(f"/trainings/{event_id}/tests", data=scores).status_code == 302
+
+    confirm = client.get(f"/trainings/{event_id}/finish")
+    assert confirm.status_code == 200 and 'name="submit"' in confirm.text
+    assert client.post(f"/trainings/{event_id}/finish").status_code == 302
+    with app.app_context():
+        event = db.session.get(TrainingEvent, event_id)
+        assert event.status == TrainingStatus.FINISHED and event.finished_at is not None
+        outcome = {p.id: (p.outcome, p.outcome_reason) for p in event.participants}
+    assert outcome[absent] == (Outcome.NOT_COMPLETED, OutcomeReason.MISSED_DAYS)
+    assert outcome[below] == (Outcome.NOT_COMPLETED, OutcomeReason.BELOW_PASS_MARK)
+    completed = chosen[2:]
+    assert all(outcome[enrolled[c]] == (Outcome.COMPLETED, None) for c in completed)
+
+    page = client.get(f"/trainings/{event_id}").text
+    anggrek = _posyandu_id(app, "Anggrek")
+    melati = _posyandu_id(app, "Melati")
+    due = page[page.index('id="due"'):page.index("<h2>", page.index('id="due"'))]
+    assert f'/cadres/{completed[0]}"' in due and f'/cadres/{chosen[0]}"' not in due
+    links = re.findall(r'href="(/posyandu/\d+/assessments/new\?[^"]+)"', due)
+    assert links and all(int(re.search(r"/posyandu/(\d+)/", u).group(1)) in (anggrek, melati)
+                         for u in links)
+    assessment = client.get(links[0].replace("&amp;", "&")).text  # the cadres come ticked
+    ticked = {int(v) for v in re.findall(r'<input checked[^>]*value="(\d+)"', assessment)}
+    assert ticked and ticked <= set(completed)
+
+    for cadre_id in (chosen[0], completed[0]):
+        profile = client.get(f"/cadres/{cadre_id}").text
+        history = profile[profile.index('id="trainings"'):]
+        assert "Penyegaran Paket D (uji)" in history
+        assert ("1 / 2" if cadre_id == chosen[0] else "2 / 2") in history
+        assert ">85<" in history
+    for posyandu in {anggrek, melati}:
+        assert "Penyegaran Paket D (uji)" in client.get(f"/posyandu/{posyandu}/trainings").text
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_page_of_an_event_renders_with_participants(as_coordinator, app, lang):
+    as_coordinator.post("/language", data={"lang": lang})
+    event_id = _create(as_coordinator, app)
+    cadres = _active_cadres(app, "Anggrek")[:3]
+    as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
+    day = (_today(app) - timedelta(days=2)).isoformat()
+    for url in ("", "/edit", "/participants", "/participants?untrained=D&level=purwa",
+                f"/attendance?day={day}", "/tests", "/finish", "/cancel"):
+        page = as_coordinator.get(f"/trainings/{event_id}{url}")
+        assert page.status_code == 200, (url, page.text[:500])
+    attendance = as_coordinator.get(f"/trainings/{event_id}/attendance?day={day}").text
+    assert all(f'name="present" value="{p}"' in attendance
+               for p in _participants(app, event_id).values())
+
+
+# --- scope and roles --------------------------------------------------------------------
+
+
+def test_cadre_outside_the_area_cannot_be_added(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    lakudo = _active_cadres(app, "Flamboyan", "Lakudo")[0]
+    anggrek = _active_cadres(app, "Anggrek")[0]
+    _english(as_coordinator)
+    response = as_coordinator.post(f"/trainings/{event_id}/participants",
+                                   data={"cadres": [anggrek, lakudo]})
+    assert response.status_code == 422
+    assert "does not serve in this training&#39;s area; nothing was added" in response.text
+    assert _participants(app, event_id) == {}
+    page = as_coordinator.get(f"/trainings/{event_id}/participants").text
+    assert f'value="{anggrek}"' in page and f'value="{lakudo}"' not in page
+
+
+EVENT_URLS = ["/trainings/{id}", "/trainings/{id}/edit", "/trainings/{id}/participants",
+              "/trainings/{id}/attendance", "/trainings/{id}/tests", "/trainings/{id}/finish",
+              "/trainings/{id}/cancel", "/trainings/{id}/attendance.pdf",
+              "/trainings/{id}/results.xlsx", "/trainings/{id}/participants/1/remove"]
+
+
+@pytest.mark.parametrize("url", EVENT_URLS)
+def test_another_puskesmas_gets_404(client, app, url):
+    login(client, "koordinator")
+    event_id = _create(client, app)
+    client.post("/logout")
+    login(client, "koordinator.lakudo")
+    assert client.get(url.format(id=event_id)).status_code == 404
+    if not url.endswith(("}", ".pdf", ".xlsx")):
+        assert client.post(url.format(id=event_id), data=_form(app)).status_code == 404
+    with app.app_context():
+        assert db.session.get(TrainingEvent, event_id).title == "Penyegaran Paket D (uji)"
+
+
+def test_another_puskesmas_cannot_open_the_posyandu_trainings_page(client, app):
+    login(client, "koordinator.lakudo")
+    assert client.get(f"/posyandu/{_posyandu_id(app, 'Anggrek')}/trainings").status_code == 404
+    assert client.get(f"/posyandu/{_posyandu_id(app, 'Flamboyan', 'Lakudo')}/trainings"
+                      ).status_code == 200
+
+
+def test_editing_changes_the_facts_and_audits_them(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    edit_page = as_coordinator.get(f"/trainings/{event_id}/edit").text
+    assert 'value="D1" checked' in edit_page and "Bidan Salma" in edit_page
+    response = as_coordinator.post(f"/trainings/{event_id}/edit", data=_form(
+        app, title="Penyegaran Paket D dan E", skills=[*D_SKILLS, "E1"],
+        outside_facilitators="Bidan Salma\nLa Ode Umar"))
+    assert response.status_code == 302
+    with app.app_context():
+        event = db.session.get(TrainingEvent, event_id)
+        assert event.title == "Penyegaran Paket D dan E"
+        assert event.skill_codes == [*D_SKILLS, "E1"]
+        assert sorted(f.label for f in event.facilitators) == ["Bidan Salma", "La Ode Umar"]
+        entry = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.entity == "training_event", AuditEntry.entity_id == event_id,
+            AuditEntry.action == "update")).one()
+        assert entry.changes["title"] == ["Penyegaran Paket D (uji)", "Penyegaran Paket D dan E"]
+        assert entry.changes["skills"] == ["D1,D2,D3", "D1,D2,D3,E1"]
+
+
+@pytest.mark.parametrize("username", ["pelatih", "kades.lalibo"])
+def test_trainers_and_village_heads_view_but_do_not_edit(client, app, username):
+    login(client, "koordinator")
+    event_id = _create(client, app)
+    client.post(f"/trainings/{event_id}/participants",
+                data={"cadres": _active_cadres(app, "Anggrek")[:2]})
+    client.post("/logout")
+    login(client, username)
+    assert client.get(f"/trainings/{event_id}").status_code == 200
+    assert client.get(f"/trainings/{event_id}/attendance.pdf").status_code == 200
+    assert f"/trainings/{event_id}\"" in client.get("/trainings/").text
+    for url in ("edit", "participants", "attendance", "tests", "finish", "cancel"):
+        assert client.get(f"/trainings/{event_id}/{url}").status_code == 403
+    assert client.post("/trainings/new", data=_form(app)).status_code == 403
+
+
+def test_district_event_is_for_admins_and_open_to_the_districts_cadres(as_admin, app):
+    event_id = _create(as_admin, app, organiser="district", puskesmas="0")
+    lakudo = _active_cadres(app, "Flamboyan", "Lakudo")[:2]
+    anggrek = _active_cadres(app, "Anggrek")[:2]
+    assert as_admin.post(f"/trainings/{event_id}/participants",
+                         data={"cadres": lakudo + anggrek}).status_code == 302
+    assert len(_participants(app, event_id)) == 4
+    as_admin.post("/logout")
+    login(as_admin, "koordinator")
+    _english(as_admin)
+    page = as_admin.get(f"/trainings/{event_id}")
+    assert page.status_code == 200  # visible, not editable, others' cadres hidden
+    assert as_admin.get(f"/trainings/{event_id}/edit").status_code == 403
+    assert f'/cadres/{anggrek[0]}"' in page.text and f'/cadres/{lakudo[0]}"' not in page.text
+    assert "2 more participants from outside your area are not shown" in page.text
+
+
+# --- capacity ---------------------------------------------------------------------------
+
+
+def test_capacity_is_all_or_nothing(as_coordinator, app):
+    event_id = _create(as_coordinator, app, capacity="3")
+    cadres = _active_cadres(app, "Anggrek")
+    _english(as_coordinator)
+    response = as_coordinator.post(f"/trainings/{event_id}/participants",
+                                   data={"cadres": cadres[:4]})
+    assert response.status_code == 422
+    assert "Only 3 places are left and you chose 4 new cadres; nothing was added." in response.text
+    assert _participants(app, event_id) == {}
+    whole = as_coordinator.post(f"/trainings/{event_id}/participants/posyandu",
+                                data={"posyandu": _posyandu_id(app, "Anggrek")})
+    assert whole.status_code == 422 and "nothing was added" in whole.text
+    assert _participants(app, event_id) == {}
+    assert as_coordinator.post(f"/trainings/{event_id}/participants",
+                               data={"cadres": cadres[:3]}).status_code == 302
+    again = as_coordinator.post(f"/trainings/{event_id}/participants",
+                                data={"cadres": cadres[:3]})  # already in: skipped
+    assert again.status_code == 302 and len(_participants(app, event_id)) == 3
+    lower = as_coordinator.post(f"/trainings/{event_id}/edit", data=_form(app, capacity="2"))
+    assert lower.status_code == 422 and "the capacity cannot be lower" in lower.text
+
+
+def test_a_participant_can_be_taken_off_an_open_training(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    cadres = _active_cadres(app, "Anggrek")[:2]
+    as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
+    enrolled = _participants(app, event_id)
+    day = (_today(app) - timedelta(days=2)).isoformat()
+    as_coordinator.post(f"/trainings/{event_id}/attendance",
+                        data={"day": day, "present": list(enrolled.values())})
+    before = _count(app, TrainingAttendance)
+    response = as_coordinator.post(
+        f"/trainings/{event_id}/participants/{enrolled[cadres[0]]}/remove")
+    assert response.status_code == 302
+    assert set(_participants(app, event_id)) == {cadres[1]}
+    assert _count(app, TrainingAttendance) == before - 1
+
+
+def test_a_whole_posyandu_joins_at_once(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    melati = _posyandu_id(app, "Melati")
+    response = as_coordinator.post(f"/trainings/{event_id}/participants/posyandu",
+                                   data={"posyandu": melati})
+    assert response.status_code == 302
+    assert set(_participants(app, event_id)) == set(_active_cadres(app, "Melati"))
+
+
+# --- the rules --------------------------------------------------------------------------
+
+MISSED, NO_POST, BELOW = (OutcomeReason.MISSED_DAYS, OutcomeReason.NO_POST_TEST,
+                          OutcomeReason.BELOW_PASS_MARK)
+
+
+@pytest.mark.parametrize(("days", "present", "post", "mark", "completed", "reasons"), [
+    (2, 2, 70, 70, True, ()),  # the pass mark itself passes
+    (2, 2, 100, 70, True, ()),
+    (1, 1, 0, 0, True, ()),  # a pass mark of 0: any score taken passes
+    (2, 2, 69, 70, False, (BELOW,)),
+    (2, 1, 90, 70, False, (MISSED,)),
+    (3, 0, 90, 70, False, (MISSED,)),
+    (2, 2, None, 70, False, (NO_POST,)),
+    (1, 1, None, 0, False, (NO_POST,)),  # no post-test never passes
+    (2, 1, None, 70, False, (MISSED, NO_POST)),
+    (2, 1, 40, 70, False, (MISSED, BELOW)),
+])
+def test_completion_rule(days, present, post, mark, completed, reasons):
+    result = completion(days, present, post, mark)
+    assert (result.completed, result.reasons) == (completed, reasons)
+
+
+@pytest.mark.parametrize(("mastered", "expected"), [
+    ("", "A"),  # below Purwa: the required packages first
+    ("A", "B"),
+    ("AB", "D"),  # one more for Purwa: the cheapest other package (D has 3 skills)
+    ("ABD", "E"),  # Purwa → Madya: one more package, E (5 skills) before C (6)
+    ("ABCD", "E"),
+    ("ABCDE", None),  # Utama: nothing further
+])
+def test_planning_rule_picks_the_next_package(app, mastered, expected):
+    with app.app_context():
+        framework = framework_on(_today(app))
+        codes = {s.code for p in mastered for s in framework.package(p).skills}
+        assert next_package(framework, codes) == expected
+
+
+# --- bad input --------------------------------------------------------------------------
+
+
+def test_end_before_start_is_refused_and_nothing_saved(as_coordinator, app):
+    _english(as_coordinator)
+    before = _count(app, TrainingEvent)
+    today = _today(app).isoformat()
+    response = as_coordinator.post("/trainings/new", data=_form(
+        app, start_date=today, end_date=(_today(app) - timedelta(days=1)).isoformat()))
+    assert response.status_code == 422
+    assert "The last day cannot be before the first day." in response.text
+    assert 'value="Penyegaran Paket D (uji)"' in response.text
+    assert _count(app, TrainingEvent) == before
+    no_skill = as_coordinator.post("/trainings/new", data=_form(app, skills=[]))
+    assert no_skill.status_code == 422 and "at least one skill" in no_skill.text
+    assert _count(app, TrainingEvent) == before
+
+
+def test_a_score_over_100_is_refused_and_nothing_saved(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    as_coordinator.post(f"/trainings/{event_id}/participants",
+                        data={"cadres": _active_cadres(app, "Anggrek")[:2]})
+    first, second = _participants(app, event_id).values()
+    _english(as_coordinator)
+    response = as_coordinator.post(f"/trainings/{event_id}/tests", data={
+        f"pre-{first}": "40", f"post-{first}": "101", f"pre-{second}": "55",
+        f"post-{second}": "80"})
+    assert response.status_code == 422
+    assert "Enter a whole number from 0 to 100." in response.text
+    assert 'value="101"' in response.text and 'value="55"' in response.text
+    with app.app_context():
+        assert db.session.scalars(sa.select(TrainingParticipant.pre_score).where(
+            TrainingParticipant.event_id == event_id)).all() == [None, None]
+
+
+def test_attendance_outside_the_event_is_refused_and_nothing_saved(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    as_coordinator.post(f"/trainings/{event_id}/participants",
+                        data={"cadres": _active_cadres(app, "Anggrek")[:2]})
+    present = list(_participants(app, event_id).values())
+    _english(as_coordinator)
+    before = _count(app, TrainingAttendance)
+    for day in (_today(app) - timedelta(days=5), _today(app)):  # before it, after it
+        response = as_coordinator.post(f"/trainings/{event_id}/attendance",
+                                       data={"day": day.isoformat(), "present": present})
+        assert response.status_code == 422
+        assert "This day is not a day of the training." in response.text
+    assert _count(app, TrainingAttendance) == before
+    future = as_coordinator.post("/trainings/new", data=_form(
+        app, start_date=_today(app).isoformat(),
+        end_date=(_today(app) + timedelta(days=1)).isoformat()))
+    future_id = int(re.search(r"/trainings/(\d+)/", future.location).group(1))
+    as_coordinator.post(f"/trainings/{future_id}/participants",
+                        data={"cadres": _active_cadres(app, "Melati")[:1]})
+    response = as_coordinator.post(f"/trainings/{future_id}/attendance", data={
+        "day": (_today(app) + timedelta(days=1)).isoformat(),
+        "present": list(_participants(app, future_id).values())})
+    assert response.status_code == 422 and "still to come" in response.text
+    assert _count(app, TrainingAttendance) == before
+
+
+def test_finished_and_cancelled_trainings_do_not_change(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    as_coordinator.post(f"/trainings/{event_id}/participants",
+                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+    confirm = as_coordinator.get(f"/trainings/{event_id}/cancel")
+    assert confirm.status_code == 200
+    assert as_coordinator.post(f"/trainings/{event_id}/cancel").status_code == 302
+    with app.app_context():
+        assert db.session.get(TrainingEvent, event_id).status == TrainingStatus.CANCELLED
+    _english(as_coordinator)
+    response = as_coordinator.post(f"/trainings/{event_id}/participants",
+                                   data={"cadres": _active_cadres(app, "Anggrek")[1:2]})
+    assert response.status_code == 422 and "cannot change" in response.text
+    assert len(_participants(app, event_id)) == 1
+
+
+def test_a_training_is_finished_from_its_last_day_on(as_coordinator, app):
+    today = _today(app)
+    event_id = _create(as_coordinator, app, start_date=today.isoformat(),
+                       end_date=(today + timedelta(days=2)).isoformat())
+    as_coordinator.post(f"/trainings/{event_id}/participants",
+                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+    _english(as_coordinator)
+    response = as_coordinator.post(f"/trainings/{event_id}/finish")
+    assert response.status_code == 422 and "from its last day on" in response.text
+    with app.app_context():
+        assert db.session.get(TrainingEvent, event_id).status == TrainingStatus.PLANNED
+
+
+# --- history pages ----------------------------------------------------------------------
+
+
+def test_posyandu_page_counts_trained_assessed_and_mastered(as_coordinator, app):
+    anggrek = _posyandu_id(app, "Anggrek")
+    page = as_coordinator.get(f"/posyandu/{anggrek}/trainings")
+    assert page.status_code == 200
+    assert "Penyegaran Paket D: Usia Sekolah dan Remaja" in page.text  # the demo refresher
+    with app.app_context():
+        from ilp_training.training.services.history import package_progress
+
+        active, rows = package_progress(anggrek, framework_on(_today(app)), "en")
+        by_code = {r.code: r for r in rows}
+    assert active == 14
+    assert by_code["A"].mastered == 14 and by_code["B"].mastered == 14  # all at least Purwa
+    assert by_code["D"].trained >= 1 and by_code["D"].mastered <= by_code["D"].assessed <= 14
+    assert f'href="/posyandu/{anggrek}/trainings"' in as_coordinator.get(
+        f"/posyandu/{anggrek}/").text
+
+
+def test_district_page_shows_months_and_the_test_gain(as_admin, app):
+    with app.app_context():
+        event = db.session.scalars(sa.select(TrainingEvent).where(
+            TrainingEvent.title.startswith("Penyegaran Paket D"))).one()
+        pairs = [(p.pre_score, p.post_score) for p in event.participants]
+    gain = sum(b for _a, b in pairs) / len(pairs) - sum(a for a, _b in pairs) / len(pairs)
+    _english(as_admin)
+    page = as_admin.get("/trainings/district")
+    assert page.status_code == 200 and "<svg" in page.text
+    assert f"<strong>+{round(gain, 1):g}</strong>" in page.text
+    as_admin.post("/logout")
+    login(as_admin, "koordinator.lakudo")
+    other = as_admin.get("/trainings/district").text
+    assert "Penyegaran Paket D" not in other and "No training in these months yet." in other
+
+
+def test_cadre_profile_lists_demo_training_with_days_and_scores(as_coordinator, app):
+    with app.app_context():
+        participant = db.session.scalars(
+            sa.select(TrainingParticipant).join(TrainingEvent)
+            .where(TrainingEvent.title.startswith("Penyegaran Paket D"))
+            .order_by(TrainingParticipant.id)).first()
+        cadre_id, pre, post = participant.cadre_id, participant.pre_score, participant.post_score
+    profile = as_coordinator.get(f"/cadres/{cadre_id}").text
+    history = profile[profile.index('id="trainings"'):]
+    assert "Penyegaran Paket D" in history and f">{pre}<" in history and f">{post}<" in history
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_attendance_pdf_lists_participants_under_both_headings(as_coordinator, app, lang):
+    as_coordinator.post("/language", data={"lang": lang})
+    event_id = _create(as_coordinator, app)
+    cadres = _active_cadres(app, "Anggrek")[:3] + _active_cadres(app, "Melati")[:2]
+    as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
+    response = as_coordinator.get(f"/trainings/{event_id}/attendance.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(pdf_text(response.data).split())
+    assert "Daftar Hadir" in text and "Attendance list" in text
+    with app.app_context():
+        names = [db.session.get(Cadre, c).full_name for c in cadres]
+    assert all(" ".join(name.split()) in text for name in names)
+    assert "Penyegaran Paket D (uji)" in text and "Bidan Salma" in text
+
+
+def test_results_xlsx_opens_with_one_row_per_participant(as_coordinator, app):
+    from openpyxl import load_workbook
+
+    with app.app_context():
+        event = db.session.scalars(sa.select(TrainingEvent).where(
+            TrainingEvent.title.startswith("Penyegaran Paket D"))).one()
+        event_id, count = event.id, len(event.participants)
+        event.participants[0].cadre.full_name = "=1+1"  # a formula must stay text
+        db.session.commit()
+    _english(as_coordinator)
+    response = as_coordinator.get(f"/trainings/{event_id}/results.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    typed = next(c for c in sheet["A"] if c.value == "=1+1")
+    assert typed.data_type == "s"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Name", "Posyandu", "Days present (of 2)", "Pre-test", "Post-test",
+                       "Gain", "Outcome", "Reason")
+    assert len(rows) == 1 + count
+    for _name, _posyandu, days, pre, post, gain, outcome, reason in rows[1:]:
+        assert post - pre == gain and days in (1, 2)
+        assert outcome in ("completed", "not completed")
+        assert (reason is None) == (outcome == "completed")
+
+
+# --- queries do not grow with participants ----------------------------------------------
+
+
+def test_list_pages_do_not_grow_with_participants(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    anggrek = _posyandu_id(app, "Anggrek")
+    cadres = _active_cadres(app, "Anggrek")
+    urls = ["/trainings/", f"/posyandu/{anggrek}/trainings", f"/trainings/{event_id}",
+            "/trainings/planning", "/trainings/district", f"/trainings/{event_id}/attendance",
+            f"/trainings/{event_id}/attendance.pdf"]
+
+    def measure() -> list[int]:
+        counts = []
+        for url in urls:
+            with count_queries(app) as statements:
+                assert as_coordinator.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres[:1]})
+    few = measure()
+    as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres[1:]})
+    assert len(_participants(app, event_id)) == len(cadres)
+    assert measure() == few
+
+
+# --- the search for participants ----------------------------------------------------------
+
+
+def _offered(client: FlaskClient, event_id: int, query: str) -> set[int]:
+    page = client.get(f"/trainings/{event_id}/participants?{query}")
+    assert page.status_code == 200
+    return {int(v) for v in re.findall(r'name="cadres" value="(\d+)"', page.text)}
+
+
+def test_participant_search_filters_by_posyandu_level_name_and_training(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    anggrek, melati = _posyandu_id(app, "Anggrek"), _posyandu_id(app, "Melati")
+    with app.app_context():
+        demo = db.session.scalars(sa.select(TrainingEvent).where(
+            TrainingEvent.title == "Penyegaran Paket D: Usia Sekolah dan Remaja")).one()
+        trained = {p.cadre_id for p in demo.participants if p.outcome == Outcome.COMPLETED}
+        cadres = db.session.scalars(sa.select(Cadre).where(
+            Cadre.posyandu_id == anggrek, Cadre.status == CadreStatus.ACTIVE)).all()
+        purwa = {c.id for c in cadres if c.level_code == "purwa"}
+        someone = cadres[0]
+        first_name = someone.full_name.split()[0]
+        same_name = {c.id for c in cadres if first_name.lower() in c.full_name.lower()}
+    everyone = _offered(as_coordinator, event_id, "")
+    assert set(_active_cadres(app, "Anggrek")) | set(_active_cadres(app, "Melati")) <= everyone
+    in_anggrek = _offered(as_coordinator, event_id, f"posyandu={anggrek}")
+    assert in_anggrek == set(_active_cadres(app, "Anggrek"))
+    assert trained and trained & everyone
+    assert not trained & _offered(as_coordinator, event_id, "untrained=D")
+    assert _offered(as_coordinator, event_id, f"posyandu={anggrek}&level=purwa") == purwa
+    assert _offered(as_coordinator, event_id,
+                    f"posyandu={anggrek}&q={first_name}") == same_name
+    as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": [someone.id]})
+    assert someone.id not in _offered(as_coordinator, event_id, "")  # already taking part
+    assert _offered(as_coordinator, event_id, f"posyandu={melati}") <= set(
+        _active_cadres(app, "Melati"))
+
+
+# --- confirmation and the audit trail -----------------------------------------------------
+
+
+def test_removing_a_participant_asks_first_and_says_what_is_lost(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    cadre = _active_cadres(app, "Anggrek")[0]
+    as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": [cadre]})
+    pid = _participants(app, event_id)[cadre]
+    day = (_today(app) - timedelta(days=2)).isoformat()
+    as_coordinator.post(f"/trainings/{event_id}/attendance", data={"day": day, "present": [pid]})
+    as_coordinator.post(f"/trainings/{event_id}/tests", data={f"pre-{pid}": "40",
+                                                             f"post-{pid}": ""})
+    _english(as_coordinator)
+    listing = as_coordinator.get(f"/trainings/{event_id}/participants").text
+    assert f'href="/trainings/{event_id}/participants/{pid}/remove"' in listing
+    confirm = as_coordinator.get(f"/trainings/{event_id}/participants/{pid}/remove")
+    assert confirm.status_code == 200
+    assert "Their attendance (1 day) and test scores (pre-test 40, post-test —)" in confirm.text
+    assert _participants(app, event_id) == {cadre: pid}  # asking removed nothing
+    assert as_coordinator.post(
+        f"/trainings/{event_id}/participants/{pid}/remove").status_code == 302
+    assert _participants(app, event_id) == {}
+    with app.app_context():
+        entry = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.entity_id == event_id, AuditEntry.action == "remove_participant")).one()
+        assert entry.changes == {"cadre_id": [cadre, None]}
+
+
+def test_every_change_of_a_training_is_audited_with_who_and_what(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    cadres = _active_cadres(app, "Anggrek")[:2]
+    as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
+    enrolled = _participants(app, event_id)
+    day = (_today(app) - timedelta(days=2)).isoformat()
+    as_coordinator.post(f"/trainings/{event_id}/attendance",
+                        data={"day": day, "present": [enrolled[cadres[0]]]})
+    as_coordinator.post(f"/trainings/{event_id}/tests", data={
+        f"pre-{enrolled[cadres[0]]}": "40", f"post-{enrolled[cadres[0]]}": "75",
+        f"pre-{enrolled[cadres[1]]}": "", f"post-{enrolled[cadres[1]]}": ""})
+    as_coordinator.post(f"/trainings/{event_id}/finish")
+    with app.app_context():
+        entries = {e.action: e for e in db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.entity == "training_event", AuditEntry.entity_id == event_id))}
+        coordinator = db.session.scalar(sa.select(TrainingEvent.created_by_id).where(
+            TrainingEvent.id == event_id))
+    assert set(entries) == {"create", "add_participants", "attendance", "scores", "finish"}
+    assert all(e.user_id == coordinator for e in entries.values())
+    assert entries["create"].changes["title"] == [None, "Penyegaran Paket D (uji)"]
+    assert entries["add_participants"].changes == {"cadres": [None, sorted(cadres)]} or \
+        sorted(entries["add_participants"].changes["cadres"][1]) == sorted(cadres)
+    assert entries["attendance"].changes == {"day": [None, day],
+                                             "present_cadres": [[], [cadres[0]]]}
+    assert entries["scores"].changes == {f"cadre {cadres[0]} pre/post": [[None, None], [40, 75]]}
+    assert entries["finish"].changes["completed"] == [None, 0]
+
+
+# --- more bad input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"start_date": "2026-02-30"}, "start_date", "Not a valid date value."),
+    ({"capacity": "0"}, "capacity", "Number must be between 1 and 500."),
+    ({"capacity": "banyak"}, "capacity", "Not a valid integer value."),
+    ({"pass_mark": "120"}, "pass_mark", "Number must be between 0 and 100."),
+    ({"title": "   "}, "title", "This field is required."),
+    ({"organiser": "partner", "partner_name": ""}, "partner_name",
+     "Name the partner who organises the training."),
+    ({"skills": ["D1", "Z9"]}, "skills", "Choose skills of the curriculum."),
+    ({"facilitators": ["999999"]}, "facilitators", "Choose facilitators among the listed users."),
+    ({"end_date": "2027-12-31", "start_date": "2027-01-01"}, "end_date",
+     "A training lasts at most 31 days."),
+])
+def test_bad_event_input_is_shown_on_its_field_and_nothing_saved(as_coordinator, app,
+                                                                  overrides, field, message):
+    _english(as_coordinator)
+    before = _count(app, TrainingEvent)
+    response = as_coordinator.post("/trainings/new", data=_form(app, **overrides))
+    assert response.status_code == 422
+    blocks = response.text.split('class="field')[1:]  # each field's own box
+    assert any(b.startswith(" has-error") and f'name="{field}"' in b and message in b
+               for b in blocks), message
+    assert 'value="Aula Puskesmas"' in response.text  # the user's other values stay
+    assert _count(app, TrainingEvent) == before
+
+
+def test_bad_scores_and_strangers_are_refused_with_a_message(as_coordinator, app):
+    event_id = _create(as_coordinator, app)
+    as_coordinator.post(f"/trainings/{event_id}/participants",
+                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+    (pid,) = _participants(app, event_id).values()
+    _english(as_coordinator)
+    for value in ("-5", "7.5", "abc"):
+        response = as_coordinator.post(f"/trainings/{event_id}/tests",
+                                       data={f"pre-{pid}": value, f"post-{pid}": "80"})
+        assert response.status_code == 422
+        assert "Enter a whole number from 0 to 100." in response.text
+    day = (_today(app) - timedelta(days=1)).isoformat()
+    stranger = as_coordinator.post(f"/trainings/{event_id}/attendance",
+                                   data={"day": day, "present": [pid, pid + 100000]})
+    assert stranger.status_code == 422
+    assert "Someone who does not take part was marked present." in stranger.text
+    with app.app_context():
+        participant = db.session.get(TrainingParticipant, pid)
+        assert (participant.pre_score, participant.post_score, participant.attendance) == (
+            None, None, [])
+        assert db.session.get(TrainingEvent, event_id).status == TrainingStatus.PLANNED
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def test_history_lists_page_through(as_coordinator, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
+    anggrek = _posyandu_id(app, "Anggrek")
+    for n in range(2):
+        event_id = _create(as_coordinator, app, title=f"Latihan {n}")
+        as_coordinator.post(f"/trainings/{event_id}/participants",
+                            data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+    _english(as_coordinator)
+    as_coordinator.get("/trainings/")  # shows the flashed messages
+    first = as_coordinator.get(f"/posyandu/{anggrek}/trainings").text
+    assert "Page 1 of 3" in first and "Latihan 1" in first and "Latihan 0" not in first
+    second = as_coordinator.get(f"/posyandu/{anggrek}/trainings?page=2").text
+    assert "Latihan 0" in second and "Latihan 1" not in second
+    listing = as_coordinator.get("/trainings/?page=2").text
+    assert "Page 2 of" in listing
+    district = as_coordinator.get("/trainings/district?page=2").text
+    assert "Page 2 of" in district and district.count('class="title"') == 1
+
+
+def test_a_trainer_who_facilitates_records_attendance_and_tests_only(client, app):
+    from conftest import user_named
+
+    with app.app_context():
+        trainer = user_named("pelatih").id
+    login(client, "koordinator")
+    event_id = _create(client, app, facilitators=[str(trainer)])
+    client.post(f"/trainings/{event_id}/participants",
+                data={"cadres": _active_cadres(app, "Anggrek")[:2]})
+    first, second = _participants(app, event_id).values()
+    client.post("/logout")
+    login(client, "pelatih")
+    page = client.get(f"/trainings/{event_id}").text
+    assert f'href="/trainings/{event_id}/attendance"' in page
+    assert f'href="/trainings/{event_id}/participants"' not in page
+    day = (_today(app) - timedelta(days=2)).isoformat()
+    assert client.post(f"/trainings/{event_id}/attendance",
+                       data={"day": day, "present": [first]}).status_code == 302
+    assert client.post(f"/trainings/{event_id}/tests", data={
+        f"pre-{first}": "50", f"post-{first}": "90", f"pre-{second}": "",
+        f"post-{second}": ""}).status_code == 302
+    for url in ("edit", "participants", "finish", "cancel"):
+        assert client.get(f"/trainings/{event_id}/{url}").status_code == 403
+    with app.app_context():
+        participant = db.session.get(TrainingParticipant, first)
+        assert (participant.post_score, len(participant.attendance)) == (90, 1)
+        assert db.session.get(TrainingEvent, event_id).status == TrainingStatus.RUNNING
+
+
+def test_an_assessment_is_offered_only_at_posyandu_in_the_users_scope(app):
+    from ilp_training.training.services.reports import DueRow, assessable_posyandu
+
+    with app.app_context():
+        anggrek = posyandu_named("Anggrek").id
+        elsewhere = db.session.scalars(sa.select(Posyandu.id).where(
+            Posyandu.puskesmas_id != posyandu_named("Anggrek").puskesmas_id)).first()
+        due = [DueRow(1, "A", anggrek, "Anggrek", 0), DueRow(2, "B", elsewhere, "X", 0)]
+        assert assessable_posyandu(user_named("pelatih"), due) == {anggrek}
+        assert assessable_posyandu(user_named("admin"), due) == {anggrek, elsewhere}
+        assert assessable_posyandu(user_named("pelatih"), []) == set()
+
+
+def test_filling_from_the_planning_page_refuses_what_it_cannot_do(as_coordinator, app, client):
+    event_id = _create(as_coordinator, app, capacity="2")
+    cadres = _active_cadres(app, "Anggrek")[:3]
+    no_event = as_coordinator.post("/trainings/planning/fill", data={"cadres": cadres},
+                                   follow_redirects=True)
+    assert no_event.status_code == 200 and "Pilih pelatihan yang direncanakan" in no_event.text
+    too_many = as_coordinator.post("/trainings/planning/fill", data={
+        "event": event_id, "cadres": cadres}, follow_redirects=True)
+    assert too_many.status_code == 200 and "/trainings/planning" in too_many.request.path
+    assert _participants(app, event_id) == {}  # all or nothing
+    as_coordinator.post("/logout")
+    login(client, "koordinator.lakudo")  # another puskesmas's event: not found
+    assert client.post("/trainings/planning/fill", data={
+        "event": event_id, "cadres": cadres[:1]}).status_code == 404
+    assert _participants(app, event_id) == {}
+
+
+def test_the_manageable_clause_is_can_manage_in_sql(app):
+    with app.app_context():
+        events = db.session.scalars(sa.select(TrainingEvent)).all()
+        users = db.session.scalars(sa.select(User)).all()
+        seen = set()
+        for user in users:
+            in_sql = set(db.session.scalars(
+                sa.select(TrainingEvent.id).where(manageable_clause(user))))
+            assert in_sql == {e.id for e in events if can_manage(user, e)}, user.username
+            seen.add((user.role, bool(in_sql)))
+    # the check means something: admins and coordinators manage some, trainers none
+    assert {(Role.ADMIN, True), (Role.COORDINATOR, True), (Role.TRAINER, False)} <= seen
+
+
+@pytest.mark.parametrize(("username", "shown"), [
+    ("admin", "Lakudo"), ("koordinator", "Mawasangka Tengah")])
+def test_only_an_admin_picks_the_puskesmas_of_planning_and_the_district_view(
+        app, client, username, shown):
+    with app.app_context():
+        lakudo = db.session.scalar(sa.select(Puskesmas.id).where(Puskesmas.name == "Lakudo"))
+    login(client, username)
+    planning = client.get(f"/trainings/planning?puskesmas={lakudo}")
+    assert planning.status_code == 200 and f"Puskesmas {shown}</p>" in planning.text
+    district = client.get(f"/trainings/district?puskesmas={lakudo}")
+    assert district.status_code == 200
+    assert f'<p class="lead">{shown} · ' in district.text
