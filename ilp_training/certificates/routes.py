@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -27,6 +28,7 @@ from ilp_training.certificates.forms import (
     RevokeForm,
     SettingsForm,
 )
+from ilp_training.certificates.jobs import queue_bulk_job
 from ilp_training.certificates.services import issuing as service
 from ilp_training.certificates.services import settings as settings_service
 from ilp_training.certificates.services.bulk import JobOpen, print_file, start_bulk
@@ -36,7 +38,6 @@ from ilp_training.core.extensions import db
 from ilp_training.core.i18n import fdate, local_today
 from ilp_training.core.ids import id_or_404
 from ilp_training.core.service import ServiceError
-from ilp_training.core.tasks import queue_bulk_job
 from ilp_training.core.views import committed, paginate
 from ilp_training.models import (
     BulkJob,
@@ -171,7 +172,9 @@ def bulk() -> ResponseReturnValue:
     model = {"posyandu": Posyandu, "puskesmas": Puskesmas, "training": TrainingEvent}[kind]
     target = get_scoped_or_404(model, current_user, id_or_404(ident))
     try:
-        job = start_bulk(current_user, target, form.language.data, local_today())
+        job = start_bulk(current_user, target, form.language.data, local_today(),
+                         current_app.config["BULK_PART_SIZE"],
+                         current_app.config.get("PUBLIC_BASE_URL", ""))
     except JobOpen as exc:
         flash(str(exc.message), "info")
         return redirect(url_for("certificates.job", job_id=exc.job_id))
