@@ -55,11 +55,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_engine_events(app)
 
     from ilp_training import auth
-    from ilp_training.core import errors, ids, input_policy, security
+    from ilp_training.core import audit, errors, ids, input_policy, security
 
     ids.init_app(app)  # before the routes: their <int:…> ids are bounded
 
     input_policy.init_app(app)
+    audit.init_app(app)
     auth.init_login(app)
     errors.init_app(app)
     security.init_app(app)

@@ -3,6 +3,8 @@ PDF, revoke, follow a bulk job, and configure the issuer (emblem, signatory)."""
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -14,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -55,9 +58,12 @@ bp = Blueprint("certificates", __name__)
 
 
 def _pdf(data: bytes, name: str) -> Response:
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}.pdf"',
-        "Cache-Control": "private, max-age=0"})
+    """A stored PDF as a download; personal data, so never kept by a shared cache."""
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"{name}.pdf")
+    response.cache_control.private = True
+    response.cache_control.max_age = 0
+    return response
 
 
 def _finished_trainings(limit: int) -> list[TrainingEvent]:
