@@ -92,7 +92,7 @@ def bulk_seconds(client, app, url: str, puskesmas_id: int, workers: int) -> floa
         [sys.executable, "-m", "flask", "--app", "app", "worker", "--workers", str(workers)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(5)  # the consumer starts its processes, which warm up (tasks.warm_up)
+        time.sleep(5)  # the consumer starts its processes, which warm up (jobs.warm_up)
         start = time.perf_counter()
         response = client.post("/certificates/bulk", data={
             "target": f"puskesmas:{puskesmas_id}", "language": "id"})

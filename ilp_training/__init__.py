@@ -55,15 +55,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_engine_events(app)
 
     from ilp_training import auth
-    from ilp_training.core import errors, ids, input_policy, security
+    from ilp_training.core import audit, errors, ids, input_policy, security
 
     ids.init_app(app)  # before the routes: their <int:…> ids are bounded
 
     input_policy.init_app(app)
+    audit.init_app(app)
     auth.init_login(app)
     errors.init_app(app)
     security.init_app(app)
     _register_blueprints(app)
+    _register_jobs(app)
     _register_commands(app)
     return app
 
@@ -101,6 +103,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(incentives_bp)
+
+
+def _register_jobs(app: Flask) -> None:
+    """The app's background queue, made from its config, with each area's tasks."""
+    from ilp_training.certificates import jobs as certificate_jobs
+    from ilp_training.core import jobs as core_jobs
+    from ilp_training.core import queue
+
+    queue.init_app(app, core_jobs.register, certificate_jobs.register)
 
 
 def _register_commands(app: Flask) -> None:

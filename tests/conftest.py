@@ -73,6 +73,7 @@ def make_app(url: str, **overrides: object) -> Flask:
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "SERVER_NAME": None,
         "TODAY": TODAY,
+        "HUEY_IMMEDIATE": True,  # background tasks run at once, on the test's database
     }
     config.update(overrides)
     return create_app(config)
@@ -112,19 +113,14 @@ def live(live_template: str) -> Iterator[object]:
     """A live site on its own copy of the demo database, served over real HTTP in a
     thread; its commits are real (``tests/live.py``). Not to be combined with the ``app``
     fixture, whose rolled-back transaction would take over the session."""
-    from ilp_training.core.tasks import huey
     from tests import live as live_module
 
-    huey.immediate = True
     with live_module.live_site(live_template, make_app) as site:
         yield site
 
 
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
-    from ilp_training.core.tasks import huey
-
-    huey.immediate = True  # background tasks run inside the request, on the test's database
     app = make_app(database_url)
     yield app
     with app.app_context():

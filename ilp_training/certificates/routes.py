@@ -3,16 +3,20 @@ PDF, revoke, follow a bulk job, and configure the issuer (emblem, signatory)."""
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -27,6 +31,7 @@ from ilp_training.certificates.forms import (
     RevokeForm,
     SettingsForm,
 )
+from ilp_training.certificates.jobs import queue_bulk_job
 from ilp_training.certificates.services import issuing as service
 from ilp_training.certificates.services import settings as settings_service
 from ilp_training.certificates.services.bulk import JobOpen, print_file, start_bulk
@@ -36,7 +41,6 @@ from ilp_training.core.extensions import db
 from ilp_training.core.i18n import fdate, local_today
 from ilp_training.core.ids import id_or_404
 from ilp_training.core.service import ServiceError
-from ilp_training.core.tasks import queue_bulk_job
 from ilp_training.core.views import committed, paginate
 from ilp_training.models import (
     BulkJob,
@@ -54,9 +58,12 @@ bp = Blueprint("certificates", __name__)
 
 
 def _pdf(data: bytes, name: str) -> Response:
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}.pdf"',
-        "Cache-Control": "private, max-age=0"})
+    """A stored PDF as a download; personal data, so never kept by a shared cache."""
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"{name}.pdf")
+    response.cache_control.private = True
+    response.cache_control.max_age = 0
+    return response
 
 
 def _finished_trainings(limit: int) -> list[TrainingEvent]:
@@ -171,7 +178,9 @@ def bulk() -> ResponseReturnValue:
     model = {"posyandu": Posyandu, "puskesmas": Puskesmas, "training": TrainingEvent}[kind]
     target = get_scoped_or_404(model, current_user, id_or_404(ident))
     try:
-        job = start_bulk(current_user, target, form.language.data, local_today())
+        job = start_bulk(current_user, target, form.language.data, local_today(),
+                         current_app.config["BULK_PART_SIZE"],
+                         current_app.config.get("PUBLIC_BASE_URL", ""))
     except JobOpen as exc:
         flash(str(exc.message), "info")
         return redirect(url_for("certificates.job", job_id=exc.job_id))

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from ilp_training.core.extensions import db
@@ -42,6 +43,16 @@ ACTION_LABELS = {
     "reopen": _l("re-opened"),
     "import": _l("activity imported"),
 }
+
+
+def action_label(action: str) -> str:
+    """An audited action as the reader's language says it (the code if it has no label)."""
+    return str(ACTION_LABELS.get(action, action))
+
+
+def init_app(app: Flask) -> None:
+    """Templates show an entry's action with ``entry.action|action_label``."""
+    app.add_template_filter(action_label, "action_label")
 
 
 def _plain(value: Any) -> Any:

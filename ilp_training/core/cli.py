@@ -111,17 +111,24 @@ def translate_check() -> None:
 @with_appcontext
 def worker_command(workers: int) -> None:
     """Run the background worker (bulk certificates, hourly housekeeping) until stopped.
-    First, queue again the parts of bulk jobs whose worker died (``tasks.recover_jobs``)."""
-    from ilp_training.core.tasks import huey, recover_jobs
+    First, run what the areas ask for at the start (take up the bulk jobs whose worker
+    died: ``certificates/jobs.recover_jobs``)."""
+    import contextvars
 
-    parts, unjoined = recover_jobs()
-    if parts or unjoined:
-        click.echo(f"Bulk jobs taken up again: parts {parts}, print files {unjoined}.")
+    from ilp_training.core.queue import queue
+
+    jobs = queue()
+    for said in jobs.start_worker():
+        click.echo(said)
     db.session.remove()
     db.engine.dispose()  # the worker processes open their own connections
     # An idle worker polls the queue at least once a second (huey's default backs off to
-    # ten), so a bulk job starts soon after it is asked for.
-    huey.create_consumer(workers=workers, worker_type="process", max_delay=1.0).run()
+    # ten), so a bulk job starts soon after it is asked for. The consumer runs outside
+    # this command's app context (an empty ``contextvars`` context, which its processes
+    # inherit), so each task runs in an app context of its own, as a request does.
+    consumer = jobs.huey.create_consumer(workers=workers, worker_type="process",
+                                         max_delay=1.0)
+    contextvars.Context().run(consumer.run)
 
 
 @click.command("prune")

@@ -90,6 +90,12 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "BULK_PART_SIZE": int(env.get("BULK_PART_SIZE", "50")),
         "BULK_LEASE_SECONDS": int(env.get("BULK_LEASE_SECONDS", "600")),
         "BULK_TEST_DELAY_MS": int(env.get("BULK_TEST_DELAY_MS", "0")),
+        # The background-job queue (core/queue.py), made by create_app from these: Redis
+        # when HUEY_REDIS_URL is set, else the SQLite file HUEY_SQLITE_PATH. With
+        # HUEY_IMMEDIATE (tests) tasks run at once in the caller, queued in memory.
+        "HUEY_SQLITE_PATH": env.get("HUEY_SQLITE_PATH") or str(Path(instance_path) / "huey.db"),
+        "HUEY_REDIS_URL": env.get("HUEY_REDIS_URL", ""),
+        "HUEY_IMMEDIATE": _bool(env.get("HUEY_IMMEDIATE"), False),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
         # Sign-in throttle (services/users.LoginPolicy): LOGIN_MAX_FAILURES per (name,

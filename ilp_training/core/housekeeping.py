@@ -1,7 +1,7 @@
 """Deleting rows that no rule reads any more, so that tables kept for a while do not grow
 forever: rate-limit events past every throttling window, sign-ins past their maximum age.
 
-The worker runs :func:`prune_expired` every hour (``tasks.prune_expired``); ``flask prune``
+The worker runs :func:`prune_expired` every hour (``core/jobs.prune_expired``); ``flask prune``
 runs it by hand or from cron where no worker runs.
 """
 

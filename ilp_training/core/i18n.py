@@ -16,7 +16,6 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from ilp_training.cadres.nik import mask_nik, mask_personal, mask_phone
-from ilp_training.core.audit import ACTION_LABELS
 
 
 def select_locale() -> str:
@@ -95,7 +94,6 @@ def init_app(app: Flask) -> None:
         return {
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
-            "action_labels": ACTION_LABELS,
         }
 
 

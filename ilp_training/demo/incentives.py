@@ -19,8 +19,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
-from ilp_training.incentives.rules import Period, PeriodKind, add_months
+from ilp_training.incentives.rules import Period, PeriodKind
 from ilp_training.incentives.services import activity, schemes
 from ilp_training.incentives.services import summaries as incentives
 from ilp_training.models import (

@@ -4,12 +4,22 @@ coordinators (their puskesmas) and village heads (their village)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -18,9 +28,11 @@ from wtforms import SelectChoice
 
 from ilp_training.auth import roles_required
 from ilp_training.core.database import begin_writes, reads_first
+from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.service import ServiceError
+from ilp_training.core.spreadsheets import XLSX_MIMETYPE
 from ilp_training.core.views import apply_service_error, committed
 from ilp_training.incentives import exports
 from ilp_training.incentives.forms import (
@@ -29,7 +41,7 @@ from ilp_training.incentives.forms import (
     OpeningDayForm,
     home_visits_form,
 )
-from ilp_training.incentives.rules import Period, PeriodKind, add_months
+from ilp_training.incentives.rules import Period, PeriodKind
 from ilp_training.incentives.services import activity as service
 from ilp_training.incentives.services.activity_import import (
     ImportRefused,
@@ -49,7 +61,6 @@ from ilp_training.scope import get_scoped_or_404, posyandu_clause, scoped
 
 EDITORS = (Role.COORDINATOR, Role.VILLAGE_HEAD)
 T = TypeVar("T")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _month_arg(value: str | None) -> date:
@@ -214,8 +225,8 @@ def import_template() -> ResponseReturnValue:
         .join(Region, Region.id == Posyandu.village_id)
         .where(posyandu_clause(current_user))
         .order_by(Region.name, Posyandu.name, Cadre.full_name)).all()
-    return Response(exports.import_template(rows), mimetype=XLSX, headers={
-        "Content-Disposition": 'attachment; filename="kegiatan-kader-template.xlsx"'})
+    return send_file(io.BytesIO(exports.import_template(rows)), mimetype=XLSX_MIMETYPE,
+                     as_attachment=True, download_name="kegiatan-kader-template.xlsx")
 
 
 @roles_required(*EDITORS)

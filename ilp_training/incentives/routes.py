@@ -4,11 +4,22 @@ view, and the URL table of the scheme and activity pages (``schemes.py``,
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -20,6 +31,7 @@ from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.pdf import render_pdf
 from ilp_training.core.service import ServiceError
+from ilp_training.core.spreadsheets import XLSX_MIMETYPE
 from ilp_training.core.views import committed
 from ilp_training.incentives import activity_routes as activity
 from ilp_training.incentives import exports
@@ -49,7 +61,6 @@ from ilp_training.scope import get_scoped_or_404, village_clause
 
 bp = Blueprint("incentives", __name__, url_prefix="/incentives")
 VIEWERS = INCENTIVE_VIEWERS
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def village_or_404(village_id: int) -> Region:
@@ -221,9 +232,9 @@ def _download(report: SummaryReport, kind: str) -> Response:
         context = exports.pdf_context(report, locale, level_names(), local_today())
         data, mimetype = render_pdf("pdf/incentive_summary.html", context), "application/pdf"
     else:
-        data, mimetype = exports.summary_xlsx(report, locale, level_names()), XLSX
-    disposition = f'attachment; filename="{_filename(report, kind)}"'
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": disposition})
+        data, mimetype = exports.summary_xlsx(report, locale, level_names()), XLSX_MIMETYPE
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=_filename(report, kind))
 
 
 @bp.get("/villages/<int:village_id>/<period_key>/summary.<any(pdf, xlsx):kind>")

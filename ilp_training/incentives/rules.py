@@ -53,7 +53,9 @@ _KEY = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])))?$")
 
 
 def add_months(month: date, count: int) -> date:
-    """The first day of the month ``count`` months after ``month``'s month."""
+    """The first day of the month ``count`` months after ``month``'s month. The site's
+    one is ``core/dates.add_months``; this module imports nothing of the site, so it
+    keeps its own (``tests/core/test_dates.py`` holds the two equal)."""
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
 

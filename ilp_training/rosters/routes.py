@@ -7,7 +7,9 @@ them to the summaries, so a page runs a fixed handful of queries.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+import io
+
+from flask import Blueprint, Response, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -18,6 +20,7 @@ from ilp_training.auth import roles_required
 from ilp_training.core.curricula import framework_on
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
+from ilp_training.core.spreadsheets import XLSX_MIMETYPE
 from ilp_training.core.views import paginate_counted
 from ilp_training.models import Role
 from ilp_training.rosters import exports
@@ -108,12 +111,10 @@ def _export_cadres(framework: Framework, locale: str, grouping: Grouping,
     return exports.cadre_records(rows, framework, locale), levels
 
 
-def _download(body: bytes, content_type: str, extension: str) -> Response:
-    """The export as an attachment; ``content_type`` is sent as given (a ``mimetype``
-    would have Werkzeug add a second charset to a text type)."""
-    name = f"roster-{local_today().isoformat()}.{extension}"
-    return Response(body, content_type=content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+def _download(body: bytes, mimetype: str, extension: str) -> Response:
+    """The export as an attachment (Werkzeug adds ``charset=utf-8`` to a text type)."""
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
+                     download_name=f"roster-{local_today().isoformat()}.{extension}")
 
 
 @bp.get("/export.xlsx")
@@ -125,8 +126,7 @@ def export_xlsx() -> ResponseReturnValue:
     matrix = service.gap_matrix(current_user, framework, locale, grouping,
                                 posyandu if grouping == Grouping.POSYANDU else None)
     body = exports.xlsx_bytes(cadres, levels, matrix, _place_heading(grouping))
-    return _download(
-        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+    return _download(body, XLSX_MIMETYPE, "xlsx")
 
 
 @bp.get("/export.csv")
@@ -135,4 +135,4 @@ def export_csv() -> ResponseReturnValue:
     framework, locale, grouping = _context()
     posyandu = service.posyandu_rows(current_user)
     cadres, _levels = _export_cadres(framework, locale, grouping, posyandu)
-    return _download(exports.csv_bytes(cadres), "text/csv; charset=utf-8", "csv")
+    return _download(exports.csv_bytes(cadres), "text/csv", "csv")

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from ilp_training.auth import MANAGERS, roles_required
 from ilp_training.core.curricula import framework_on
+from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import fdate, local_today
 from ilp_training.core.service import ServiceError
@@ -53,8 +54,7 @@ def _puskesmas_choice() -> tuple[list[Puskesmas], Puskesmas | None]:
 
 def _first_month(today: date) -> date:
     """The first day of the month ``MONTHS - 1`` months before this one."""
-    index = today.year * 12 + today.month - 1 - (MONTHS - 1)
-    return date(index // 12, index % 12 + 1, 1)
+    return add_months(today, -(MONTHS - 1))
 
 
 @bp.get("/trainings/district")

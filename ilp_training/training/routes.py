@@ -3,9 +3,10 @@ tests, finish or cancel (with a confirmation), and the exports."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from ilp_training.core.curricula import framework_for, framework_on, framework_o
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import fdate, local_today
 from ilp_training.core.pdf import render_pdf
+from ilp_training.core.spreadsheets import XLSX_MIMETYPE
 from ilp_training.core.views import committed, paginate
 from ilp_training.models import (
     Posyandu,
@@ -46,8 +48,6 @@ from ilp_training.training.forms import (
 from ilp_training.training.services import events as events_service
 from ilp_training.training.services import participation as service
 from ilp_training.training.services import reports
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _status(*failed: object) -> int:
@@ -313,9 +313,8 @@ def cancel(event_id: int) -> ResponseReturnValue:
 def attendance_pdf(event_id: int) -> ResponseReturnValue:
     event = get_scoped_or_404(TrainingEvent, current_user, event_id)
     context = exports.attendance_context(event, _visible_rows(event), _framework(event))
-    return Response(render_pdf("pdf/attendance.html", context), mimetype="application/pdf",
-                    headers={"Content-Disposition":
-                             f'inline; filename="daftar-hadir-{event.id}.pdf"'})
+    return send_file(io.BytesIO(render_pdf("pdf/attendance.html", context)),
+                     mimetype="application/pdf", download_name=f"daftar-hadir-{event.id}.pdf")
 
 
 @bp.get("/trainings/<int:event_id>/results.xlsx")
@@ -323,6 +322,5 @@ def attendance_pdf(event_id: int) -> ResponseReturnValue:
 def results_xlsx(event_id: int) -> ResponseReturnValue:
     event = get_scoped_or_404(TrainingEvent, current_user, event_id)
     data = exports.results_workbook(event, _visible_rows(event))
-    filename = f"hasil-pelatihan-{event.id}.xlsx"
-    return Response(data, mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"hasil-pelatihan-{event.id}.xlsx")

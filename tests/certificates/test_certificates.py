@@ -225,8 +225,9 @@ def test_issuing_is_scoped(client, app):
 def worker(app):
     """Tasks are queued as in production and run, when called, the way ``flask worker``
     runs them: in an app context, outside any request."""
-    from ilp_training.core.tasks import huey
+    from ilp_training.core.queue import queue
 
+    huey = queue(app).huey
     huey.immediate_use_memory = False  # keep the in-memory queue of immediate mode
     huey.immediate = False
 
@@ -511,8 +512,7 @@ def test_the_certificates_page_counts_what_is_due_in_the_area(as_coordinator, ap
 
 def test_a_part_run_again_after_its_worker_died_reuses_its_serials(as_coordinator, app,
                                                                   worker):
-    from ilp_training.certificates.services import bulk as bulk_certificates
-    from ilp_training.core.tasks import recover_jobs
+    from ilp_training.certificates.jobs import recover_jobs, take_part
     from ilp_training.models import AuditEntry, BulkJobPart
 
     with app.app_context():
@@ -523,7 +523,7 @@ def test_a_part_run_again_after_its_worker_died_reuses_its_serials(as_coordinato
     with app.app_context():  # a worker on another machine takes the part, then dies
         app.config["BULK_LEASE_SECONDS"] = -1  # its lease has run out
         try:
-            bulk_certificates._open_part(job_id, 0, "elsewhere:1")
+            take_part(job_id, 0, "elsewhere:1")
         finally:
             app.config["BULK_LEASE_SECONDS"] = 600
         reserved = db.session.get(BulkJobPart, (job_id, 0)).serials

@@ -9,10 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import make_app
 
 from ilp_training.core.extensions import db
 from ilp_training.models import (
@@ -27,7 +29,7 @@ from ilp_training.models import (
     SerialCounter,
     User,
 )
-from tests.live import race
+from tests.live import live_site, race
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://ilp.example.go.id"
@@ -61,14 +63,13 @@ def test_five_issues_of_one_certificate_at_once_make_one(live):
     assert sum("sudah diterbitkan" in page for page in pages) == 4  # "already issued"
 
 
-def _use_queue(monkeypatch, env: dict[str, str]) -> None:
-    """Queue the site's tasks where the worker subprocess reads them (not run inline)."""
-    from ilp_training.core import tasks
-
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setattr(tasks.huey, "_immediate", False)
-    monkeypatch.setattr(tasks.huey, "storage", tasks.make_huey().storage)
+@contextmanager
+def _queued_site(live_template: str, queue: dict[str, str], **config: object):
+    """A live site whose tasks are queued where a worker process reads them (the
+    settings ``queue``), not run inline."""
+    with live_site(live_template, make_app, HUEY_IMMEDIATE=False, **queue,
+                   **config) as site:
+        yield site
 
 
 def _coordinators_puskesmas(live) -> int:
@@ -77,9 +78,13 @@ def _coordinators_puskesmas(live) -> int:
             User.username == "koordinator"))
 
 
-def test_two_bulk_jobs_for_one_puskesmas_at_once_make_one(live, monkeypatch, tmp_path):
-    _use_queue(monkeypatch, {"HUEY_SQLITE_PATH": str(tmp_path / "huey.db")})
-    live.app.config["PUBLIC_BASE_URL"] = BASE
+def test_two_bulk_jobs_for_one_puskesmas_at_once_make_one(live_template, tmp_path):
+    with _queued_site(live_template, {"HUEY_SQLITE_PATH": str(tmp_path / "huey.db")},
+                      PUBLIC_BASE_URL=BASE) as live:
+        _two_bulk_jobs_at_once_make_one(live)
+
+
+def _two_bulk_jobs_at_once_make_one(live) -> None:
     puskesmas_id = _coordinators_puskesmas(live)
     browsers = [live.client("koordinator") for _ in range(2)]
     responses = race(2, lambda i: browsers[i].post("/certificates/bulk", data={
@@ -160,9 +165,13 @@ def _serial_numbers(prefix: str) -> tuple[int, set[int], set[int]]:
     return last, used, voided
 
 
-def test_a_bulk_job_survives_the_death_of_its_worker(live, queue_env, monkeypatch, tmp_path):
-    _use_queue(monkeypatch, queue_env)
-    live.app.config.update(PUBLIC_BASE_URL=BASE, BULK_PART_SIZE=5)
+def test_a_bulk_job_survives_the_death_of_its_worker(live_template, queue_env, tmp_path):
+    with _queued_site(live_template, queue_env, PUBLIC_BASE_URL=BASE,
+                      BULK_PART_SIZE=5) as live:
+        _survives_the_death_of_its_worker(live, queue_env, tmp_path)
+
+
+def _survives_the_death_of_its_worker(live, queue_env: dict[str, str], tmp_path) -> None:
     env = {**os.environ, **queue_env, "DATABASE_URL": live.url, "PUBLIC_BASE_URL": BASE,
            "BULK_PART_SIZE": "5", "BULK_TEST_DELAY_MS": "300", "SECRET_KEY": "test"}
     puskesmas_id = _coordinators_puskesmas(live)

@@ -60,12 +60,14 @@ def test_events_inside_the_sign_in_window_are_kept(client, app):
 def test_the_worker_prunes_every_hour(client, app):
     from huey.api import PeriodicTask
 
-    from ilp_training.core.tasks import prune_expired
+    from ilp_training.core.jobs import prune_expired
+    from ilp_training.core.queue import queue
 
-    assert issubclass(prune_expired.task_class, PeriodicTask)
-    assert prune_expired.task_class.validate_datetime is not None
+    task = queue(app)[prune_expired]
+    assert issubclass(task.task_class, PeriodicTask)
+    assert task.task_class.validate_datetime is not None
     client.get("/v/tidak-ada-kode")
     _age_everything(app, rate_seconds=2 * 86400, session_days=0)
     with app.app_context():
-        prune_expired.call_local()
+        task.call_local()
     assert _counts(app)[0] == 0

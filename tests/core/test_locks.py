@@ -35,9 +35,6 @@ SHORT_WAIT_MS = 2000  # the site's busy timeout in these tests (10 s by default)
 @pytest.fixture
 def site(live_template: str) -> Iterator[LiveSite]:
     """A live site that waits at most two seconds for SQLite's write lock."""
-    from ilp_training.core.tasks import huey
-
-    huey.immediate = True
     with live.live_site(live_template, make_app,
                         SQLITE_BUSY_TIMEOUT_MS=SHORT_WAIT_MS) as served:
         yield served

@@ -14,40 +14,35 @@ Rules:
   target is refused with a link to it. Level jobs overlap when they share a posyandu (a
   posyandu and the puskesmas that serves it, or the same one twice); a training job
   overlaps a job for the same training only.
-- *Resumable*: a part commits twice, in units a restarted worker can resume: first its
-  lease and reserved serials (cadre → serial), then, after rendering, its certificates,
-  failures, counters and the part marked done, all at once. A part run again (its worker
-  died) reuses its serials and issues only what is not yet issued. :func:`parts_to_requeue`
-  finds the parts that no live worker holds and no queued task will run (at worker start
-  and every minute); a part whose worker died ``MAX_ATTEMPTS`` times fails the job.
+- *Resumable*: a part is two units of work, each committed by the job
+  (``certificates/jobs.py``) so that a restarted worker can resume: first its lease and
+  reserved serials (cadre → serial, :func:`open_part`), then, after rendering, its
+  certificates, failures, counters and the part marked done, all at once
+  (:func:`store_part`). A part run again (its worker died) reuses its serials and issues
+  only what is not yet issued. :func:`parts_to_requeue` finds the parts that no live
+  worker holds and no queued task will run (at worker start and every minute); a part
+  whose worker died ``MAX_ATTEMPTS`` times fails the job.
 - *Serial gaps are explained*: a reserved serial that ends on no certificate (the cadre
   was no longer due, or its page failed) is recorded in the audit log (``void_serials``).
 - *The print file holds valid certificates only*: it is filtered when downloaded, so a
   certificate superseded or revoked since is not printed.
+
+These are services: plain arguments, ``flush()``, never a commit or the app's config.
+The job module ``certificates/jobs.py`` runs them in the worker and commits each unit.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ilp_training.certificates.services.documents import (
-    keep_pages,
-    merge,
-    render_certificate_files,
-    render_certificates,
-)
+from ilp_training.certificates.services.documents import keep_pages, merge
 from ilp_training.certificates.services.issuing import (
     Prepared,
     cadres_due,
@@ -60,7 +55,6 @@ from ilp_training.certificates.services.issuing import (
 from ilp_training.core import audit
 from ilp_training.core.curricula import framework_on
 from ilp_training.core.extensions import db
-from ilp_training.core.i18n import local_today
 from ilp_training.core.service import ServiceError
 from ilp_training.models import (
     BulkJob,
@@ -74,7 +68,6 @@ from ilp_training.models import (
     Puskesmas,
     TrainingEvent,
     User,
-    utcnow,
 )
 from ilp_training.scope import posyandu_clause
 
@@ -91,9 +84,8 @@ class JobOpen(ServiceError):
         self.job_id = job_id
 
 
-def worker_id() -> str:
-    """This process as a lease holder: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+class TooManyAttempts(Exception):
+    """A part whose worker stopped ``MAX_ATTEMPTS`` times: the job is to fail."""
 
 
 def _overlapping(target: Posyandu | Puskesmas | TrainingEvent) -> sa.ColumnElement[bool]:
@@ -119,17 +111,17 @@ def _lock_target(target: Posyandu | Puskesmas | TrainingEvent) -> None:
     db.session.execute(stmt.with_for_update())
 
 
-
-
-def start_bulk(actor: User, target: Posyandu | Puskesmas | TrainingEvent,
-               language: str, today: date) -> BulkJob:
-    """Create the job for every due certificate of ``target`` (the caller commits, then
-    queues one task per part): the level certificates of a posyandu or puskesmas, or the
-    certificates of a training event for its participants in the actor's area. Refused
+def start_bulk(actor: User, target: Posyandu | Puskesmas | TrainingEvent, language: str,
+               today: date, part_size: int, public_base_url: str) -> BulkJob:
+    """Create the job for every due certificate of ``target``, split into parts of
+    ``part_size`` cadres (the caller commits, then queues one task per part): the level
+    certificates of a posyandu or puskesmas, or the certificates of a training event for
+    its participants in the actor's area. Refused without the site's public address
+    (``public_base_url``: the worker has no request to take it from), and
     (:class:`JobOpen`) while a job for an overlapping target is open."""
     if language not in ("id", "en"):
         raise ServiceError(_l("Choose a language."), "language")
-    if not current_app.config.get("PUBLIC_BASE_URL"):
+    if not public_base_url:
         raise ServiceError(_l("The site's public address (PUBLIC_BASE_URL) is not set, so the "
                               "QR codes cannot be made outside this page. Ask the "
                               "administrator to set it."))
@@ -149,8 +141,7 @@ def start_bulk(actor: User, target: Posyandu | Puskesmas | TrainingEvent,
     cadre_ids = [c.id for c in cadres_due(clause, event)]
     if not cadre_ids:
         raise ServiceError(_l("No certificate is due here."))
-    size = current_app.config["BULK_PART_SIZE"]
-    parts = [cadre_ids[i:i + size] for i in range(0, len(cadre_ids), size)]
+    parts = [cadre_ids[i:i + part_size] for i in range(0, len(cadre_ids), part_size)]
     job = BulkJob(scope_kind=kind, scope_id=target.id, scope_label=label, language=language,
                   requested_by=actor, total=len(cadre_ids), parts_total=len(parts),
                   issued_on=today)
@@ -165,8 +156,8 @@ def start_bulk(actor: User, target: Posyandu | Puskesmas | TrainingEvent,
 
 
 @dataclass
-class _Part:
-    """What a part needs once its first transaction is closed (plain data, no locks)."""
+class Part:
+    """What a part needs once its first unit is committed (plain data, no locks)."""
 
     ready: list[Prepared]
     pages: list[dict[str, Any]]
@@ -175,11 +166,11 @@ class _Part:
     serials: list[str]
     language: str
     requester_id: int
+    issued_on: date
 
 
-def _take(job_id: int, index: int, holder: str, now: datetime) -> bool:
+def _take(job_id: int, index: int, holder: str, now: datetime, lease: timedelta) -> bool:
     """Lease the part to ``holder`` unless it is done or another worker's lease runs."""
-    lease = timedelta(seconds=current_app.config["BULK_LEASE_SECONDS"])
     taken = db.session.execute(
         sa.update(BulkJobPart).where(
             BulkJobPart.job_id == job_id, BulkJobPart.index == index,
@@ -191,24 +182,26 @@ def _take(job_id: int, index: int, holder: str, now: datetime) -> bool:
     return bool(taken)
 
 
-def _open_part(job_id: int, index: int, holder: str) -> _Part | None:
-    """Lease the part, mark the job running, take the part's cadres still due, reserve
-    their serials on the part (or reuse those reserved by an earlier run) and build their
-    pages; commit, so that no lock is held while rendering."""
+def open_part(job_id: int, index: int, holder: str, now: datetime, lease: timedelta,
+              today: date) -> Part | None:
+    """Lease the part to ``holder`` for ``lease``, mark the job running, take the part's
+    cadres still due, reserve their serials on the part (or reuse those reserved by an
+    earlier run) and build their pages (flushes; the job commits before rendering, so
+    that no lock is held meanwhile). ``None`` when the job is gone or finished or the part
+    done or held by a live worker; :class:`TooManyAttempts` (after the attempt is
+    counted) when its workers stopped ``MAX_ATTEMPTS`` times. Certificates are dated the
+    job's day, or ``today`` for a job from before the day was recorded."""
     job = db.session.get(BulkJob, job_id)
-    if job is None or job.status not in OPEN or not _take(job_id, index, holder, utcnow()):
-        db.session.commit()
-        return None  # gone, finished, failed, done, or held by a live worker
+    if job is None or job.status not in OPEN or not _take(job_id, index, holder, now, lease):
+        return None
     part = db.session.get(BulkJobPart, (job_id, index))
     if part.attempts > MAX_ATTEMPTS:
-        db.session.commit()
-        fail_job(job_id, f"part {index + 1} was started {MAX_ATTEMPTS} times and its "
-                         "worker stopped each time")
-        return None
+        raise TooManyAttempts(f"part {index + 1} was started {MAX_ATTEMPTS} times and its "
+                              "worker stopped each time")
     db.session.execute(sa.update(BulkJob).where(BulkJob.id == job_id,
                                                 BulkJob.status == JobStatus.QUEUED)
                        .values(status=JobStatus.RUNNING))
-    today = job.issued_on or local_today()
+    day = job.issued_on or today
     event = (db.session.get(TrainingEvent, job.scope_id) if job.scope_kind == "training"
              else None)
     cadres = db.session.scalars(
@@ -218,72 +211,37 @@ def _open_part(job_id: int, index: int, holder: str) -> _Part | None:
     failures = [(cid, str(_l("No longer due."))) for cid in part.cadre_ids if cid not in by_id]
     reserved = {int(cid): serial for cid, serial in (part.serials or {}).items()}
     ready, refused = prepare([by_id[c] for c in part.cadre_ids if c in by_id],
-                             framework_on(today), today, event, reserved)
+                             framework_on(day), day, event, reserved)
     failures += [(c.id, reason) for c, reason in refused]
     part.serials = {str(cid): serial for cid, serial in reserved.items()} | {
         str(item.cadre_id): item.claim["serial"] for item in ready}
-    result = _Part(ready, [page_for(item, job.language) for item in ready], failures,
-                   {c.id: c.full_name for c in cadres} | _names(cid for cid, _r in failures),
-                   list(part.serials.values()), job.language, job.requested_by_id)
-    db.session.commit()  # the lease and the serials: a run after a crash reuses them
-    return result
+    db.session.flush()
+    return Part(ready, [page_for(item, job.language) for item in ready], failures,
+                {c.id: c.full_name for c in cadres} | _names(cid for cid, _r in failures),
+                list(part.serials.values()), job.language, job.requested_by_id, day)
 
 
-def _render(work: _Part) -> tuple[bytes, list[tuple[Prepared, bytes]]]:
-    """The part's print PDF and each certificate's own PDF; when the part fails as a
-    whole, one by one, so that only the certificate that breaks it is lost."""
-    delay = current_app.config["BULK_TEST_DELAY_MS"]
-    if delay:  # tests only: time to stop the worker in the middle of a job
-        time.sleep(delay * len(work.pages) / 1000)
-    try:
-        pdf, singles = render_certificate_files(work.pages)
-        return pdf, list(zip(work.ready, singles, strict=True))
-    except Exception:
-        current_app.logger.exception("a bulk part failed; rendering one by one")
-    issued = []
-    for item, page in zip(work.ready, work.pages, strict=True):
-        try:
-            issued.append((item, render_certificates([page])))
-        except Exception as exc:
-            current_app.logger.exception("certificate of cadre %s failed", item.cadre_id)
-            work.failures.append((item.cadre_id, str(_l(
-                "The document could not be made: %(error)s", error=type(exc).__name__))))
-    return merge([single for _item, single in issued]) if issued else b"", issued
-
-
-def run_part(job_id: int, index: int) -> None:
-    """Issue the certificates of one part, store them, count them, and commit. Reasons
-    for failures are written in the language of the user who asked for the job."""
-    locale = db.session.scalar(sa.select(User.locale).join(
-        BulkJob, BulkJob.requested_by_id == User.id).where(BulkJob.id == job_id))
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        _run_part(job_id, index)
-
-
-def _run_part(job_id: int, index: int) -> None:
-    holder = worker_id()
-    work = _open_part(job_id, index, holder)
-    if work is None:
-        return
-    pdf, issued = _render(work)
-    # One transaction: the part is ours and not done (its row locked on PostgreSQL), its
-    # certificates, failures, void serials and counters, and the part marked done.
+def store_part(job_id: int, index: int, holder: str, work: Part, pdf: bytes,
+               issued: list[tuple[Prepared, bytes]]) -> bool | None:
+    """Store the part's rendered certificates (``issued``; ``pdf`` the part's print pages)
+    with its failures, void serials and counters, and mark the part done (flushes; the
+    job commits it as one unit). ``None`` when the part is no longer ``holder``'s (another
+    run finished it or took it over: the job rolls back); else whether it was the job's
+    last part."""
+    # The part is ours and not done (its row locked on PostgreSQL until the commit).
     still_ours = db.session.execute(sa.update(BulkJobPart).where(
         BulkJobPart.job_id == job_id, BulkJobPart.index == index, BulkJobPart.pdf.is_(None),
         BulkJobPart.leased_by == holder).values(leased_until=None)).rowcount
     if not still_ours:
-        db.session.rollback()  # another run finished it, or took it over
-        return
-    job = db.session.get(BulkJob, job_id)
-    certs, dropped = store(db.session.get(User, work.requester_id), issued, work.language,
-                           job.issued_on or local_today(), bulk_job_id=job_id)
+        return None
+    requester = db.session.get(User, work.requester_id)
+    certs, dropped = store(requester, issued, work.language, work.issued_on, bulk_job_id=job_id)
     if dropped:
         gone = {id(item) for item, _reason in dropped}
         pdf = keep_pages(pdf, [i for i, (item, _pdf) in enumerate(issued)
                                if id(item) not in gone])
         work.failures += [(item.cadre_id, reason) for item, reason in dropped]
-    void_serials(db.session.get(User, work.requester_id), job_id,
-                 sorted(set(work.serials) - {c.serial for c in certs}),
+    void_serials(requester, job_id, sorted(set(work.serials) - {c.serial for c in certs}),
                  f"bulk job {job_id} part {index + 1}: not issued")
     db.session.add_all(BulkJobFailure(job_id=job_id, cadre_id=cid, reason=reason[:300],
                                       holder_name=work.names.get(cid, "?"))
@@ -295,9 +253,8 @@ def _run_part(job_id: int, index: int) -> None:
         .values(done=BulkJob.done + len(certs), failed=BulkJob.failed + len(work.failures),
                 parts_done=BulkJob.parts_done + 1)
         .returning(BulkJob.parts_done, BulkJob.parts_total)).one()
-    db.session.commit()
-    if parts_done == parts_total:
-        finish_job(job_id)
+    db.session.flush()
+    return bool(parts_done == parts_total)
 
 
 def _names(cadre_ids: Iterable[int]) -> dict[int, str]:
@@ -308,15 +265,14 @@ def _names(cadre_ids: Iterable[int]) -> dict[int, str]:
                                    .where(Cadre.id.in_(ids))).all())
 
 
-def finish_job(job_id: int) -> None:
-    """Join the parts into the print file and mark the job done (commits); a job already
-    finished is left alone, so two finishers make one print file."""
+def finish(job_id: int, now: datetime) -> bool:
+    """Join the parts into the print file and mark the job done (flushes); ``False`` for
+    a job already finished (left alone, so two finishers make one print file)."""
     mine = db.session.execute(sa.update(BulkJob).where(
         BulkJob.id == job_id, BulkJob.finished_at.is_(None), BulkJob.status.in_(OPEN))
-        .values(finished_at=utcnow())).rowcount  # locks the job row on PostgreSQL
+        .values(finished_at=now)).rowcount  # locks the job row on PostgreSQL
     if not mine:
-        db.session.rollback()
-        return
+        return False
     job = db.session.get(BulkJob, job_id)
     parts = db.session.scalars(sa.select(BulkJobPart).where(BulkJobPart.job_id == job_id)
                                .order_by(BulkJobPart.index)).all()
@@ -325,45 +281,22 @@ def finish_job(job_id: int) -> None:
     job.status = JobStatus.DONE if job.done else JobStatus.FAILED
     for part in parts:
         part.pdf = b""  # the print file holds them now; keep the row as "done"
-    db.session.commit()
+    db.session.flush()
+    return True
 
 
-def fail_job(job_id: int, error: str) -> None:
-    """Mark a job failed when a part could not run at all (commits)."""
-    db.session.rollback()
+def fail(job_id: int, error: str, now: datetime) -> None:
+    """Mark a job failed when a part could not run at all (flushes)."""
     db.session.execute(sa.update(BulkJob).where(BulkJob.id == job_id).values(
-        status=JobStatus.FAILED, error=error[:500], finished_at=utcnow()))
-    db.session.commit()
+        status=JobStatus.FAILED, error=error[:500], finished_at=now))
 
 
-def process_alive(holder: str) -> bool:
-    """Whether the lease holder (``host:pid``) may still be running: on this host, its
-    process exists and is not a zombie; on another host we cannot tell (its lease
-    expires instead)."""
-    host, _sep, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def parts_to_requeue(pending: set[tuple[int, int]],
-                     alive: Callable[[str], bool] = process_alive
-                     ) -> tuple[list[tuple[int, int]], list[int]]:
+def parts_to_requeue(pending: set[tuple[int, int]], alive: Callable[[str], bool],
+                     now: datetime) -> tuple[list[tuple[int, int]], list[int]]:
     """After a worker's death: the parts of open jobs that are not done, not held by a
-    live worker (its lease is cleared) and not waiting in the queue (``pending``: job id
-    and part index of the queued tasks), to be queued again; and the open jobs whose
-    parts are all done but whose print file was never joined. Commits."""
-    now = utcnow()
+    live worker (``alive(holder)``; their lease is cleared) and not waiting in the queue
+    (``pending``: job id and part index of the queued tasks), to be queued again; and the
+    open jobs whose parts are all done but whose print file was never joined (flushes)."""
     rows = db.session.execute(
         sa.select(BulkJobPart.job_id, BulkJobPart.index, BulkJobPart.leased_by,
                   BulkJobPart.leased_until)
@@ -383,7 +316,6 @@ def parts_to_requeue(pending: set[tuple[int, int]],
         requeue.append((job_id, index))
     unjoined = list(db.session.scalars(sa.select(BulkJob.id).where(
         BulkJob.status.in_(OPEN), BulkJob.parts_done >= BulkJob.parts_total)))
-    db.session.commit()
     return requeue, unjoined
 
 

@@ -29,9 +29,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ilp_training.core import audit
+from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
-from ilp_training.incentives.rules import Period, PeriodKind, add_months
+from ilp_training.incentives.rules import Period, PeriodKind
 from ilp_training.models import (
     Cadre,
     CadreAssignment,

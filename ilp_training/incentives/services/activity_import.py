@@ -38,10 +38,10 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from ilp_training.core import audit
+from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
 from ilp_training.core.input_policy import ascii_int
 from ilp_training.core.service import ServiceError
-from ilp_training.incentives.rules import add_months
 from ilp_training.incentives.services.activity import (
     MAX_VISITS,
     ensure_unlocked,

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from assessments import Framework
+from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
 from ilp_training.models import (
     Assessment,
@@ -178,8 +179,7 @@ def trainings_per_month(user: User, first: date, months: int,
                         puskesmas_id: int | None = None) -> list[MonthRow]:
     """Events starting in each of ``months`` months from ``first`` (a first day), with
     participants and completions; months without a training are zeros (one query)."""
-    last = date(first.year + (first.month - 1 + months) // 12,
-                (first.month - 1 + months) % 12 + 1, 1)
+    last = add_months(first, months)
     events = (_district_events(user, puskesmas_id)
               .where(TE.start_date >= first, TE.start_date < last)
               .with_only_columns(TE.id, sa.extract("year", TE.start_date).label("y"),
@@ -192,7 +192,7 @@ def trainings_per_month(user: User, first: date, months: int,
     found = {(int(y), int(m)): (n, p, c) for y, m, n, p, c in rows}
     result = []
     for i in range(months):
-        month = date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1)
+        month = add_months(first, i)
         result.append(MonthRow(month, *found.get((month.year, month.month), (0, 0, 0))))
     return result
 
