@@ -20,7 +20,7 @@ from ilp_training.core.database import begin_writes, reads_first
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.service import ServiceError
-from ilp_training.core.views import apply_service_error, committed, flash_refusal
+from ilp_training.core.views import committed, flash_refusal
 from ilp_training.incentives import exports
 from ilp_training.incentives.forms import (
     ConfirmForm,
@@ -33,6 +33,7 @@ from ilp_training.incentives.rules import Period, PeriodKind, add_months
 from ilp_training.incentives.services import activity as service
 from ilp_training.incentives.services.activity_import import (
     ImportRefused,
+    ImportResult,
     import_activity,
     importable_posyandu,
     read_workbook,
@@ -202,20 +203,21 @@ def import_template() -> ResponseReturnValue:
 def import_upload() -> ResponseReturnValue:
     form, refused = ImportForm(), []
     if form.validate_on_submit():
-        try:
-            rows = read_workbook(form.file.data.read())  # before the write lock (reads_first)
-        except ServiceError as exc:  # not a workbook: nothing was written, no transaction
-            apply_service_error(form, exc)
-        else:
+        data = form.file.data.read()
+
+        def read_and_import() -> ImportResult:
+            rows = read_workbook(data)  # parsed before the write lock (reads_first above)
             begin_writes()
-            ok = committed(form, _noting(lambda: import_activity(
-                current_user, importable_posyandu(current_user), rows, local_today()), refused))
-            if ok:
-                result = ok.value
-                flash(_("Imported: %(days)d opening days (%(served)d cadre-days added), "
-                        "%(visits)d home-visit counts.", days=result.opening_days,
-                        served=result.served, visits=result.home_visits), "success")
-                return redirect(url_for(".activity_month"))
+            return import_activity(current_user, importable_posyandu(current_user), rows,
+                                   local_today())
+
+        ok = committed(form, _noting(read_and_import, refused))
+        if ok:
+            result = ok.value
+            flash(_("Imported: %(days)d opening days (%(served)d cadre-days added), "
+                    "%(visits)d home-visit counts.", days=result.opening_days,
+                    served=result.served, visits=result.home_visits), "success")
+            return redirect(url_for(".activity_month"))
     errors = next((e.errors for e in refused if isinstance(e, ImportRefused)), [])
     return render_template("incentives/import.html", form=form, errors=errors,
                            locked=_lock_notice(_locked_by(refused)))
