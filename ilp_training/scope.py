@@ -14,7 +14,8 @@ User accounts: an admin sees those bound to places in the admin's district.
 
 Training events: an admin sees every event of the district; others the events of the
 puskesmas serving their scope and the district-wide events of that district. (Who may
-change an event is :func:`ilp_training.training.services.participation.can_manage`.)
+change an event is :func:`ilp_training.training.permissions.may_manage_event`; what a
+role may do in each area is that area's ``permissions.py``.)
 
 Incentives: activity follows the posyandu; summaries and versions follow the villages
 holding a posyandu in scope (:func:`village_clause`); schemes are the district's and
@@ -44,6 +45,7 @@ from ilp_training.models import (
     Posyandu,
     Puskesmas,
     Region,
+    RegionLevel,
     Role,
     SummaryVersion,
     TrainingEvent,
@@ -99,10 +101,13 @@ def _of_cadre(model: type, cadre_id: Any, user: User) -> sa.Select[Any]:
             .join(Posyandu, Posyandu.id == Cadre.posyandu_id).where(posyandu_clause(user)))
 
 
-def _district_villages(district_id: Any) -> sa.Select[Any]:
-    """The ids of the villages of a district (by Kemendagri code prefix)."""
+def district_villages(district_id: Any) -> sa.Select[Any]:
+    """The ids of the villages of a district: the regions of level ``village`` whose
+    Kemendagri code starts with the district's (``74.14.02.2003`` is in ``74.14``). The
+    one definition of "the villages of a district" (user binding, schemes, user lists)."""
     district = sa.select(Region.code).where(Region.id == district_id).scalar_subquery()
-    return sa.select(Region.id).where(Region.code.startswith(district + "."))
+    return sa.select(Region.id).where(Region.level == RegionLevel.VILLAGE,
+                                      Region.code.startswith(district + "."))
 
 
 def _scoped_sessions(user: User) -> sa.Select[Any]:
@@ -135,7 +140,7 @@ def _scoped_users(user: User) -> sa.Select[Any]:
         sa.or_(
             User.district_id == user.district_id,
             User.puskesmas_id.in_(puskesmas),
-            User.village_id.in_(_district_villages(user.district_id)),
+            User.village_id.in_(district_villages(user.district_id)),
         )
     )
 
@@ -156,7 +161,7 @@ def _scoped_incentive_schemes(user: User) -> sa.Select[Any]:
     if user.role == Role.ADMIN:
         return sa.select(IncentiveScheme).where(sa.or_(
             IncentiveScheme.region_id == user.district_id,
-            IncentiveScheme.region_id.in_(_district_villages(user.district_id)),
+            IncentiveScheme.region_id.in_(district_villages(user.district_id)),
         ))
     districts = sa.select(Puskesmas.district_id).where(puskesmas_clause(user))
     return sa.select(IncentiveScheme).where(sa.or_(

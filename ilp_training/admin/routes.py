@@ -2,69 +2,61 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from ilp_training.admin import services as admin_service
 from ilp_training.admin.forms import (
     ROLE_LABELS,
     ConfirmForm,
     ResetPasswordForm,
     UserForm,
 )
-from ilp_training.auth import roles_required, session_token
+from ilp_training.admin.permissions import may_manage_users, may_read_audit_log
+from ilp_training.auth import permission_required, session_token, signed_in_user
 from ilp_training.auth import services as service
-from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
-from ilp_training.core.views import committed, paginate
-from ilp_training.models import (
-    AuditEntry,
-    Puskesmas,
-    Region,
-    RegionLevel,
-    Role,
-    User,
-)
+from ilp_training.core.views import committed, flash_refusal, paginate
+from ilp_training.models import Role, User
 from ilp_training.scope import get_scoped_or_404, scoped
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+@bp.app_context_processor
+def _menu_flags() -> dict[str, bool]:
+    """What the main menu offers (every page): the accounts and the audit log, to those
+    who may manage and read them."""
+    user = signed_in_user()
+    return {"may_manage_users": user is not None and may_manage_users(user),
+            "may_read_audit_log": user is not None and may_read_audit_log(user)}
+
+
 def _place_choices(admin: User) -> list[SelectChoice]:
     """Places in the admin's district as ``kind:id`` values for the user form."""
-    district = admin.district
-    assert district is not None
-    puskesmas = db.session.scalars(
-        sa.select(Puskesmas).where(Puskesmas.district_id == district.id).order_by(Puskesmas.name)
-    ).all()
-    villages = db.session.scalars(
-        sa.select(Region)
-        .where(Region.level == RegionLevel.VILLAGE, Region.code.startswith(district.code + "."))
-        .order_by(Region.name)
-    ).all()
+    places = admin_service.district_places(admin)
+    district = places.district
     return (
         [SelectChoice(f"district:{district.id}", district.name, optgroup=_("District"))]
-        + [SelectChoice(f"puskesmas:{p.id}", p.name, optgroup=_("Puskesmas")) for p in puskesmas]
-        + [SelectChoice(f"village:{v.id}", v.name, optgroup=_("Village")) for v in villages]
+        + [SelectChoice(f"puskesmas:{p.id}", p.name, optgroup=_("Puskesmas"))
+           for p in places.puskesmas]
+        + [SelectChoice(f"village:{v.id}", v.name, optgroup=_("Village"))
+           for v in places.villages]
     )
 
 
-ROLE_PLACE = {Role.ADMIN: "district", Role.COORDINATOR: "puskesmas",
-              Role.TRAINER: "puskesmas", Role.VILLAGE_HEAD: "village"}
-
-
 @bp.get("/users")
-@roles_required(Role.ADMIN)
+@permission_required(may_manage_users)
 def users() -> ResponseReturnValue:
     page = paginate(scoped(User, current_user).order_by(User.role, User.username))
     return render_template("admin/users.html", page=page, role_labels=ROLE_LABELS)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(may_manage_users)
 def new_user() -> ResponseReturnValue:
     form = UserForm()
     form.place.choices = _place_choices(current_user)
@@ -73,19 +65,14 @@ def new_user() -> ResponseReturnValue:
         kind, _sep, place_id = (form.place.data or "").partition(":")
 
         def create() -> User:
-            if kind != ROLE_PLACE[role]:
+            if kind != service.place_kind(role):  # "kind:id" names the place's table
                 raise ServiceError(_("This place does not fit the role."), "place")
-            try:
-                return service.create_user(
-                    current_user,
-                    service.UserData(form.username.data or "", form.display_name.data or "",
-                                     role, int(place_id), form.locale.data),
-                    form.password.data or "", current_app.config["PASSWORD_HASH_METHOD"],
-                )
-            except ServiceError as exc:
-                if exc.field == "place_id":
-                    exc.field = "place"
-                raise
+            return service.create_user(
+                current_user,
+                service.UserData(form.username.data or "", form.display_name.data or "",
+                                 role, int(place_id), form.locale.data),
+                form.password.data or "", current_app.config["PASSWORD_HASH_METHOD"],
+            )
 
         if done := committed(form, create):
             flash(_("User %(name)s created.", name=done.value.username), "success")
@@ -94,7 +81,7 @@ def new_user() -> ResponseReturnValue:
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(may_manage_users)
 def user_detail(user_id: int) -> ResponseReturnValue:
     user = get_scoped_or_404(User, current_user, user_id)
     form = ResetPasswordForm()
@@ -110,28 +97,20 @@ def user_detail(user_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/users/<int:user_id>/active/<int(min=0, max=1):active>")
-@roles_required(Role.ADMIN)
+@permission_required(may_manage_users)
 def set_active(user_id: int, active: int) -> ResponseReturnValue:
     user = get_scoped_or_404(User, current_user, user_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            service.set_user_active(current_user, user, bool(active))
-        except ServiceError as exc:
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if committed(form, lambda: service.set_user_active(current_user, user, bool(active))):
             flash(_("Account activated.") if active else _("Account deactivated."), "success")
+        else:
+            flash_refusal(form)
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
 @bp.get("/audit")
-@roles_required(Role.ADMIN)
+@permission_required(may_read_audit_log)
 def audit_log() -> ResponseReturnValue:
-    visible = scoped(User, current_user).with_only_columns(User.id)
-    stmt = (
-        sa.select(AuditEntry)
-        .where(sa.or_(AuditEntry.user_id.in_(visible), AuditEntry.user_id.is_(None)))
-        .options(sa.orm.selectinload(AuditEntry.user))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    )
-    return render_template("admin/audit.html", page=paginate(stmt))
+    return render_template("admin/audit.html",
+                           page=paginate(admin_service.audit_entries(current_user)))

@@ -50,14 +50,25 @@ def session_token() -> str | None:
     return session.get(SESSION_TOKEN_KEY)
 
 
-def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Allow the view to signed-in users with one of ``roles``; others get 403."""
+def signed_in_user() -> User | None:
+    """The signed-in user of this request, or ``None``: anonymous, or no request at all
+    (a PDF rendered by the worker), where Flask-Login's ``current_user`` is ``None``."""
+    return current_user if getattr(current_user, "is_authenticated", False) else None
+
+
+def permission_required(may: Callable[[User], bool]) -> Callable[[F], F]:
+    """Allow the view to signed-in users for whom the area's rule ``may`` (a function of
+    ``<area>/permissions.py``, e.g. ``may_manage_cadres``) holds; others get 403.
+
+    The rule is asked before the view loads its records, so a user whose role may not do
+    this gets 403 whatever the id; a permitted user asking for a record outside their
+    scope gets the view's 404 (:func:`ilp_training.scope.get_scoped_or_404`)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in roles:
+            if not may(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -66,6 +77,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
-MANAGERS = (Role.ADMIN, Role.COORDINATOR)
-ASSESSORS = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)  # who may score cadres
-INCENTIVE_VIEWERS = (Role.ADMIN, Role.COORDINATOR, Role.VILLAGE_HEAD)  # cadre welfare
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Allow the view to signed-in users with one of ``roles``; others get 403. The
+    areas' views use :func:`permission_required` with a named rule instead."""
+    return permission_required(lambda user: user.role in roles)

@@ -9,6 +9,7 @@ import string
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -27,6 +28,7 @@ from ilp_training.models import (
     utcnow,
 )
 
+PlaceKind = Literal["district", "puskesmas", "village"]
 MIN_PASSWORD_LENGTH = 10
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
 
@@ -195,22 +197,38 @@ class UserData:
     locale: str | None = None
 
 
+PLACE_OF_ROLE: dict[Role, PlaceKind] = {
+    Role.ADMIN: "district", Role.COORDINATOR: "puskesmas", Role.TRAINER: "puskesmas",
+    Role.VILLAGE_HEAD: "village",
+}
+
+
+def place_kind(role: Role) -> PlaceKind:
+    """The kind of place a user of ``role`` is bound to (the one rule; a CHECK constraint
+    on ``users`` holds it too): an admin to a district (regency), a coordinator or a
+    trainer to a puskesmas, a village head to a village. Their scope follows that place
+    (:mod:`ilp_training.scope`)."""
+    return PLACE_OF_ROLE[role]
+
+
 def _bind_place(user: User, role: Role, place_id: int) -> None:
-    """Bind ``user`` to the place its role needs; raise if the place is of the wrong kind."""
+    """Bind ``user`` to the place its role needs (:func:`place_kind`); raise (on the form's
+    ``place``) if ``place_id`` is not a place of that kind."""
     user.district_id = user.puskesmas_id = user.village_id = None
-    if role == Role.ADMIN:
+    kind = place_kind(role)
+    if kind == "district":
         region = db.session.get(Region, place_id)
         if region is None or region.level != RegionLevel.REGENCY:
-            raise ServiceError(_l("Choose a district."), "place_id")
+            raise ServiceError(_l("Choose a district."), "place")
         user.district_id = region.id
-    elif role in (Role.COORDINATOR, Role.TRAINER):
+    elif kind == "puskesmas":
         if db.session.get(Puskesmas, place_id) is None:
-            raise ServiceError(_l("Choose a puskesmas."), "place_id")
+            raise ServiceError(_l("Choose a puskesmas."), "place")
         user.puskesmas_id = place_id
     else:
         region = db.session.get(Region, place_id)
         if region is None or region.level != RegionLevel.VILLAGE:
-            raise ServiceError(_l("Choose a village."), "place_id")
+            raise ServiceError(_l("Choose a village."), "place")
         user.village_id = region.id
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -10,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ilp_training.auth import ASSESSORS, MANAGERS, roles_required
+from ilp_training.auth import permission_required
 from ilp_training.cadres import services as service
 from ilp_training.cadres.forms import (
     CadreForm,
@@ -18,6 +17,7 @@ from ilp_training.cadres.forms import (
     MoveForm,
     ReactivateForm,
 )
+from ilp_training.cadres.permissions import may_manage_cadres
 from ilp_training.certificates.forms import IssueForm
 from ilp_training.certificates.services.issuing import certificates_of, is_due, trainings_due
 from ilp_training.core.curricula import framework_on
@@ -26,7 +26,6 @@ from ilp_training.core.i18n import local_today
 from ilp_training.core.views import committed, paginate
 from ilp_training.main.services import cadre_roster
 from ilp_training.models import (
-    AuditEntry,
     Cadre,
     CadreStatus,
     Posyandu,
@@ -34,6 +33,7 @@ from ilp_training.models import (
 )
 from ilp_training.scope import get_scoped_or_404, scoped
 from ilp_training.scoring.competency import competency_profile
+from ilp_training.scoring.permissions import may_assess_cadre
 from ilp_training.training.services.history import cadre_trainings
 
 bp = Blueprint("cadres", __name__)
@@ -56,12 +56,12 @@ def roster(posyandu_id: int) -> ResponseReturnValue:
     page = paginate(cadre_roster(posyandu, search, status))
     return render_template(
         "cadres/roster.html", posyandu=posyandu, page=page, q=search, status=status,
-        statuses=list(CadreStatus),
+        statuses=list(CadreStatus), may_manage=may_manage_cadres(current_user),
     )
 
 
 @bp.route("/posyandu/<int:posyandu_id>/cadres/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_manage_cadres)
 def register(posyandu_id: int) -> ResponseReturnValue:
     posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
     form = CadreForm()
@@ -78,28 +78,16 @@ def register(posyandu_id: int) -> ResponseReturnValue:
 @bp.get("/cadres/<int:cadre_id>")
 @login_required
 def profile(cadre_id: int) -> ResponseReturnValue:
-    # The scope's own join to the posyandu also fills cadre.posyandu, and its village
-    # comes with it: two queries fewer than lazy loading them (bench/roster.py).
-    cadre = db.session.scalars(
-        scoped(Cadre, current_user).where(Cadre.id == cadre_id)
-        .options(sa.orm.contains_eager(Cadre.posyandu).joinedload(Posyandu.village))
-    ).first()
+    cadre = service.profile_cadre(current_user, cadre_id)
     if cadre is None:
         abort(404)
-    history = db.session.scalars(
-        sa.select(AuditEntry)
-        .where(AuditEntry.entity == "cadre", AuditEntry.entity_id == cadre.id)
-        .options(sa.orm.selectinload(AuditEntry.user))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(50)
-    ).all()
     framework = framework_on(local_today())
     competency = competency_profile(cadre, framework, str(get_locale()))
-    may_manage = current_user.role in MANAGERS
     return render_template(
-        "cadres/profile.html", cadre=cadre, history=history, competency=competency,
-        skill_total=len(framework.skills), may_manage=may_manage,
-        may_assess=current_user.role in ASSESSORS and cadre.is_active,
+        "cadres/profile.html", cadre=cadre, history=service.cadre_history(cadre),
+        competency=competency, skill_total=len(framework.skills),
+        may_manage=may_manage_cadres(current_user),
+        may_assess=may_assess_cadre(current_user, cadre),
         certificates=certificates_of(cadre), certificate_due=is_due(cadre),
         trainings_due=trainings_due(cadre),
         issue_form=IssueForm(), trainings=cadre_trainings(cadre.id, current_user),
@@ -107,7 +95,7 @@ def profile(cadre_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cadres/<int:cadre_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_manage_cadres)
 def edit(cadre_id: int) -> ResponseReturnValue:
     cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
     form = CadreForm(obj=cadre)
@@ -123,7 +111,7 @@ def edit(cadre_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cadres/<int:cadre_id>/move", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_manage_cadres)
 def move(cadre_id: int) -> ResponseReturnValue:
     cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
     form = MoveForm()
@@ -145,7 +133,7 @@ def move(cadre_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cadres/<int:cadre_id>/deactivate", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_manage_cadres)
 def deactivate(cadre_id: int) -> ResponseReturnValue:
     cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
     form = DeactivateForm()
@@ -161,7 +149,7 @@ def deactivate(cadre_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cadres/<int:cadre_id>/reactivate", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_manage_cadres)
 def reactivate(cadre_id: int) -> ResponseReturnValue:
     cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
     form = ReactivateForm()

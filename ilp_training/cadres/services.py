@@ -13,6 +13,7 @@ from ilp_training.core import audit
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
 from ilp_training.models import (
+    AuditEntry,
     Cadre,
     CadreAssignment,
     CadreStatus,
@@ -20,6 +21,9 @@ from ilp_training.models import (
     Sex,
     User,
 )
+from ilp_training.scope import scoped
+
+PROFILE_HISTORY = 50  # audit entries shown on a profile, newest first
 
 AUDITED_FIELDS = [
     "full_name", "nik", "sex", "birth_date", "phone", "posyandu_id", "start_date",
@@ -178,3 +182,25 @@ def reactivate_cadre(actor: User | None, cadre: Cadre, on: date, today: date) ->
     changes = audit.diff(before, audit.snapshot(cadre, AUDITED_FIELDS))
     audit.record(actor, "reactivate", "cadre", cadre.id, changes)
     return cadre
+
+
+def profile_cadre(user: User, cadre_id: int) -> Cadre | None:
+    """The cadre ``cadre_id`` if ``user`` sees them, with their posyandu and its village
+    loaded by the scope's own join (two queries fewer than loading them lazily,
+    ``bench/roster.py``); ``None`` when out of scope or absent."""
+    return db.session.scalars(
+        scoped(Cadre, user).where(Cadre.id == cadre_id)
+        .options(sa.orm.contains_eager(Cadre.posyandu).joinedload(Posyandu.village))
+    ).first()
+
+
+def cadre_history(cadre: Cadre) -> list[AuditEntry]:
+    """The latest :data:`PROFILE_HISTORY` audit entries about ``cadre`` (registration,
+    changes, moves, deactivation), newest first, with who made them."""
+    return list(db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity == "cadre", AuditEntry.entity_id == cadre.id)
+        .options(sa.orm.selectinload(AuditEntry.user))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(PROFILE_HISTORY)
+    ))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -24,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ilp_training.auth import MANAGERS, roles_required
+from ilp_training.auth import permission_required, signed_in_user
 from ilp_training.certificates.forms import (
     BulkForm,
     IssueForm,
@@ -32,7 +31,13 @@ from ilp_training.certificates.forms import (
     SettingsForm,
 )
 from ilp_training.certificates.jobs import queue_bulk_job
+from ilp_training.certificates.permissions import (
+    may_configure_certificates,
+    may_issue_certificates,
+    may_revoke_certificates,
+)
 from ilp_training.certificates.services import issuing as service
+from ilp_training.certificates.services import lists
 from ilp_training.certificates.services import settings as settings_service
 from ilp_training.certificates.services.bulk import JobOpen, print_file, start_bulk
 from ilp_training.core.curricula import framework_on
@@ -40,21 +45,25 @@ from ilp_training.core.database import begin_writes, reads_first
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import fdate, local_today
 from ilp_training.core.ids import id_or_404
-from ilp_training.core.service import ServiceError
-from ilp_training.core.views import committed, paginate
+from ilp_training.core.views import committed, flash_refusal, paginate
 from ilp_training.models import (
     BulkJob,
     Cadre,
     Certificate,
     Posyandu,
     Puskesmas,
-    Role,
     TrainingEvent,
-    TrainingStatus,
 )
 from ilp_training.scope import get_scoped_or_404, posyandu_clause, scoped
 
 bp = Blueprint("certificates", __name__)
+
+
+@bp.app_context_processor
+def _menu_flags() -> dict[str, bool]:
+    """What the main menu offers (every page): the certificates, to those who issue them."""
+    user = signed_in_user()
+    return {"may_issue_certificates": user is not None and may_issue_certificates(user)}
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -66,49 +75,37 @@ def _pdf(data: bytes, name: str) -> Response:
     return response
 
 
-def _finished_trainings(limit: int) -> list[TrainingEvent]:
-    """The user's most recent finished trainings (those that can have certificates)."""
-    return list(db.session.scalars(
-        scoped(TrainingEvent, current_user).where(TrainingEvent.status == TrainingStatus.FINISHED)
-        .order_by(TrainingEvent.end_date.desc()).limit(limit)))
-
-
 def _bulk_targets() -> list[SelectChoice]:
-    rows = db.session.execute(
-        sa.select(Posyandu.id, Posyandu.name, Puskesmas.id, Puskesmas.name)
-        .join(Puskesmas, Puskesmas.id == Posyandu.puskesmas_id)
-        .where(posyandu_clause(current_user)).order_by(Puskesmas.name, Posyandu.name)).all()
+    rows = lists.bulk_places(current_user)
     puskesmas = {pid: pname for _i, _n, pid, pname in rows}
     return ([SelectChoice(f"puskesmas:{i}", n, optgroup=_("Puskesmas"))
              for i, n in puskesmas.items()]
             + [SelectChoice(f"posyandu:{i}", n, optgroup=_("Posyandu")) for i, n, _p, _q in rows]
             + [SelectChoice(f"training:{e.id}", f"{e.title} ({fdate(e.end_date, 'short')})",
-                            optgroup=_("Training (finished)")) for e in _finished_trainings(50)])
+                            optgroup=_("Training (finished)"))
+               for e in lists.finished_trainings(current_user, 50)])
 
 
 @bp.get("/certificates/")
-@roles_required(*MANAGERS)
+@permission_required(may_issue_certificates)
 def index() -> ResponseReturnValue:
     area = posyandu_clause(current_user)
     due = service.due_by_posyandu(area)
-    trainings = service.due_by_training(area, _finished_trainings(20))
-    search = request.args.get("q", "").strip()[:80]
-    stmt = scoped(Certificate, current_user).order_by(Certificate.issued_at.desc())
-    if search:
-        stmt = stmt.where(sa.or_(Certificate.holder_name.ilike(f"%{search}%"),
-                                 Certificate.serial.ilike(f"%{search}%")))
+    trainings = service.due_by_training(area, lists.finished_trainings(current_user, 20))
+    search = request.args.get("q", "").strip()[:lists.MAX_SEARCH]
     form = BulkForm()
     form.target.choices = _bulk_targets()
     chosen = request.args.get("target", "")
     if any(choice.value == chosen for choice in form.target.choices):
         form.target.data = chosen  # e.g. from a finished training's page
     return render_template("certificates/index.html", due=due, trainings=trainings,
-                           page=paginate(stmt),
-                           q=search, form=form)
+                           page=paginate(lists.search_certificates(current_user, search)),
+                           q=search, form=form,
+                           may_configure=may_configure_certificates(current_user))
 
 
 @bp.post("/cadres/<int:cadre_id>/certificate")
-@roles_required(*MANAGERS)
+@permission_required(may_issue_certificates)
 @reads_first  # the page is rendered before the write lock is taken
 def issue(cadre_id: int) -> ResponseReturnValue:
     cadre = get_scoped_or_404(Cadre, current_user, cadre_id)
@@ -141,7 +138,8 @@ def issue(cadre_id: int) -> ResponseReturnValue:
 def detail(cert_id: int) -> ResponseReturnValue:
     cert = get_scoped_or_404(Certificate, current_user, cert_id)
     return render_template("certificates/detail.html", cert=cert, form=RevokeForm(),
-                           claim=service.public_claim(cert))
+                           claim=service.public_claim(cert),
+                           may_revoke=may_revoke_certificates(current_user))
 
 
 @bp.get("/certificates/<int:cert_id>.pdf")
@@ -152,7 +150,7 @@ def download(cert_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/certificates/<int:cert_id>/revoke")
-@roles_required(Role.ADMIN)
+@permission_required(may_revoke_certificates)
 def revoke(cert_id: int) -> ResponseReturnValue:
     cert = get_scoped_or_404(Certificate, current_user, cert_id)
     form = RevokeForm()
@@ -163,11 +161,12 @@ def revoke(cert_id: int) -> ResponseReturnValue:
             flash(_("Certificate %(serial)s revoked.", serial=cert.serial), "success")
             return redirect(url_for("certificates.detail", cert_id=cert.id))
     return render_template("certificates/detail.html", cert=cert, form=form,
-                           claim=service.public_claim(cert)), 422
+                           claim=service.public_claim(cert),
+                           may_revoke=may_revoke_certificates(current_user)), 422
 
 
 @bp.post("/certificates/bulk")
-@roles_required(*MANAGERS)
+@permission_required(may_issue_certificates)
 def bulk() -> ResponseReturnValue:
     form = BulkForm()
     form.target.choices = _bulk_targets()
@@ -177,30 +176,37 @@ def bulk() -> ResponseReturnValue:
     kind, _sep, ident = form.target.data.partition(":")
     model = {"posyandu": Posyandu, "puskesmas": Puskesmas, "training": TrainingEvent}[kind]
     target = get_scoped_or_404(model, current_user, id_or_404(ident))
-    try:
-        job = start_bulk(current_user, target, form.language.data, local_today(),
-                         current_app.config["BULK_PART_SIZE"],
-                         current_app.config.get("PUBLIC_BASE_URL", ""))
-    except JobOpen as exc:
-        flash(str(exc.message), "info")
-        return redirect(url_for("certificates.job", job_id=exc.job_id))
-    except ServiceError as exc:
-        flash(str(exc.message), "error")
+    open_jobs: list[JobOpen] = []
+
+    def start() -> BulkJob:
+        try:
+            return start_bulk(current_user, target, form.language.data, local_today(),
+                              current_app.config["BULK_PART_SIZE"],
+                              current_app.config.get("PUBLIC_BASE_URL", ""))
+        except JobOpen as exc:  # not an error: the page of the job already running
+            open_jobs.append(exc)
+            raise
+
+    done = committed(form, start)
+    if open_jobs:
+        flash(str(open_jobs[0].message), "info")
+        return redirect(url_for("certificates.job", job_id=open_jobs[0].job_id))
+    if not done:
+        flash_refusal(form)
         return redirect(url_for("certificates.index"))
-    db.session.commit()
-    queue_bulk_job(job.id, job.parts_total)
-    return redirect(url_for("certificates.job", job_id=job.id))
+    queue_bulk_job(done.value.id, done.value.parts_total)
+    return redirect(url_for("certificates.job", job_id=done.value.id))
 
 
 @bp.get("/certificates/jobs/<int:job_id>")
-@roles_required(*MANAGERS)
+@permission_required(may_issue_certificates)
 def job(job_id: int) -> ResponseReturnValue:
     return render_template("certificates/job.html",
                            job=get_scoped_or_404(BulkJob, current_user, job_id))
 
 
 @bp.get("/certificates/jobs/<int:job_id>.json")
-@roles_required(*MANAGERS)
+@permission_required(may_issue_certificates)
 def job_status(job_id: int) -> ResponseReturnValue:
     item = get_scoped_or_404(BulkJob, current_user, job_id)
     return jsonify(status=item.status.value, total=item.total, done=item.done,
@@ -208,7 +214,7 @@ def job_status(job_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/certificates/jobs/<int:job_id>.pdf")
-@roles_required(*MANAGERS)
+@permission_required(may_issue_certificates)
 def job_pdf(job_id: int) -> ResponseReturnValue:
     item = get_scoped_or_404(BulkJob, current_user, job_id)
     data = print_file(item)
@@ -226,7 +232,7 @@ def _settings_targets() -> list[SelectChoice]:
 
 
 @bp.route("/certificates/settings", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(may_configure_certificates)
 def settings() -> ResponseReturnValue:
     form = SettingsForm()
     form.target.choices = _settings_targets()

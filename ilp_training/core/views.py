@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app, flash, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
@@ -65,6 +65,14 @@ def committed(form: FlaskForm, call: Callable[[], T], *, retries: int = 1) -> Do
             return None
         return Done(value)
     raise AssertionError("unreachable")
+
+
+def flash_refusal(form: FlaskForm) -> None:
+    """Flash the refusal that :func:`committed` put on ``form`` (on a field or the whole
+    form), for the small confirmation forms whose view redirects instead of showing the
+    form again."""
+    for message in [*form.form_errors, *(e for field in form for e in field.errors)]:
+        flash(str(message), "error")
 
 
 CONFLICT_MESSAGE = _l("Someone changed the same record at the same moment. "

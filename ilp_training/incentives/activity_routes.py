@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TypeVar
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -26,14 +25,14 @@ from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ilp_training.auth import roles_required
+from ilp_training.auth import permission_required
 from ilp_training.core.database import begin_writes, reads_first
 from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.service import ServiceError
 from ilp_training.core.spreadsheets import XLSX_MIMETYPE
-from ilp_training.core.views import apply_service_error, committed
+from ilp_training.core.views import committed, flash_refusal
 from ilp_training.incentives import exports
 from ilp_training.incentives.forms import (
     ConfirmForm,
@@ -41,25 +40,20 @@ from ilp_training.incentives.forms import (
     OpeningDayForm,
     home_visits_form,
 )
+from ilp_training.incentives.permissions import may_approve_summary, may_record_activity
 from ilp_training.incentives.rules import Period, PeriodKind
 from ilp_training.incentives.services import activity as service
 from ilp_training.incentives.services.activity_import import (
     ImportRefused,
+    ImportResult,
     import_activity,
+    importable_posyandu,
     read_workbook,
+    template_cadres,
 )
-from ilp_training.incentives.services.summaries import is_reviewer
-from ilp_training.models import (
-    Cadre,
-    OpeningDay,
-    Posyandu,
-    Region,
-    Role,
-    opening_day_cadres,
-)
-from ilp_training.scope import get_scoped_or_404, posyandu_clause, scoped
+from ilp_training.models import OpeningDay, Posyandu, Region
+from ilp_training.scope import get_scoped_or_404
 
-EDITORS = (Role.COORDINATOR, Role.VILLAGE_HEAD)
 T = TypeVar("T")
 
 
@@ -85,7 +79,7 @@ def _lock_notice(locked: service.LockedPeriod | None) -> dict[str, object] | Non
     for the village's head (others are told that the village head must re-open it)."""
     if locked is None:
         return None
-    head = is_reviewer(current_user, db.session.get(Region, locked.village_id))
+    head = may_approve_summary(current_user, db.session.get(Region, locked.village_id))
     return {"village_name": locked.village_name, "label": exports.period_label(locked.period),
             "month_label": exports.period_label(Period(PeriodKind.MONTH, locked.month)),
             "reopen_url": url_for(".reopen", village_id=locked.village_id,
@@ -97,36 +91,30 @@ def _first_lock(places: list[tuple[int, date]]) -> service.LockedPeriod | None:
     return found[0] if found else None
 
 
-def _noting_lock(call: Callable[[], T], seen: list[service.LockedPeriod]) -> Callable[[], T]:
-    """``call``, keeping the locked period of a refusal for the page's notice."""
+def _noting(call: Callable[[], T], seen: list[ServiceError]) -> Callable[[], T]:
+    """``call``, keeping its refusal for the page (a locked period's notice, the bad rows
+    of an import)."""
     def run() -> T:
         try:
             return call()
-        except service.PeriodLocked as exc:
-            seen.append(exc.locked)
+        except ServiceError as exc:
+            seen.append(exc)
             raise
     return run
 
 
-@roles_required(*EDITORS)
+def _locked_by(refused: list[ServiceError]) -> service.LockedPeriod | None:
+    """The locked period that refused the change, if that was the refusal."""
+    return next((e.locked for e in refused if isinstance(e, service.PeriodLocked)), None)
+
+
+@permission_required(may_record_activity)
 def activity_month() -> ResponseReturnValue:
     month = _month_arg(request.args.get("month"))
-    posyandu = db.session.execute(
-        scoped(Posyandu, current_user).join(Region, Region.id == Posyandu.village_id)
-        .add_columns(Region.name).order_by(Region.name, Posyandu.name)).all()
-    days = db.session.execute(
-        scoped(OpeningDay, current_user)
-        .outerjoin(opening_day_cadres, opening_day_cadres.c.opening_day_id == OpeningDay.id)
-        .where(OpeningDay.held_on.between(month, _month_end(month)))
-        .with_only_columns(OpeningDay.id, OpeningDay.posyandu_id, OpeningDay.held_on,
-                           sa.func.count(opening_day_cadres.c.cadre_id))
-        .group_by(OpeningDay.id, OpeningDay.posyandu_id, OpeningDay.held_on)
-        .order_by(OpeningDay.held_on)).all()
-    by_posyandu: dict[int, list[tuple[int, date, int]]] = {}
-    for day_id, posyandu_id, held_on, served in days:
-        by_posyandu.setdefault(posyandu_id, []).append((day_id, held_on, served))
+    overview = service.month_overview(current_user, month)
     return render_template(
-        "incentives/activity.html", month=month, posyandu=posyandu, days=by_posyandu,
+        "incentives/activity.html", month=month, posyandu=overview.posyandu,
+        days=overview.days,
         label=exports.period_label(Period(PeriodKind.MONTH, month)),
         previous=add_months(month, -1), following=add_months(month, 1),
         today=local_today(), default_day=min(local_today(), _month_end(month)))
@@ -149,9 +137,9 @@ def _opening_form(posyandu: Posyandu, day: OpeningDay | None) -> OpeningDayForm:
 
 def _save_opening_day(posyandu: Posyandu, day: OpeningDay | None) -> ResponseReturnValue:
     form = _opening_form(posyandu, day)
-    refused: list[service.LockedPeriod] = []
+    refused: list[ServiceError] = []
     if form.validate_on_submit():
-        ok = committed(form, _noting_lock(lambda: service.record_opening_day(
+        ok = committed(form, _noting(lambda: service.record_opening_day(
             current_user, posyandu, form.held_on.data, form.cadres.data or [], local_today(),
             day), refused))
         if ok:
@@ -160,40 +148,37 @@ def _save_opening_day(posyandu: Posyandu, day: OpeningDay | None) -> ResponseRet
                            "Opening day saved: %(num)d cadres served.", len(saved.cadres)),
                   "success")
             return redirect(url_for(".activity_month", month=f"{saved.held_on:%Y-%m}"))
-    locked = refused[0] if refused else (
+    locked = _locked_by(refused) or (
         _first_lock([(posyandu.village_id, day.held_on)]) if day else None)
     return render_template("incentives/opening_day.html", form=form, posyandu=posyandu, day=day,
                            confirm=ConfirmForm(), locked=_lock_notice(locked))
 
 
-@roles_required(*EDITORS)
+@permission_required(may_record_activity)
 def opening_day_new(posyandu_id: int) -> ResponseReturnValue:
     return _save_opening_day(get_scoped_or_404(Posyandu, current_user, posyandu_id), None)
 
 
-@roles_required(*EDITORS)
+@permission_required(may_record_activity)
 def opening_day_edit(day_id: int) -> ResponseReturnValue:
     day = get_scoped_or_404(OpeningDay, current_user, day_id)
     return _save_opening_day(day.posyandu, day)
 
 
-@roles_required(*EDITORS)
+@permission_required(may_record_activity)
 def opening_day_delete(day_id: int) -> ResponseReturnValue:
     day = get_scoped_or_404(OpeningDay, current_user, day_id)
     month = f"{day.held_on:%Y-%m}"
-    if ConfirmForm().validate_on_submit():
-        try:
-            service.delete_opening_day(current_user, day)
-        except ServiceError as exc:  # a locked month: the day's page says why and what next
-            db.session.rollback()
-            flash(str(exc.message), "error")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if not committed(form, lambda: service.delete_opening_day(current_user, day)):
+            flash_refusal(form)  # a locked month: the day's page says why and what next
             return redirect(url_for(".opening_day_edit", day_id=day_id))
-        db.session.commit()
         flash(_("Opening day removed."), "success")
     return redirect(url_for(".activity_month", month=month))
 
 
-@roles_required(*EDITORS)
+@permission_required(may_record_activity)
 def home_visits(posyandu_id: int, month_key: str) -> ResponseReturnValue:
     posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
     month = _month_arg(month_key)
@@ -201,64 +186,52 @@ def home_visits(posyandu_id: int, month_key: str) -> ResponseReturnValue:
     stored = service.home_visits_of([c.id for c in cadres], month)
     form = home_visits_form([c.id for c in cadres],
                             data={f"c{cid}": n for cid, n in stored.items()})
-    refused: list[service.LockedPeriod] = []
+    refused: list[ServiceError] = []
     if form.validate_on_submit():
         counts = {c.id: form[f"c{c.id}"].data or 0 for c in cadres}
-        ok = committed(form, _noting_lock(lambda: service.set_home_visits(
+        ok = committed(form, _noting(lambda: service.set_home_visits(
             current_user, posyandu, month, counts, local_today()), refused))
         if ok:
             changed = ok.value
             flash(ngettext("%(num)d count changed.", "%(num)d counts changed.", changed),
                   "success")
             return redirect(url_for(".activity_month", month=f"{month:%Y-%m}"))
-    locked = refused[0] if refused else _first_lock([(posyandu.village_id, month)])
+    locked = _locked_by(refused) or _first_lock([(posyandu.village_id, month)])
     return render_template("incentives/home_visits.html", form=form, posyandu=posyandu,
                            cadres=cadres, month=month, locked=_lock_notice(locked),
                            label=exports.period_label(Period(PeriodKind.MONTH, month)))
 
 
-@roles_required(*EDITORS)
+@permission_required(may_record_activity)
 def import_template() -> ResponseReturnValue:
-    rows = db.session.execute(
-        sa.select(Cadre.id, Cadre.full_name, Posyandu.name, Region.name)
-        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
-        .join(Region, Region.id == Posyandu.village_id)
-        .where(posyandu_clause(current_user))
-        .order_by(Region.name, Posyandu.name, Cadre.full_name)).all()
-    return send_file(io.BytesIO(exports.import_template(rows)), mimetype=XLSX_MIMETYPE,
-                     as_attachment=True, download_name="kegiatan-kader-template.xlsx")
+    return send_file(io.BytesIO(exports.import_template(template_cadres(current_user))),
+                     mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name="kegiatan-kader-template.xlsx")
 
 
-@roles_required(*EDITORS)
+@permission_required(may_record_activity)
 @reads_first  # the file is parsed before the write lock is taken
 def import_upload() -> ResponseReturnValue:
-    form, errors, locked = ImportForm(), [], None
+    form, refused = ImportForm(), []
     if form.validate_on_submit():
         data = form.file.data.read()
-        try:
+
+        def read_and_import() -> ImportResult:
             rows = read_workbook(data)  # parsed before the write lock (reads_first above)
             begin_writes()
-            posyandu = db.session.scalars(scoped(Posyandu, current_user)).all()
-            result = import_activity(current_user, posyandu, rows, local_today())
-        except ImportRefused as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-            errors = exc.errors
-        except service.PeriodLocked as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-            locked = exc.locked
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+            return import_activity(current_user, importable_posyandu(current_user), rows,
+                                   local_today())
+
+        ok = committed(form, _noting(read_and_import, refused))
+        if ok:
+            result = ok.value
             flash(_("Imported: %(days)d opening days (%(served)d cadre-days added), "
                     "%(visits)d home-visit counts.", days=result.opening_days,
                     served=result.served, visits=result.home_visits), "success")
             return redirect(url_for(".activity_month"))
+    errors = next((e.errors for e in refused if isinstance(e, ImportRefused)), [])
     return render_template("incentives/import.html", form=form, errors=errors,
-                           locked=_lock_notice(locked))
+                           locked=_lock_notice(_locked_by(refused)))
 
 
 def register(bp: Blueprint) -> None:

@@ -8,7 +8,6 @@ import io
 import re
 import unicodedata
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -25,14 +24,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ilp_training.auth import INCENTIVE_VIEWERS, roles_required
+from ilp_training.auth import permission_required, signed_in_user
 from ilp_training.core.curricula import framework_on
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.pdf import render_pdf
-from ilp_training.core.service import ServiceError
 from ilp_training.core.spreadsheets import XLSX_MIMETYPE
-from ilp_training.core.views import committed
+from ilp_training.core.views import committed, flash_refusal
 from ilp_training.incentives import activity_routes as activity
 from ilp_training.incentives import exports
 from ilp_training.incentives import scheme_routes as schemes
@@ -42,6 +40,13 @@ from ilp_training.incentives.forms import (
     PeriodForm,
     ReasonForm,
 )
+from ilp_training.incentives.permissions import (
+    may_approve_summary,
+    may_record_activity,
+    may_review_summaries,
+    may_see_district_overview,
+    may_see_incentives,
+)
 from ilp_training.incentives.rules import Period, PeriodKind
 from ilp_training.incentives.services import summaries as service
 from ilp_training.incentives.services.reports import (
@@ -50,23 +55,28 @@ from ilp_training.incentives.services.reports import (
     district_overview,
     version_report,
     village_choices,
+    village_in_scope,
 )
 from ilp_training.models import (
     Cadre,
     Region,
-    Role,
     SummaryVersion,
 )
-from ilp_training.scope import get_scoped_or_404, village_clause
+from ilp_training.scope import get_scoped_or_404
 
 bp = Blueprint("incentives", __name__, url_prefix="/incentives")
-VIEWERS = INCENTIVE_VIEWERS
+
+
+@bp.app_context_processor
+def _menu_flags() -> dict[str, bool]:
+    """What the main menu offers (every page): the incentives, to those who see them."""
+    user = signed_in_user()
+    return {"may_see_incentives": user is not None and may_see_incentives(user)}
 
 
 def village_or_404(village_id: int) -> Region:
     """A village holding a posyandu in the user's scope, or 404."""
-    village = db.session.scalars(
-        sa.select(Region).where(Region.id == village_id, village_clause(current_user))).first()
+    village = village_in_scope(current_user, village_id)
     if village is None:
         abort(404)
     return village
@@ -93,20 +103,21 @@ def level_names() -> dict[str, str]:
 
 
 @bp.get("/")
-@roles_required(*VIEWERS)
+@permission_required(may_see_incentives)
 def index() -> ResponseReturnValue:
     period = period_from_args()
-    if current_user.role == Role.VILLAGE_HEAD and not request.args:
+    if may_review_summaries(current_user) and not request.args:
         return redirect(url_for(".summary", village_id=current_user.village_id,
                                 period_key=period.key))
     form = PeriodForm(request.args, kind=period.kind.value, month=period.start)
     return render_template("incentives/index.html", villages=village_choices(current_user),
                            period=period, label=exports.period_label(period), form=form,
-                           may_record_activity=current_user.role in activity.EDITORS)
+                           may_record_activity=may_record_activity(current_user),
+                           may_see_district=may_see_district_overview(current_user))
 
 
 @bp.get("/villages/<int:village_id>/")
-@roles_required(*VIEWERS)
+@permission_required(may_see_incentives)
 def village_period(village_id: int) -> ResponseReturnValue:
     village = village_or_404(village_id)
     return redirect(url_for(".summary", village_id=village.id, period_key=period_from_args().key))
@@ -115,7 +126,7 @@ def village_period(village_id: int) -> ResponseReturnValue:
 def _render_summary(village: Region, report: SummaryReport, budget_form: BudgetForm
                     ) -> ResponseReturnValue:
     form = PeriodForm(formdata=None, kind=report.period.kind.value, month=report.period.start)
-    reviewer = service.is_reviewer(current_user, village)
+    reviewer = may_approve_summary(current_user, village)
     return render_template(
         "incentives/summary.html", village=village, report=report, result=report.result,
         can_review=reviewer and report.state == "draft",
@@ -127,7 +138,7 @@ def _render_summary(village: Region, report: SummaryReport, budget_form: BudgetF
 
 
 @bp.get("/villages/<int:village_id>/<period_key>")
-@roles_required(*VIEWERS)
+@permission_required(may_see_incentives)
 def summary(village_id: int, period_key: str) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     report = current_report(village, period)
@@ -135,7 +146,7 @@ def summary(village_id: int, period_key: str) -> ResponseReturnValue:
 
 
 @bp.post("/villages/<int:village_id>/<period_key>/budget")
-@roles_required(Role.VILLAGE_HEAD)
+@permission_required(may_review_summaries)
 def budget(village_id: int, period_key: str) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     form = BudgetForm()
@@ -156,7 +167,7 @@ def _listed_cadre_or_404(report: SummaryReport, cadre_id: int) -> Cadre:
 
 @bp.route("/villages/<int:village_id>/<period_key>/cadres/<int:cadre_id>/exclude",
           methods=["GET", "POST"])
-@roles_required(Role.VILLAGE_HEAD)
+@permission_required(may_review_summaries)
 def exclude(village_id: int, period_key: str, cadre_id: int) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     cadre = _listed_cadre_or_404(current_report(village, period), cadre_id)
@@ -172,24 +183,21 @@ def exclude(village_id: int, period_key: str, cadre_id: int) -> ResponseReturnVa
 
 
 @bp.post("/villages/<int:village_id>/<period_key>/cadres/<int:cadre_id>/include")
-@roles_required(Role.VILLAGE_HEAD)
+@permission_required(may_review_summaries)
 def include(village_id: int, period_key: str, cadre_id: int) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     cadre = _listed_cadre_or_404(current_report(village, period), cadre_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            service.include_cadre(current_user, village, period, cadre)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if committed(form, lambda: service.include_cadre(current_user, village, period, cadre)):
             flash(_("%(name)s is included again.", name=cadre.full_name), "success")
+        else:
+            flash_refusal(form)
     return redirect(url_for(".summary", village_id=village.id, period_key=period.key))
 
 
 @bp.route("/villages/<int:village_id>/<period_key>/approve", methods=["GET", "POST"])
-@roles_required(Role.VILLAGE_HEAD)
+@permission_required(may_review_summaries)
 def approve(village_id: int, period_key: str) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     form = ConfirmForm()
@@ -205,7 +213,7 @@ def approve(village_id: int, period_key: str) -> ResponseReturnValue:
 
 
 @bp.route("/villages/<int:village_id>/<period_key>/reopen", methods=["GET", "POST"])
-@roles_required(Role.VILLAGE_HEAD)
+@permission_required(may_review_summaries)
 def reopen(village_id: int, period_key: str) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     form = ReasonForm()
@@ -238,14 +246,14 @@ def _download(report: SummaryReport, kind: str) -> Response:
 
 
 @bp.get("/villages/<int:village_id>/<period_key>/summary.<any(pdf, xlsx):kind>")
-@roles_required(*VIEWERS)
+@permission_required(may_see_incentives)
 def download(village_id: int, period_key: str, kind: str) -> ResponseReturnValue:
     village, period = village_or_404(village_id), period_or_404(period_key)
     return _download(current_report(village, period), kind)
 
 
 @bp.get("/versions/<int:version_id>")
-@roles_required(*VIEWERS)
+@permission_required(may_see_incentives)
 def version(version_id: int) -> ResponseReturnValue:
     record = get_scoped_or_404(SummaryVersion, current_user, version_id)
     village = record.summary.village
@@ -254,14 +262,14 @@ def version(version_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/versions/<int:version_id>.<any(pdf, xlsx):kind>")
-@roles_required(*VIEWERS)
+@permission_required(may_see_incentives)
 def version_download(version_id: int, kind: str) -> ResponseReturnValue:
     return _download(version_report(get_scoped_or_404(SummaryVersion, current_user,
                                                       version_id)), kind)
 
 
 @bp.get("/district")
-@roles_required(Role.ADMIN)
+@permission_required(may_see_district_overview)
 def district() -> ResponseReturnValue:
     period = period_from_args()
     form = PeriodForm(request.args, kind=period.kind.value, month=period.start)

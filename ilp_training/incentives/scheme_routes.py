@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -11,23 +10,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ilp_training.auth import INCENTIVE_VIEWERS, roles_required
+from ilp_training.auth import permission_required
 from ilp_training.core.curricula import framework_on
-from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.views import committed
 from ilp_training.incentives.forms import SchemeForm, scheme_form
-from ilp_training.incentives.services import schemes as service
-from ilp_training.models import (
-    IncentiveScheme,
-    Region,
-    RegionLevel,
-    Role,
+from ilp_training.incentives.permissions import (
+    may_edit_schemes,
+    may_manage_scheme,
+    may_see_incentives,
+    scheme_owners,
 )
-from ilp_training.scope import get_scoped_or_404, scoped
-
-VIEWERS = INCENTIVE_VIEWERS
-EDITORS = (Role.ADMIN, Role.VILLAGE_HEAD)
+from ilp_training.incentives.services import schemes as service
+from ilp_training.models import IncentiveScheme, RegionLevel
+from ilp_training.scope import get_scoped_or_404
 
 
 def _levels() -> list[tuple[str, str]]:
@@ -39,7 +35,7 @@ def _owners() -> list[SelectChoice]:
     """The places the user may set a scheme for, the district named as such."""
     return [SelectChoice(r.id, r.name if r.level == RegionLevel.VILLAGE
                          else _("%(name)s (whole district)", name=r.name))
-            for r in service.owners_for(current_user)]
+            for r in scheme_owners(current_user)]
 
 
 def _data(form: SchemeForm) -> service.SchemeData:
@@ -55,22 +51,16 @@ def _data(form: SchemeForm) -> service.SchemeData:
     )
 
 
-@roles_required(*VIEWERS)
+@permission_required(may_see_incentives)
 def scheme_list() -> ResponseReturnValue:
-    rows = db.session.scalars(
-        scoped(IncentiveScheme, current_user)
-        .join(Region, Region.id == IncentiveScheme.region_id)
-        .options(sa.orm.contains_eager(IncentiveScheme.region),
-                 sa.orm.selectinload(IncentiveScheme.level_top_ups))
-        .order_by(sa.func.length(Region.code), Region.name, IncentiveScheme.valid_from)
-    ).all()
+    rows = service.schemes_listed(current_user)
     return render_template("incentives/schemes.html", schemes=rows, levels=dict(_levels()),
-                           can_edit=current_user.role in EDITORS,
-                           manageable={s.id for s in rows if service.can_manage(current_user,
-                                                                               s.region)})
+                           can_edit=may_edit_schemes(current_user),
+                           manageable={s.id for s in rows
+                                       if may_manage_scheme(current_user, s.region)})
 
 
-@roles_required(*EDITORS)
+@permission_required(may_edit_schemes)
 def scheme_new() -> ResponseReturnValue:
     form = scheme_form(_levels())
     form.region_id.choices = _owners()
@@ -85,10 +75,10 @@ def scheme_new() -> ResponseReturnValue:
     return render_template("incentives/scheme_form.html", form=form, scheme=None)
 
 
-@roles_required(*EDITORS)
+@permission_required(may_edit_schemes)
 def scheme_edit(scheme_id: int) -> ResponseReturnValue:
     scheme = get_scoped_or_404(IncentiveScheme, current_user, scheme_id)
-    if not service.can_manage(current_user, scheme.region):
+    if not may_manage_scheme(current_user, scheme.region):
         abort(403)
     values = {name: getattr(scheme, name) for name in service.AUDITED_FIELDS}
     values |= {f"level_{code}": amount for code, amount in scheme.top_up_by_level.items()}

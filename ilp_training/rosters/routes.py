@@ -16,13 +16,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from assessments import Framework
-from ilp_training.auth import roles_required
+from ilp_training.auth import permission_required
 from ilp_training.core.curricula import framework_on
-from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.spreadsheets import XLSX_MIMETYPE
 from ilp_training.core.views import paginate_counted
-from ilp_training.models import Role
 from ilp_training.rosters import exports
 from ilp_training.rosters import services as service
 from ilp_training.rosters.charts import (
@@ -32,6 +30,7 @@ from ilp_training.rosters.charts import (
     summaries,
 )
 from ilp_training.rosters.filters import parse_filters
+from ilp_training.rosters.permissions import may_see_district
 from ilp_training.rosters.services import Grouping, PosyanduRow, RosterFilters
 
 bp = Blueprint("rosters", __name__, url_prefix="/roster")
@@ -76,7 +75,7 @@ def roster() -> ResponseReturnValue:
         badges=level_badges(framework, locale), framework=framework, locale=locale,
         choices=service.posyandu_choices(_choosable(posyandu, filters, grouping)),
         filters=filters, page=page,
-        args=filters.query_args(),
+        args=filters.query_args(), may_see_district=may_see_district(current_user),
     )
 
 
@@ -91,7 +90,7 @@ def gaps() -> ResponseReturnValue:
 
 
 @bp.get("/district")
-@roles_required(Role.ADMIN)
+@permission_required(may_see_district)
 def district() -> ResponseReturnValue:
     framework, locale, _grouping = _context()
     levels, total = service.level_summary(current_user, framework, locale, Grouping.PUSKESMAS)
@@ -106,8 +105,7 @@ def _export_cadres(framework: Framework, locale: str, grouping: Grouping,
                                                         service.LevelRow]]:
     levels = service.level_summary(current_user, framework, locale, grouping, posyandu)
     filters = _filters(framework, posyandu, levels[0], grouping)
-    rows = db.session.execute(
-        service.cadre_list(current_user, filters, framework, local_today())).all()
+    rows = service.cadre_rows(current_user, filters, framework, local_today())
     return exports.cadre_records(rows, framework, locale), levels
 
 

@@ -36,12 +36,12 @@ from ilp_training.models import (
     Posyandu,
     Puskesmas,
     Region,
-    Role,
     TrainingEvent,
     TrainingParticipant,
     TrainingSkill,
     User,
 )
+from ilp_training.rosters.permissions import may_see_district
 from ilp_training.scope import posyandu_clause, puskesmas_clause
 
 NO_LEVEL = "none"  # the level filter's value for "belum berjenjang"
@@ -72,9 +72,9 @@ class Status(StrEnum):
 
 
 def grouping_for(user: User) -> Grouping:
-    """Admins see a district: their summaries have one row per puskesmas; others one row
-    per posyandu."""
-    return Grouping.PUSKESMAS if user.role == Role.ADMIN else Grouping.POSYANDU
+    """Those who see the district (:func:`.permissions.may_see_district`: admins) get
+    summaries with one row per puskesmas; others one row per posyandu."""
+    return Grouping.PUSKESMAS if may_see_district(user) else Grouping.POSYANDU
 
 
 @dataclass(frozen=True)
@@ -434,3 +434,9 @@ def cadre_list(user: User, filters: RosterFilters, framework: Framework,
         .where(posyandu_clause(user), *_filter_clauses(filters, framework, today))
         .order_by(Region.name, Posyandu.name, Cadre.full_name, Cadre.id)
     )
+
+
+def cadre_rows(user: User, filters: RosterFilters, framework: Framework,
+               today: date) -> Sequence[Any]:
+    """Every row of :func:`cadre_list` (the exports: no paging)."""
+    return db.session.execute(cadre_list(user, filters, framework, today)).all()

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -17,16 +16,13 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from assessments import Framework
-from ilp_training.auth import ASSESSORS, roles_required
+from ilp_training.auth import permission_required
 from ilp_training.core.curricula import framework_for, framework_on
-from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.views import committed
 from ilp_training.models import (
     Assessment,
     AssessmentSession,
-    Cadre,
-    CadreStatus,
     Method,
     Posyandu,
     Setting,
@@ -41,6 +37,7 @@ from ilp_training.scoring.forms import (
     SessionForm,
 )
 from ilp_training.scoring.parsing import ParsedScores, parse_full, parse_grid
+from ilp_training.scoring.permissions import may_score
 
 bp = Blueprint("scoring", __name__)
 
@@ -50,13 +47,10 @@ def _new_key() -> str:
 
 
 @bp.route("/posyandu/<int:posyandu_id>/assessments/new", methods=["GET", "POST"])
-@roles_required(*ASSESSORS)
+@permission_required(may_score)
 def new_session(posyandu_id: int) -> ResponseReturnValue:
     posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
-    active = db.session.scalars(
-        sa.select(Cadre).where(Cadre.posyandu_id == posyandu.id,
-                               Cadre.status == CadreStatus.ACTIVE).order_by(Cadre.full_name)
-    ).all()
+    active = service.active_cadres(posyandu)
     form = SessionForm()
     form.cadres.choices = [SelectChoice(c.id, c.full_name) for c in active]
     if request.method == "GET":
@@ -75,18 +69,13 @@ def new_session(posyandu_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/assessment-sessions/<int:session_id>")
-@roles_required(*ASSESSORS)
+@permission_required(may_score)
 def session(session_id: int) -> ResponseReturnValue:
     sitting = get_scoped_or_404(AssessmentSession, current_user, session_id)
     framework = framework_for(sitting.framework_id, sitting.framework_version)
-    counts = dict(db.session.execute(
-        sa.select(Assessment.skill_code, sa.func.count(Assessment.id))
-        .where(Assessment.session_id == sitting.id, Assessment.supersedes_id.is_(None),
-               Assessment.duplicate_of_id.is_(None))  # cadres assessed, not corrections
-        .group_by(Assessment.skill_code)
-    ).all())
     return render_template(
-        "scoring/session.html", sitting=sitting, framework=framework, counts=counts,
+        "scoring/session.html", sitting=sitting, framework=framework,
+        counts=service.assessed_per_skill(sitting),
         setting_labels=SETTING_LABELS, method_labels=METHOD_LABELS,
     )
 
@@ -155,7 +144,7 @@ def _scores_page(
 
 
 @bp.route("/assessment-sessions/<int:session_id>/skills/<code>", methods=["GET", "POST"])
-@roles_required(*ASSESSORS)
+@permission_required(may_score)
 def grid(session_id: int, code: str) -> ResponseReturnValue:
     sitting = get_scoped_or_404(AssessmentSession, current_user, session_id)
     framework = framework_for(sitting.framework_id, sitting.framework_version)
@@ -169,7 +158,7 @@ def grid(session_id: int, code: str) -> ResponseReturnValue:
 
 @bp.route("/assessment-sessions/<int:session_id>/cadres/<int:cadre_id>",
           methods=["GET", "POST"])
-@roles_required(*ASSESSORS)
+@permission_required(may_score)
 def full(session_id: int, cadre_id: int) -> ResponseReturnValue:
     sitting = get_scoped_or_404(AssessmentSession, current_user, session_id)
     cadre = next((c for c in sitting.cadres if c.id == cadre_id), None)
@@ -181,19 +170,18 @@ def full(session_id: int, cadre_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/assessments/<int:assessment_id>")
-@roles_required(*ASSESSORS)
+@permission_required(may_score)
 def assessment(assessment_id: int) -> ResponseReturnValue:
     item = get_scoped_or_404(Assessment, current_user, assessment_id)
     framework = framework_for(item.framework_id, item.framework_version)
-    superseded_by = db.session.scalar(
-        sa.select(Assessment).where(Assessment.supersedes_id == item.id))
     return render_template("scoring/assessment.html", item=item, framework=framework,
-                           skill=framework.skill(item.skill_code), superseded_by=superseded_by,
+                           skill=framework.skill(item.skill_code),
+                           superseded_by=service.correction_of(item),
                            setting_labels=SETTING_LABELS, method_labels=METHOD_LABELS)
 
 
 @bp.route("/assessments/<int:assessment_id>/correct", methods=["GET", "POST"])
-@roles_required(*ASSESSORS)
+@permission_required(may_score)
 def correct(assessment_id: int) -> ResponseReturnValue:
     item = get_scoped_or_404(Assessment, current_user, assessment_id)
     framework = framework_for(item.framework_id, item.framework_version)

@@ -38,6 +38,7 @@ from ilp_training.models import (
     AssessmentSession,
     Cadre,
     CadreSkill,
+    CadreStatus,
     IndicatorScore,
     LevelChange,
     Method,
@@ -264,6 +265,30 @@ def correct_assessment(
     db.session.flush()
     refresh_cadre(original.cadre, framework, actor)
     return Recorded((created,), repeated=False)
+
+
+def active_cadres(posyandu: Posyandu) -> list[Cadre]:
+    """The active cadres serving at ``posyandu``, by name: those a sitting may assess."""
+    return list(db.session.scalars(
+        sa.select(Cadre).where(Cadre.posyandu_id == posyandu.id,
+                               Cadre.status == CadreStatus.ACTIVE).order_by(Cadre.full_name)))
+
+
+def assessed_per_skill(sitting: AssessmentSession) -> dict[str, int]:
+    """How many cadres the sitting assessed in each skill: its original assessments,
+    not the corrections nor the rows marked as recorded twice."""
+    return dict(db.session.execute(
+        sa.select(Assessment.skill_code, sa.func.count(Assessment.id))
+        .where(Assessment.session_id == sitting.id, Assessment.supersedes_id.is_(None),
+               Assessment.duplicate_of_id.is_(None))
+        .group_by(Assessment.skill_code)
+    ).all())
+
+
+def correction_of(assessment: Assessment) -> Assessment | None:
+    """The correction that replaces ``assessment``, if any (each is corrected once)."""
+    return db.session.scalar(
+        sa.select(Assessment).where(Assessment.supersedes_id == assessment.id))
 
 
 def is_superseded(assessment: Assessment) -> bool:

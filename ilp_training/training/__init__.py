@@ -10,7 +10,7 @@ from flask_login import current_user
 from ilp_training.models import TrainingEvent
 from ilp_training.scope import get_scoped_or_404
 from ilp_training.training.forms import label
-from ilp_training.training.services import participation as service
+from ilp_training.training.permissions import may_manage_event, may_record
 
 bp = Blueprint("training", __name__)
 bp.add_app_template_global(label, "training_label")
@@ -19,7 +19,7 @@ bp.add_app_template_global(label, "training_label")
 def manageable(event_id: int) -> TrainingEvent:
     """The event, if in scope (else 404) and changeable by the user (else 403)."""
     event = get_scoped_or_404(TrainingEvent, current_user, event_id)
-    if not service.can_manage(current_user, event):
+    if not may_manage_event(current_user, event):
         abort(403)
     return event
 
@@ -28,7 +28,7 @@ def recordable(event_id: int) -> TrainingEvent:
     """The event, if in scope (else 404) and the user may record attendance and tests
     (else 403): its managers and the trainers who facilitate it."""
     event = get_scoped_or_404(TrainingEvent, current_user, event_id)
-    if not service.can_record(current_user, event):
+    if not may_record(current_user, event):
         abort(403)
     return event
 

@@ -17,18 +17,18 @@ from ilp_training.models import (
     Organiser,
     Puskesmas,
     Region,
-    Role,
     TrainingEvent,
     TrainingType,
 )
 from ilp_training.scope import get_scoped_or_404, scoped
 from ilp_training.training.forms import EventForm
+from ilp_training.training.permissions import may_choose_puskesmas
 from ilp_training.training.services import events as events_service
 
 
 def own_puskesmas_id() -> int | None:
     """The puskesmas a coordinator plans for; ``None`` for an admin (any, or none)."""
-    return None if current_user.role == Role.ADMIN else current_user.puskesmas_id
+    return None if may_choose_puskesmas(current_user) else current_user.puskesmas_id
 
 
 def district() -> Region:
@@ -40,7 +40,7 @@ def district() -> Region:
 def setup_form(form: EventForm, framework: Framework, puskesmas_id: int | None) -> None:
     """Choices of the event form; the place is chosen by admins only."""
     locale = str(get_locale())
-    if current_user.role == Role.ADMIN:
+    if may_choose_puskesmas(current_user):
         places = db.session.scalars(scoped(Puskesmas, current_user).order_by(Puskesmas.name))
         form.puskesmas.choices = [SelectChoice(0, _("The whole district")),
                                   *(SelectChoice(p.id, p.name) for p in places)]
@@ -56,7 +56,7 @@ def setup_form(form: EventForm, framework: Framework, puskesmas_id: int | None) 
 def place(form: EventForm) -> Puskesmas | None:
     """The puskesmas the event is for: a coordinator's own; an admin's choice (in scope,
     else 404), ``None`` for the whole district."""
-    if current_user.role != Role.ADMIN:
+    if not may_choose_puskesmas(current_user):
         return current_user.puskesmas
     return get_scoped_or_404(Puskesmas, current_user, form.puskesmas.data) \
         if form.puskesmas.data else None
@@ -78,14 +78,14 @@ def data(form: EventForm) -> events_service.EventData:
 def prefill(form: EventForm, framework: Framework) -> None:
     """A new event's defaults; ``?package=D`` (from the planning page) picks its skills."""
     form.type.data, form.capacity.data, form.pass_mark.data = "refresher", 30, 70
-    form.organiser.data = "district" if current_user.role == Role.ADMIN else "puskesmas"
+    form.organiser.data = "district" if may_choose_puskesmas(current_user) else "puskesmas"
     code = request.args.get("package", "")
     if code in {p.code for p in framework.packages}:
         package = framework.package(code)
         form.skills.data = list(package.skill_codes)
         form.title.data = _("Training on package %(code)s: %(name)s", code=code,
                             name=package.name.get(str(get_locale())))
-    if current_user.role == Role.ADMIN:
+    if may_choose_puskesmas(current_user):
         form.puskesmas.data = request.args.get("puskesmas", 0, type=int)
 
 

@@ -13,18 +13,18 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ilp_training.auth import MANAGERS, roles_required
+from ilp_training.auth import permission_required
 from ilp_training.core.curricula import framework_on
 from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import fdate, local_today
-from ilp_training.core.service import ServiceError
-from ilp_training.core.views import paginate
-from ilp_training.models import Posyandu, Puskesmas, Role
+from ilp_training.core.views import committed, flash_refusal, paginate
+from ilp_training.models import Posyandu, Puskesmas
 from ilp_training.scope import get_scoped_or_404, scoped
 from ilp_training.training import bp, manageable
 from ilp_training.training.charts import bar_chart
 from ilp_training.training.forms import FillForm
+from ilp_training.training.permissions import may_choose_puskesmas, may_plan_trainings
 from ilp_training.training.services import history
 from ilp_training.training.services import participation as service
 from ilp_training.training.services import planning as planning_service
@@ -58,10 +58,10 @@ def _first_month(today: date) -> date:
 
 
 @bp.get("/trainings/district")
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def district() -> ResponseReturnValue:
     places, chosen = _puskesmas_choice()
-    if current_user.role != Role.ADMIN:
+    if not may_choose_puskesmas(current_user):
         chosen = current_user.puskesmas
     first = _first_month(local_today())
     chosen_id = chosen.id if chosen else None
@@ -73,15 +73,16 @@ def district() -> ResponseReturnValue:
     return render_template(
         "training/district.html", months=months, chart=chart, places=places, chosen=chosen,
         gains=replace(gains, items=history.gain_rows(gains.items)), first=first,
+        may_choose=may_choose_puskesmas(current_user),
     )
 
 
 @bp.get("/trainings/planning")
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def planning() -> ResponseReturnValue:
     places, chosen = _puskesmas_choice()
     puskesmas = chosen or (places[0] if places else None)
-    if current_user.role != Role.ADMIN:
+    if not may_choose_puskesmas(current_user):
         puskesmas = current_user.puskesmas
     if puskesmas is None:
         abort(404)
@@ -91,12 +92,12 @@ def planning() -> ResponseReturnValue:
         "training/planning.html", places=places, puskesmas=puskesmas, groups=groups,
         events=planning_service.planned_events_for(current_user, puskesmas.id),
         events_for=planning_service.events_for_group,
-        form=FillForm(formdata=None),
+        form=FillForm(formdata=None), may_choose=may_choose_puskesmas(current_user),
     )
 
 
 @bp.post("/trainings/planning/fill")
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def fill() -> ResponseReturnValue:
     """Add one planning group's chosen cadres to a planned event; a refusal (capacity,
     area) is flashed on the planning page and nothing is added."""
@@ -106,13 +107,11 @@ def fill() -> ResponseReturnValue:
         flash(_("Choose a planned training."), "error")
         return redirect(back)
     event = manageable(form.event.data)
-    try:
-        added = service.add_participants(current_user, event, form.cadres.data or [])
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    ok = committed(form, lambda: service.add_participants(
+        current_user, event, form.cadres.data or []))
+    if not ok:
+        flash_refusal(form)
         return redirect(back)
-    db.session.commit()
     flash(ngettext("%(num)d cadre added to “%(title)s”.", "%(num)d cadres added to “%(title)s”.",
-                   len(added.added), title=event.title), "success")
+                   len(ok.value.added), title=event.title), "success")
     return redirect(url_for("training.event", event_id=event.id))

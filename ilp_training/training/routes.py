@@ -14,7 +14,8 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from assessments import Framework
-from ilp_training.auth import ASSESSORS, MANAGERS, roles_required
+from ilp_training.auth import permission_required
+from ilp_training.certificates.permissions import may_issue_certificates
 from ilp_training.core.curricula import framework_for, framework_on, framework_on_or_today
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import fdate, local_today
@@ -28,6 +29,7 @@ from ilp_training.models import (
     TrainingStatus,
 )
 from ilp_training.scope import get_scoped_or_404
+from ilp_training.scoring.permissions import may_score
 from ilp_training.training import (
     bp,
     event_form,
@@ -44,6 +46,12 @@ from ilp_training.training.forms import (
     ParsedScores,
     ScoresForm,
     parse_scores,
+)
+from ilp_training.training.permissions import (
+    may_manage_event,
+    may_plan_trainings,
+    may_record,
+    sees_all_participants,
 )
 from ilp_training.training.services import events as events_service
 from ilp_training.training.services import participation as service
@@ -62,7 +70,7 @@ def _framework(event: TrainingEvent) -> Framework:
 
 
 def _visible_rows(event: TrainingEvent) -> list[reports.ParticipantRow]:
-    everyone = service.sees_all_participants(current_user, event)
+    everyone = sees_all_participants(current_user, event)
     return reports.participant_rows(event, None if everyone else current_user)
 
 
@@ -72,11 +80,12 @@ def events() -> ResponseReturnValue:
     status = request.args.get("status", "")
     page = paginate(reports.event_list(current_user, status), scalars=False)
     return render_template("training/list.html", page=page, status=status,
-                           statuses=list(TrainingStatus))
+                           statuses=list(TrainingStatus),
+                           may_plan=may_plan_trainings(current_user))
 
 
 @bp.route("/trainings/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def new() -> ResponseReturnValue:
     form = EventForm()
     framework = framework_on_or_today(form.start_date.data)
@@ -96,7 +105,7 @@ def new() -> ResponseReturnValue:
 
 
 @bp.route("/trainings/<int:event_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def edit(event_id: int) -> ResponseReturnValue:
     event = manageable(event_id)
     form = EventForm(obj=event)
@@ -118,7 +127,7 @@ def edit(event_id: int) -> ResponseReturnValue:
 @login_required
 def event(event_id: int) -> ResponseReturnValue:
     event = get_scoped_or_404(TrainingEvent, current_user, event_id)
-    everyone = service.sees_all_participants(current_user, event)
+    everyone = sees_all_participants(current_user, event)
     viewer = None if everyone else current_user
     rows = reports.participant_rows(event, viewer)
     due = (reports.due_for_assessment(event, viewer)
@@ -126,10 +135,11 @@ def event(event_id: int) -> ResponseReturnValue:
     return render_template(
         "training/event.html", event=event, rows=rows, due=due, framework=_framework(event),
         total=service.participant_count(event), days=len(event.days),
-        may_manage=service.can_manage(current_user, event),
-        may_record=service.can_record(current_user, event),
+        may_manage=may_manage_event(current_user, event),
+        may_record=may_record(current_user, event),
         assessable=(reports.assessable_posyandu(current_user, due)
-                    if current_user.role in ASSESSORS else set()),
+                    if may_score(current_user) else set()),
+        may_issue_certificates=may_issue_certificates(current_user),
     )
 
 
@@ -169,7 +179,7 @@ def _flash_added(added: service.Added) -> None:
 
 
 @bp.route("/trainings/<int:event_id>/participants", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def participants(event_id: int) -> ResponseReturnValue:
     event = manageable(event_id)
     form = AddCadresForm()
@@ -185,7 +195,7 @@ def participants(event_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/trainings/<int:event_id>/participants/posyandu")
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def add_posyandu(event_id: int) -> ResponseReturnValue:
     event = manageable(event_id)
     form = AddPosyanduForm()
@@ -202,7 +212,7 @@ def add_posyandu(event_id: int) -> ResponseReturnValue:
 
 @bp.route("/trainings/<int:event_id>/participants/<int:participant_id>/remove",
           methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def remove(event_id: int, participant_id: int) -> ResponseReturnValue:
     """Take a cadre off the training, after a confirmation that names what is lost."""
     event = manageable(event_id)
@@ -249,7 +259,7 @@ def attendance(event_id: int) -> ResponseReturnValue:
                                     day=form.day.data.isoformat()))
     return render_template("training/attendance.html", event=event, rows=rows, form=form,
                            today=local_today(),
-                           may_manage=service.can_manage(current_user, event)
+                           may_manage=may_manage_event(current_user, event)
                            ), _status(form.errors)
 
 
@@ -272,12 +282,12 @@ def tests(event_id: int) -> ResponseReturnValue:
                                "Scores of %(num)d participants saved.", changed), "success")
                 return redirect(url_for("training.event", event_id=event.id))
     return render_template("training/tests.html", event=event, rows=rows, form=form,
-                           parsed=parsed, may_manage=service.can_manage(current_user, event)
+                           parsed=parsed, may_manage=may_manage_event(current_user, event)
                            ), _status(parsed.errors, form.errors)
 
 
 @bp.route("/trainings/<int:event_id>/finish", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def finish(event_id: int) -> ResponseReturnValue:
     event = manageable(event_id)
     form = ConfirmForm()
@@ -295,7 +305,7 @@ def finish(event_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/trainings/<int:event_id>/cancel", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@permission_required(may_plan_trainings)
 def cancel(event_id: int) -> ResponseReturnValue:
     event = manageable(event_id)
     form = ConfirmForm()

@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.service import ServiceError
+from ilp_training.incentives import permissions
 from ilp_training.incentives.rules import (
     CadreInput,
     Period,
@@ -636,12 +637,12 @@ def test_bad_scheme_input_is_answered_and_nothing_saved(as_admin, app, overrides
 def test_who_may_set_a_scheme_for_which_place(app):
     with app.app_context():
         admin, head_user = user_named("admin"), user_named("kades.lalibo")
-        owners = schemes.owners_for(admin)
+        owners = permissions.scheme_owners(admin)
         assert owners[0].id == admin.district_id and len(owners) > 2
-        assert all(schemes.can_manage(admin, r) for r in owners)
+        assert all(permissions.may_manage_scheme(admin, r) for r in owners)
         assert [r.name for r in owners[1:]] == sorted(r.name for r in owners[1:])
-        assert [r.name for r in schemes.owners_for(head_user)] == ["Lalibo"]
-        assert schemes.owners_for(user_named("koordinator")) == []
+        assert [r.name for r in permissions.scheme_owners(head_user)] == ["Lalibo"]
+        assert permissions.scheme_owners(user_named("koordinator")) == []
 
 
 def test_a_village_head_sets_their_own_village_scheme_only(head, app):

@@ -32,7 +32,8 @@ from ilp_training.models import (
     TrainingStatus,
     User,
 )
-from ilp_training.training.services.participation import can_manage, completion, manageable_clause
+from ilp_training.training.permissions import manageable_clause, may_manage_event
+from ilp_training.training.services.participation import completion
 from ilp_training.training.services.planning import next_package
 
 D_SKILLS = ["D1", "D2", "D3"]
@@ -820,7 +821,7 @@ def test_filling_from_the_planning_page_refuses_what_it_cannot_do(as_coordinator
     assert _participants(app, event_id) == {}
 
 
-def test_the_manageable_clause_is_can_manage_in_sql(app):
+def test_the_manageable_clause_is_may_manage_event_in_sql(app):
     with app.app_context():
         events = db.session.scalars(sa.select(TrainingEvent)).all()
         users = db.session.scalars(sa.select(User)).all()
@@ -828,7 +829,7 @@ def test_the_manageable_clause_is_can_manage_in_sql(app):
         for user in users:
             in_sql = set(db.session.scalars(
                 sa.select(TrainingEvent.id).where(manageable_clause(user))))
-            assert in_sql == {e.id for e in events if can_manage(user, e)}, user.username
+            assert in_sql == {e.id for e in events if may_manage_event(user, e)}, user.username
             seen.add((user.role, bool(in_sql)))
     # the check means something: admins and coordinators manage some, trainers none
     assert {(Role.ADMIN, True), (Role.COORDINATOR, True), (Role.TRAINER, False)} <= seen

@@ -43,7 +43,9 @@ from ilp_training.models import (
     Region,
     SummaryStatus,
     User,
+    opening_day_cadres,
 )
+from ilp_training.scope import scoped
 
 MAX_VISITS = 300
 
@@ -267,3 +269,34 @@ def home_visits_of(cadre_ids: Collection[int], month: date) -> dict[int, int]:
         HomeVisitCount.month == month.replace(day=1),
         HomeVisitCount.cadre_id.in_(list(cadre_ids)))).all()
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class MonthOverview:
+    """A month's activity page: the posyandu ``user`` sees with their village's name
+    (by village, then name), and per posyandu its opening days of the month as
+    ``(day id, date, cadres who served)`` by date."""
+
+    posyandu: list[tuple[Posyandu, str]]
+    days: dict[int, list[tuple[int, date, int]]]
+
+
+def month_overview(user: User, month: date) -> MonthOverview:
+    """The opening days held from ``month`` (its first day) to the month's end at the
+    posyandu ``user`` sees, with how many cadres served each (two queries)."""
+    last = add_months(month, 1) - timedelta(days=1)
+    posyandu = db.session.execute(
+        scoped(Posyandu, user).join(Region, Region.id == Posyandu.village_id)
+        .add_columns(Region.name).order_by(Region.name, Posyandu.name)).all()
+    days = db.session.execute(
+        scoped(OpeningDay, user)
+        .outerjoin(opening_day_cadres, opening_day_cadres.c.opening_day_id == OpeningDay.id)
+        .where(OpeningDay.held_on.between(month, last))
+        .with_only_columns(OpeningDay.id, OpeningDay.posyandu_id, OpeningDay.held_on,
+                           sa.func.count(opening_day_cadres.c.cadre_id))
+        .group_by(OpeningDay.id, OpeningDay.posyandu_id, OpeningDay.held_on)
+        .order_by(OpeningDay.held_on)).all()
+    by_posyandu: dict[int, list[tuple[int, date, int]]] = {}
+    for day_id, posyandu_id, held_on, served in days:
+        by_posyandu.setdefault(posyandu_id, []).append((day_id, held_on, served))
+    return MonthOverview([(p, name) for p, name in posyandu], by_posyandu)

@@ -52,8 +52,10 @@ from ilp_training.models import (
     Cadre,
     OpeningDay,
     Posyandu,
+    Region,
     User,
 )
+from ilp_training.scope import posyandu_clause, scoped
 
 MAX_ROWS = 5000  # rows with content, both sheets together
 MAX_SHEET_ROWS = 2 * MAX_ROWS  # how far down a sheet is read, empty rows included
@@ -340,6 +342,23 @@ def read_workbook(data: bytes) -> ActivityRows:
     if not opening and not visits:
         raise ServiceError(_l("The workbook has no rows to import."), "file")
     return ActivityRows(opening, visits)
+
+
+def template_cadres(user: User) -> Sequence[Any]:
+    """The cadres listed on the template's third sheet, to copy IDs from: every cadre of
+    the posyandu ``user`` sees, as ``(id, name, posyandu, village)`` by village,
+    posyandu and name."""
+    return db.session.execute(
+        sa.select(Cadre.id, Cadre.full_name, Posyandu.name, Region.name)
+        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+        .join(Region, Region.id == Posyandu.village_id)
+        .where(posyandu_clause(user))
+        .order_by(Region.name, Posyandu.name, Cadre.full_name)).all()
+
+
+def importable_posyandu(user: User) -> list[Posyandu]:
+    """The posyandu whose activity ``user`` may import: those they see."""
+    return list(db.session.scalars(scoped(Posyandu, user)))
 
 
 def import_activity(actor: User, posyandu: Sequence[Posyandu], rows: ActivityRows,

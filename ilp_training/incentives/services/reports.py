@@ -243,3 +243,10 @@ def village_choices(user: User) -> Sequence[tuple[int, str]]:
     return db.session.execute(
         sa.select(Region.id, Region.name).where(village_clause(user)).order_by(Region.name)
     ).all()
+
+
+def village_in_scope(user: User, village_id: int) -> Region | None:
+    """The village ``village_id`` if it holds a posyandu ``user`` sees
+    (:func:`ilp_training.scope.village_clause`), else ``None``."""
+    return db.session.scalars(
+        sa.select(Region).where(Region.id == village_id, village_clause(user))).first()

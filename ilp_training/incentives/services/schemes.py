@@ -1,10 +1,10 @@
-"""Incentive schemes: who may set them, their validation, and which one is in force.
+"""Incentive schemes: their validation, and which one is in force.
 
 The rules:
 
 - **Owner**: a district scheme belongs to the regency and is set by its admins; a village
   override belongs to one village and is set by an admin of its district or by the
-  village's own head.
+  village's own head (:func:`ilp_training.incentives.permissions.may_manage_scheme`).
 - **Validity**: whole months, ``valid_from`` to ``valid_until`` inclusive (``None``:
   open-ended). Two schemes of the same owner never cover the same month.
 - **Amounts**: whole rupiah ≥ 0; caps ≥ 0 or none; top-ups only for level codes of the
@@ -26,15 +26,15 @@ from flask_babel import lazy_gettext as _l
 from ilp_training.core import audit
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
+from ilp_training.incentives.permissions import may_manage_scheme
 from ilp_training.incentives.rules import Period, Terms
 from ilp_training.models import (
     IncentiveScheme,
     Region,
-    RegionLevel,
-    Role,
     SchemeLevelTopUp,
     User,
 )
+from ilp_training.scope import scoped
 
 AUDITED_FIELDS = ["region_id", "legal_basis", "valid_from", "valid_until", "base_amount",
                   "per_opening_day", "opening_day_cap", "per_home_visit", "home_visit_cap",
@@ -66,26 +66,16 @@ def district_code(region: Region) -> str:
     return region.code[:5]
 
 
-def can_manage(user: User, owner: Region) -> bool:
-    """Whether ``user`` may create or change a scheme owned by ``owner`` (see the rules)."""
-    if user.role == Role.ADMIN and user.district is not None:
-        return owner.code == user.district.code or (
-            owner.level == RegionLevel.VILLAGE and district_code(owner) == user.district.code
-        )
-    return user.role == Role.VILLAGE_HEAD and owner.id == user.village_id
-
-
-def owners_for(user: User) -> list[Region]:
-    """The places ``user`` may set a scheme for (:func:`can_manage`): an admin's district
-    first, then its villages by name; a village head's own village."""
-    if user.role == Role.VILLAGE_HEAD and user.village is not None:
-        return [user.village]
-    if user.role != Role.ADMIN or user.district is None:
-        return []
-    villages = db.session.scalars(sa.select(Region).where(
-        Region.level == RegionLevel.VILLAGE, Region.code.startswith(user.district.code + "."))
-        .order_by(Region.name)).all()
-    return [user.district, *villages]
+def schemes_listed(user: User) -> list[IncentiveScheme]:
+    """The schemes ``user`` sees (:mod:`ilp_training.scope`) with their owner and level
+    top-ups loaded: the district's first, then the villages' by name, each by start."""
+    return list(db.session.scalars(
+        scoped(IncentiveScheme, user)
+        .join(Region, Region.id == IncentiveScheme.region_id)
+        .options(sa.orm.contains_eager(IncentiveScheme.region),
+                 sa.orm.selectinload(IncentiveScheme.level_top_ups))
+        .order_by(sa.func.length(Region.code), Region.name, IncentiveScheme.valid_from)
+    ).all())
 
 
 def _overlapping(data: SchemeData, scheme_id: int | None) -> IncentiveScheme | None:
@@ -152,7 +142,7 @@ def _apply(scheme: IncentiveScheme, clean: SchemeData) -> None:
 def create_scheme(actor: User, data: SchemeData, level_codes: Collection[str]) -> IncentiveScheme:
     """Add a scheme after the checks of the module docstring; audited."""
     owner = db.session.get(Region, data.region_id)
-    if owner is None or not can_manage(actor, owner):
+    if owner is None or not may_manage_scheme(actor, owner):
         raise ServiceError(_l("You cannot set a scheme for this place."), "region_id")
     clean = _clean(data, None, level_codes)
     scheme = IncentiveScheme(created_by=actor)
@@ -166,7 +156,7 @@ def create_scheme(actor: User, data: SchemeData, level_codes: Collection[str]) -
 def update_scheme(actor: User, scheme: IncentiveScheme, data: SchemeData,
                   level_codes: Collection[str]) -> IncentiveScheme:
     """Change a scheme (its owner stays). Approved summaries keep their frozen figures."""
-    if not can_manage(actor, scheme.region):
+    if not may_manage_scheme(actor, scheme.region):
         raise ServiceError(_l("You cannot set a scheme for this place."))
     clean = _clean(replace(data, region_id=scheme.region_id), scheme.id, level_codes)
     before = _snapshot(scheme)

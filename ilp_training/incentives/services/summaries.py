@@ -12,8 +12,10 @@ loads its plain inputs and stores its results. The rules here:
   never the level of today.
 - **Activity**: opening days served at the village's posyandu; home visits of the cadre.
 - **Scheme**: the one in force each month (:mod:`.incentive_schemes`).
-- **Review**: only the village's own head sets the budget line, excludes (with a reason)
-  or re-includes a cadre, approves and re-opens; a draft only, never an approved summary.
+- **Review**: only the village's own head
+  (:func:`ilp_training.incentives.permissions.may_approve_summary`) sets the budget line,
+  excludes (with a reason) or re-includes a cadre, approves and re-opens; a draft only,
+  never an approved summary.
 - **Approval** copies every row and total into a :class:`SummaryVersion` (number 1, 2,
   …): later changes to schemes, activity or levels never alter it. Re-opening marks the
   version re-opened (it stays readable) and makes the summary a draft again.
@@ -31,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from ilp_training.core import audit
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
+from ilp_training.incentives.permissions import may_approve_summary
 from ilp_training.incentives.rules import (
     CadreInput,
     Period,
@@ -51,7 +54,6 @@ from ilp_training.models import (
     OpeningDay,
     Posyandu,
     Region,
-    Role,
     SummaryCadreRow,
     SummaryExclusion,
     SummaryPosyanduRow,
@@ -198,15 +200,10 @@ def load_draft(village: Region, period: Period) -> Draft:
     return load_drafts([village], period)[village.id]
 
 
-def is_reviewer(user: User, village: Region) -> bool:
-    """Only the village's own head reviews, approves and re-opens its summaries."""
-    return user.role == Role.VILLAGE_HEAD and user.village_id == village.id
-
-
 def _summary_for_review(actor: User, village: Region, period: Period) -> IncentiveSummary:
     """The village's summary row (created on the first action), refused to anyone but the
     village's head and when already approved."""
-    if not is_reviewer(actor, village):
+    if not may_approve_summary(actor, village):
         raise ServiceError(_l("Only the head of this village can review its summary."))
     summary = summaries_of([village.id], period, lock=True).get(village.id)
     if summary is None:
@@ -289,7 +286,7 @@ def approve_summary(actor: User, village: Region, period: Period) -> SummaryVers
     The village's row is held ``FOR NO KEY UPDATE`` first (PostgreSQL): a concurrent
     change of its activity (which holds it ``FOR SHARE``, :func:`.activity.ensure_unlocked`)
     either commits before the draft is computed, or waits and finds the period locked."""
-    if is_reviewer(actor, village):
+    if may_approve_summary(actor, village):
         db.session.execute(sa.select(Region.id).where(Region.id == village.id)
                            .with_for_update(key_share=True))
     summary = _summary_for_review(actor, village, period)
@@ -337,7 +334,7 @@ def reopen_summary(actor: User, village: Region, period: Period, reason: str
     reason = " ".join(reason.split())
     if not reason:
         raise ServiceError(_l("Give a reason."), "reason")
-    if not is_reviewer(actor, village):
+    if not may_approve_summary(actor, village):
         raise ServiceError(_l("Only the head of this village can review its summary."))
     summary = summaries_of([village.id], period).get(village.id)
     if summary is None or not _change_status(summary, SummaryStatus.APPROVED,

@@ -40,6 +40,7 @@ from ilp_training.models import (
     TrainingType,
     User,
 )
+from ilp_training.training.permissions import may_plan_at
 from ilp_training.training.services.participation import participant_count, require_open
 
 MAX_DAYS = 31
@@ -122,10 +123,7 @@ def _check_place(actor: User, district: Region, puskesmas: Puskesmas | None,
                  organiser: Organiser) -> None:
     if puskesmas is not None and puskesmas.district_id != district.id:
         raise ServiceError(_l("Choose a puskesmas of the district."), "puskesmas")
-    if actor.role == Role.ADMIN and actor.district_id == district.id:
-        pass
-    elif not (actor.role == Role.COORDINATOR and puskesmas is not None
-              and puskesmas.id == actor.puskesmas_id):
+    if not may_plan_at(actor, district, puskesmas):
         raise ServiceError(_l("You can only plan trainings for your own area."), "puskesmas")
     if organiser == Organiser.PUSKESMAS and puskesmas is None:
         raise ServiceError(_l("A training organised by a puskesmas belongs to that puskesmas."),

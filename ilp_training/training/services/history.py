@@ -27,7 +27,6 @@ from ilp_training.models import (
     Outcome,
     OutcomeReason,
     Puskesmas,
-    Role,
     TrainingEvent,
     TrainingSkill,
     TrainingStatus,
@@ -35,6 +34,7 @@ from ilp_training.models import (
     User,
 )
 from ilp_training.scope import scoped
+from ilp_training.training.permissions import may_choose_puskesmas
 from ilp_training.training.services.reports import (
     TE,
     TP,
@@ -160,7 +160,7 @@ def _district_events(user: User, puskesmas_id: int | None) -> sa.Select[Any]:
     """Events counted on the district page: an admin's district (optionally one
     puskesmas), a coordinator's own puskesmas; cancelled events never count."""
     stmt = scoped(TrainingEvent, user).where(TE.status != TrainingStatus.CANCELLED)
-    if user.role != Role.ADMIN:
+    if not may_choose_puskesmas(user):
         puskesmas_id = user.puskesmas_id
     if puskesmas_id is not None:
         stmt = stmt.where(TE.puskesmas_id == puskesmas_id)

@@ -1,16 +1,10 @@
-"""Training events: who may change them, participants, attendance, pre/post tests, the
-completion rule and finishing. Planning and editing an event's facts is
-:mod:`.training_events`; the read side is :mod:`.training_reports`,
-:mod:`.training_history` and :mod:`.training_planning`.
+"""Training events: participants, attendance, pre/post tests, the completion rule and
+finishing. Planning and editing an event's facts is :mod:`.events`; the read side is
+:mod:`.reports`, :mod:`.history` and :mod:`.planning`; who may change an event or record
+it is :mod:`ilp_training.training.permissions`.
 
 The rules:
 
-- **Who changes an event** (:func:`can_manage`): an admin any event of their district; a
-  coordinator the events of their puskesmas. A trainer named as one of the event's
-  facilitators also records its attendance and tests (:func:`can_record`). Other trainers
-  and village heads only view; the trainers of the event's puskesmas see every
-  participant, other viewers only the cadres of their own scope
-  (:func:`sees_all_participants`).
 - **Participants**: active cadres serving in the event's area (the posyandu of its
   puskesmas; for a district event, of the district). Adding is all-or-nothing against the
   capacity; cadres already taking part are skipped.
@@ -39,7 +33,6 @@ from ilp_training.models import (
     OutcomeReason,
     Posyandu,
     Puskesmas,
-    Role,
     TrainingAttendance,
     TrainingEvent,
     TrainingParticipant,
@@ -75,38 +68,6 @@ def completion(days: int, days_present: int, post_score: int | None,
     elif post_score < pass_mark:
         reasons.append(OutcomeReason.BELOW_PASS_MARK)
     return Completion(not reasons, tuple(reasons))
-
-
-def can_manage(user: User, event: TrainingEvent) -> bool:
-    """Whether ``user`` may change ``event`` (module rule; viewing is :mod:`scope`)."""
-    if user.role == Role.ADMIN:
-        return event.district_id == user.district_id
-    return (user.role == Role.COORDINATOR and event.puskesmas_id is not None
-            and event.puskesmas_id == user.puskesmas_id)
-
-
-def manageable_clause(user: User) -> sa.ColumnElement[bool]:
-    """:func:`can_manage` as a WHERE clause on :class:`TrainingEvent`."""
-    if user.role == Role.ADMIN:
-        return TrainingEvent.district_id == user.district_id
-    if user.role == Role.COORDINATOR and user.puskesmas_id is not None:
-        return TrainingEvent.puskesmas_id == user.puskesmas_id
-    return sa.false()
-
-
-def can_record(user: User, event: TrainingEvent) -> bool:
-    """Whether ``user`` may record attendance and test scores: the event's managers, and
-    the trainers named among its facilitators (they run the sessions)."""
-    return can_manage(user, event) or (
-        user.role == Role.TRAINER and any(f.user_id == user.id for f in event.facilitators))
-
-
-def sees_all_participants(user: User, event: TrainingEvent) -> bool:
-    """Managers of the event and trainers of its puskesmas see every participant; other
-    viewers only the cadres in their own scope."""
-    return can_record(user, event) or (
-        user.role == Role.TRAINER and event.puskesmas_id is not None
-        and event.puskesmas_id == user.puskesmas_id)
 
 
 def area_clause(event: TrainingEvent) -> sa.ColumnElement[bool]:

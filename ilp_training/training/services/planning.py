@@ -31,7 +31,7 @@ from ilp_training.models import (
     User,
 )
 from ilp_training.scope import scoped
-from ilp_training.training.services.participation import manageable_clause
+from ilp_training.training.permissions import manageable_clause
 from ilp_training.training.services.reports import TE, TP
 
 
@@ -136,9 +136,9 @@ def events_for_group(events: list[OpenEvent], group: PlanGroup) -> list[OpenEven
 
 def planned_events_for(user: User, puskesmas_id: int) -> list[OpenEvent]:
     """Planned events the user may fill with cadres of this puskesmas: the puskesmas's
-    own and district-wide ones that the user manages (:func:`training.can_manage`: so
-    district-wide ones for admins only); with the places left and the skills they cover
-    (two queries)."""
+    own and district-wide ones that the user manages (``permissions.manageable_clause``:
+    so district-wide ones for admins only); with the places left and the skills they
+    cover (two queries)."""
     taken = sa.select(sa.func.count(TP.id)).where(TP.event_id == TE.id).scalar_subquery()
     place = sa.or_(TE.puskesmas_id == puskesmas_id, TE.puskesmas_id.is_(None))
     stmt = (scoped(TrainingEvent, user)
