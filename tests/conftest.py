@@ -1,7 +1,11 @@
 """Test fixtures: a real database (SQLite by default, ``TEST_DATABASE_URL`` for
-PostgreSQL), migrated once per session and loaded with the demo data; each test runs
-inside a transaction that is rolled back, with SAVEPOINTs for the commits of the code
-under test."""
+PostgreSQL), migrated once per session; each test runs inside a transaction that is
+rolled back, with SAVEPOINTs for the commits of the code under test.
+
+Two databases: ``app`` is loaded with the demo district (for journeys through the demo,
+the browser tests and the sweeps over every page); ``empty_app`` and ``db_session`` are
+migrated and empty, for rule tests that build what they need with ``tests/factories.py``.
+"""
 
 from __future__ import annotations
 
@@ -79,11 +83,17 @@ def make_app(url: str, **overrides: object) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = _database_url(tmp_path_factory)
-    _reset(url)
-    _build_demo(url)
-    return url
+def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where the session's databases live (the demo one, and the others beside it)."""
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def database_url(test_database_url: str) -> str:
+    """The migrated demo database."""
+    _reset(test_database_url)
+    _build_demo(test_database_url)
+    return test_database_url
 
 
 def _build_demo(url: str) -> None:
@@ -93,6 +103,25 @@ def _build_demo(url: str) -> None:
         upgrade()
         load_demo(DEMO_DAY, FAST_HASH)
         db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(test_database_url: str,
+                       tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database without the demo, beside the test database."""
+    from tests import live
+
+    url = live.sibling_url(test_database_url, "empty", str(tmp_path_factory.mktemp("empty")))
+    live.create_template(url, _migrate)
+    yield url
+    live.drop_database(url)
+
+
+def _migrate(url: str) -> None:
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
         db.engine.dispose()
 
 
@@ -131,6 +160,33 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def empty_app(empty_database_url: str) -> Iterator[Flask]:
+    """The site on a migrated database without the demo: a test builds its records with
+    ``tests/factories.py`` (in an app context, committed before its requests), and they
+    are rolled back after it like everything under ``app``."""
+    from ilp_training.core.tasks import huey
+
+    huey.immediate = True
+    app = make_app(empty_database_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def empty_client(empty_app: Flask) -> FlaskClient:
+    return empty_app.test_client()
+
+
+@pytest.fixture
+def db_session(empty_app: Flask) -> Iterator[scoped_session]:
+    """An app context on the empty database for the whole test, for rule tests that call
+    services and factories without HTTP (the client would share the context's ``g``)."""
+    with empty_app.app_context():
+        yield db.session
+
+
 @contextmanager
 def other_app(url: str, **overrides: object) -> Iterator[Flask]:
     """A second app (other settings) whose connections are closed afterwards."""
@@ -145,10 +201,12 @@ def other_app(url: str, **overrides: object) -> Iterator[Flask]:
 @pytest.fixture(autouse=True)
 def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
     """Roll back everything a test did, including the commits of the views."""
-    if "app" not in request.fixturenames:
+    names = [n for n in ("app", "empty_app") if n in request.fixturenames]
+    if not names:
         yield
         return
-    app: Flask = request.getfixturevalue("app")
+    assert len(names) == 1, "a test uses the demo database or the empty one, not both"
+    app: Flask = request.getfixturevalue(names[0])
     with app.app_context():
         connection = db.engine.connect()
     outer = connection.begin()
