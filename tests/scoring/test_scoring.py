@@ -1,76 +1,36 @@
 """Scoring in the field: sessions, the grid and the full assessment, corrections,
 idempotent submits, bad input, and scope."""
 
-import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import DEMO_DAY, login, posyandu_named
+from conftest import DEMO_DAY, login
 
 from ilp_training.core.extensions import db
 from ilp_training.models import (
     Assessment,
     AuditEntry,
     Cadre,
-    CadreSkill,
     IndicatorScore,
     LevelChange,
 )
 from ilp_training.scoring.services import effective_assessments
+from tests.helpers import (
+    SITTING_DAY,
+    form_key,
+    grid_scores,
+    indicators,
+    open_sitting,
+    posyandu_cadres,
+    purwa_without,
+)
 
-D_SKILLS = {"D1": 4, "D2": 4, "D3": 4}  # filled in by _indicators
+D_SKILLS = {"D1": 4, "D2": 4, "D3": 4}  # filled in by indicators
 
 # Depends on the clock: CI runs it again at a month's last evening and a year ahead.
 pytestmark = pytest.mark.dates
-SITTING_DAY = (DEMO_DAY + timedelta(days=1)).isoformat()  # the day after the demo
 
-
-
-def _cadres(app, name="Anggrek"):
-    with app.app_context():
-        posyandu = posyandu_named(name)
-        cadres = db.session.scalars(
-            sa.select(Cadre).where(Cadre.posyandu_id == posyandu.id).order_by(Cadre.id)).all()
-        return posyandu.id, [(c.id, c.level_code, c.full_name) for c in cadres]
-
-
-def _purwa_without(app, package: str) -> tuple[int, int]:
-    """(posyandu id, cadre id) of an Anggrek Purwa cadre who has no skill of ``package``."""
-    posyandu_id, cadres = _cadres(app)
-    with app.app_context():
-        for cadre_id, level, _name in cadres:
-            codes = set(db.session.scalars(
-                sa.select(CadreSkill.skill_code).where(CadreSkill.cadre_id == cadre_id)))
-            if level == "purwa" and not any(c.startswith(package) for c in codes):
-                return posyandu_id, cadre_id
-    raise AssertionError("no such cadre in the seed")
-
-
-def _indicators(app, skill: str) -> list[str]:
-    from ilp_training.core.curricula import framework_on
-    from ilp_training.core.i18n import local_today
-
-    with app.test_request_context():
-        return [i.code for i in framework_on(local_today()).skill(skill).indicators]
-
-
-def _open_session(client, posyandu_id, cadre_ids, day=SITTING_DAY) -> str:
-    response = client.post(f"/posyandu/{posyandu_id}/assessments/new", data={
-        "assessed_on": day, "setting": "posyandu_day", "method": "observation",
-        "cadres": cadre_ids})
-    assert response.status_code == 302, response.text[:400]
-    return response.location
-
-
-def _key(client, url) -> str:
-    page = client.get(url)
-    assert page.status_code == 200
-    return re.search(r'name="submission_key" type="hidden" value="(\w+)"', page.text).group(1)
-
-
-def _grid_scores(cadre_id, codes, score=2):
-    return {f"score-{cadre_id}-{code}": str(score) for code in codes}
 
 
 def _count(app, model) -> int:
@@ -80,16 +40,16 @@ def _count(app, model) -> int:
 
 def test_grid_scores_many_cadres_and_raises_a_level(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    _pid, cadres = _cadres(app)
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    _pid, cadres = posyandu_cadres(app)
     other = next(c for c, level, _n in cadres if c != cadre_id)
-    session_url = _open_session(client, posyandu_id, [cadre_id, other])
+    session_url = open_sitting(client, posyandu_id, [cadre_id, other])
     for skill in ("D1", "D2", "D3"):
         url = f"{session_url}/skills/{skill}"
-        data = {"submission_key": _key(client, url),
-                **_grid_scores(cadre_id, _indicators(app, skill))}
+        data = {"submission_key": form_key(client, url),
+                **grid_scores(cadre_id, indicators(app, skill))}
         if skill == "D1":  # the other cadre: seen, not yet competent
-            data.update(_grid_scores(other, _indicators(app, skill), score=0))
+            data.update(grid_scores(other, indicators(app, skill), score=0))
         assert client.post(url, data=data).status_code == 302
     with app.app_context():
         cadre = db.session.get(Cadre, cadre_id)
@@ -98,7 +58,7 @@ def test_grid_scores_many_cadres_and_raises_a_level(client, app):
             LevelChange.cadre_id == cadre_id).order_by(LevelChange.id.desc())).first()
         assert (change.previous_code, change.level_code) == ("purwa", "madya")
         saved = effective_assessments(other)["D1"]
-        assert not saved.competent and len(saved.scores) == len(_indicators(app, "D1"))
+        assert not saved.competent and len(saved.scores) == len(indicators(app, "D1"))
         assert saved.framework_version == "2024.1"
     profile = client.get(f"/cadres/{cadre_id}").text
     assert "Madya" in profile
@@ -106,12 +66,12 @@ def test_grid_scores_many_cadres_and_raises_a_level(client, app):
 
 def test_full_assessment_scores_several_skills_of_one_cadre(client, app):
     login(client, "koordinator")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    session_url = _open_session(client, posyandu_id, [cadre_id])
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    session_url = open_sitting(client, posyandu_id, [cadre_id])
     url = f"{session_url}/cadres/{cadre_id}"
-    data = {"submission_key": _key(client, url), "note-D1": "baik sekali"}
+    data = {"submission_key": form_key(client, url), "note-D1": "baik sekali"}
     for skill in ("D1", "D2"):
-        data.update({f"score-{code}": "2" for code in _indicators(app, skill)})
+        data.update({f"score-{code}": "2" for code in indicators(app, skill)})
     before = _count(app, Assessment)
     assert client.post(url, data=data).status_code == 302
     assert _count(app, Assessment) == before + 2
@@ -122,9 +82,9 @@ def test_full_assessment_scores_several_skills_of_one_cadre(client, app):
 
 def test_double_submit_creates_one_assessment(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    url = f"{_open_session(client, posyandu_id, [cadre_id])}/skills/D1"
-    data = {"submission_key": _key(client, url), **_grid_scores(cadre_id, _indicators(app, "D1"))}
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    url = f"{open_sitting(client, posyandu_id, [cadre_id])}/skills/D1"
+    data = {"submission_key": form_key(client, url), **grid_scores(cadre_id, indicators(app, "D1"))}
     before = _count(app, Assessment)
     assert client.post(url, data=data).status_code == 302
     again = client.post(url, data=data, follow_redirects=True)
@@ -140,9 +100,9 @@ def test_double_submit_creates_one_assessment(client, app):
 ])
 def test_bad_grid_input_is_reported_and_nothing_saved(client, app, fields, message):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    url = f"{_open_session(client, posyandu_id, [cadre_id])}/skills/D1"
-    data = {"submission_key": _key(client, url), f"note-{cadre_id}": "catatan saya"}
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    url = f"{open_sitting(client, posyandu_id, [cadre_id])}/skills/D1"
+    data = {"submission_key": form_key(client, url), f"note-{cadre_id}": "catatan saya"}
     data.update({k.format(cid=cadre_id): v for k, v in fields.items()})
     before = (_count(app, Assessment), _count(app, IndicatorScore))
     response = client.post(url, data=data)
@@ -154,17 +114,17 @@ def test_bad_grid_input_is_reported_and_nothing_saved(client, app, fields, messa
 
 def test_unknown_skill_is_refused(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    session_url = _open_session(client, posyandu_id, [cadre_id])
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    session_url = open_sitting(client, posyandu_id, [cadre_id])
     assert client.get(f"{session_url}/skills/Z9").status_code == 404
     url = f"{session_url}/cadres/{cadre_id}"
-    response = client.post(url, data={"submission_key": _key(client, url), "score-Z9.1": "2"})
+    response = client.post(url, data={"submission_key": form_key(client, url), "score-Z9.1": "2"})
     assert response.status_code == 422 and "Indikator tidak dikenal" in response.text
 
 
 def test_session_in_the_future_or_without_cadres_is_refused(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
+    posyandu_id, cadre_id = purwa_without(app, "D")
     url = f"/posyandu/{posyandu_id}/assessments/new"
     future = client.post(url, data={"assessed_on": "2099-01-01", "setting": "home_visit",
                                     "method": "practice", "cadres": [cadre_id]})
@@ -177,19 +137,19 @@ def test_session_in_the_future_or_without_cadres_is_refused(client, app):
 
 def test_correction_supersedes_with_a_reason_and_lowers_the_level(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    session_url = _open_session(client, posyandu_id, [cadre_id])
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    session_url = open_sitting(client, posyandu_id, [cadre_id])
     for skill in ("D1", "D2", "D3"):
         url = f"{session_url}/skills/{skill}"
-        client.post(url, data={"submission_key": _key(client, url),
-                               **_grid_scores(cadre_id, _indicators(app, skill))})
+        client.post(url, data={"submission_key": form_key(client, url),
+                               **grid_scores(cadre_id, indicators(app, skill))})
     with app.app_context():
         original = effective_assessments(cadre_id)["D3"].id
     url = f"/assessments/{original}/correct"
-    scores = {f"score-{code}": "0" for code in _indicators(app, "D3")}
-    no_reason = client.post(url, data={"submission_key": _key(client, url), **scores})
+    scores = {f"score-{code}": "0" for code in indicators(app, "D3")}
+    no_reason = client.post(url, data={"submission_key": form_key(client, url), **scores})
     assert no_reason.status_code == 422 and "wajib diisi" in no_reason.text
-    ok = client.post(url, data={"submission_key": _key(client, url), "reason": "Salah input",
+    ok = client.post(url, data={"submission_key": form_key(client, url), "reason": "Salah input",
                                 **scores})
     assert ok.status_code == 302
     with app.app_context():
@@ -202,19 +162,19 @@ def test_correction_supersedes_with_a_reason_and_lowers_the_level(client, app):
         assert entry.changes["reason"] == [None, "Salah input"]
     page = client.get(f"/assessments/{original}").text
     assert "Salah input" in page
-    again = client.post(url, data={"submission_key": _key(client, url), "reason": "lagi",
+    again = client.post(url, data={"submission_key": form_key(client, url), "reason": "lagi",
                                    **scores})
     assert again.status_code == 422 and "sudah dikoreksi" in again.text
 
 
 def test_out_of_scope_is_404_on_every_scoring_url(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    session_url = _open_session(client, posyandu_id, [cadre_id])
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    session_url = open_sitting(client, posyandu_id, [cadre_id])
     with app.app_context():
         assessment_id = db.session.scalars(sa.select(Assessment.id).where(
             Assessment.cadre_id == cadre_id)).first()
-    _pid, cadres = _cadres(app)
+    _pid, cadres = posyandu_cadres(app)
     absent = next(c for c, _l, _n in cadres if c != cadre_id)
     assert client.get(f"{session_url}/cadres/{absent}").status_code == 404
     client.post("/logout")
@@ -227,40 +187,40 @@ def test_out_of_scope_is_404_on_every_scoring_url(client, app):
 
 
 def test_village_head_cannot_score(client, app):
-    posyandu_id, _cadre_id = _purwa_without(app, "D")
+    posyandu_id, _cadre_id = purwa_without(app, "D")
     login(client, "kades.lalibo")
     assert client.get(f"/posyandu/{posyandu_id}/assessments/new").status_code == 403
 
 
 def test_profile_shows_badges_level_and_what_is_missing(client, app):
     login(client, "koordinator")
-    _posyandu_id, cadre_id = _purwa_without(app, "D")
+    _posyandu_id, cadre_id = purwa_without(app, "D")
     page = client.get(f"/cadres/{cadre_id}").text
     assert "Purwa" in page and "Untuk mencapai Madya" in page
     assert page.count('class="cell got"') + page.count('class="cell missing"') == 25
 
 
 def _full_scores(app, skills, score=2):
-    return {f"score-{code}": str(score) for skill in skills for code in _indicators(app, skill)}
+    return {f"score-{code}": str(score) for skill in skills for code in indicators(app, skill)}
 
 
 def test_back_button_resubmit_in_the_same_sitting_stores_nothing(client, app):
     """The phone case: saved, back, the form reloads with a new key and the browser
     restores the scores, saved again: the sitting already holds those skills."""
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    url = f"{_open_session(client, posyandu_id, [cadre_id])}/cadres/{cadre_id}"
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    url = f"{open_sitting(client, posyandu_id, [cadre_id])}/cadres/{cadre_id}"
     scores = _full_scores(app, ("D1", "D2"))
     before = _count(app, Assessment)
-    assert client.post(url, data={"submission_key": _key(client, url), **scores}
+    assert client.post(url, data={"submission_key": form_key(client, url), **scores}
                        ).status_code == 302
-    again = client.post(url, data={"submission_key": _key(client, url), **scores},
+    again = client.post(url, data={"submission_key": form_key(client, url), **scores},
                         follow_redirects=True)
     assert "sudah tersimpan" in again.text
     assert _count(app, Assessment) == before + 2
     grid_url = url.rsplit("/cadres/", 1)[0] + "/skills/D1"
-    grid = client.post(grid_url, data={"submission_key": _key(client, grid_url),
-                                       **_grid_scores(cadre_id, _indicators(app, "D1"))},
+    grid = client.post(grid_url, data={"submission_key": form_key(client, grid_url),
+                                       **grid_scores(cadre_id, indicators(app, "D1"))},
                        follow_redirects=True)
     assert "sudah tersimpan" in grid.text
     assert _count(app, Assessment) == before + 2
@@ -268,13 +228,13 @@ def test_back_button_resubmit_in_the_same_sitting_stores_nothing(client, app):
 
 def test_other_scores_in_the_same_sitting_are_refused_with_a_link_to_correct(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    url = f"{_open_session(client, posyandu_id, [cadre_id])}/cadres/{cadre_id}"
-    assert client.post(url, data={"submission_key": _key(client, url),
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    url = f"{open_sitting(client, posyandu_id, [cadre_id])}/cadres/{cadre_id}"
+    assert client.post(url, data={"submission_key": form_key(client, url),
                                   **_full_scores(app, ("D1",))}).status_code == 302
     before = _count(app, Assessment)
     # D2 is new, D1 differs from what the sitting holds: nothing at all is stored
-    refused = client.post(url, data={"submission_key": _key(client, url),
+    refused = client.post(url, data={"submission_key": form_key(client, url),
                                      **_full_scores(app, ("D1",), score=0),
                                      **_full_scores(app, ("D2",))})
     assert refused.status_code == 422
@@ -284,7 +244,7 @@ def test_other_scores_in_the_same_sitting_are_refused_with_a_link_to_correct(cli
     assert f'href="/assessments/{stored}/correct"' in refused.text
     assert _count(app, Assessment) == before
     # new skills alongside ones already saved unchanged: the new ones are stored
-    mixed = client.post(url, data={"submission_key": _key(client, url),
+    mixed = client.post(url, data={"submission_key": form_key(client, url),
                                    **_full_scores(app, ("D1", "D2"))})
     assert mixed.status_code == 302
     assert _count(app, Assessment) == before + 1
@@ -292,20 +252,20 @@ def test_other_scores_in_the_same_sitting_are_refused_with_a_link_to_correct(cli
 
 def test_a_correction_that_undoes_a_promotion_removes_it_from_the_history(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
+    posyandu_id, cadre_id = purwa_without(app, "D")
     with app.app_context():
         purwa_since = db.session.get(Cadre, cadre_id).level_since
         history_before = db.session.scalar(sa.select(sa.func.count()).select_from(
             LevelChange).where(LevelChange.cadre_id == cadre_id))
-    session_url = _open_session(client, posyandu_id, [cadre_id], day=SITTING_DAY)
+    session_url = open_sitting(client, posyandu_id, [cadre_id], day=SITTING_DAY)
     url = f"{session_url}/cadres/{cadre_id}"
-    client.post(url, data={"submission_key": _key(client, url),
+    client.post(url, data={"submission_key": form_key(client, url),
                            **_full_scores(app, ("D1", "D2", "D3"))})
     with app.app_context():
         assert db.session.get(Cadre, cadre_id).level_code == "madya"
         original = effective_assessments(cadre_id)["D3"].id
     url = f"/assessments/{original}/correct"
-    assert client.post(url, data={"submission_key": _key(client, url), "reason": "Salah input",
+    assert client.post(url, data={"submission_key": form_key(client, url), "reason": "Salah input",
                                   **_full_scores(app, ("D3",), score=0)}).status_code == 302
     with app.app_context():
         cadre = db.session.get(Cadre, cadre_id)
@@ -324,17 +284,17 @@ def test_level_history_is_replayed_by_assessment_date(client, app):
     to the date it happened; ``levels_in_force`` reads the history day by day."""
 
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
+    posyandu_id, cadre_id = purwa_without(app, "D")
     with app.app_context():
         purwa_since = db.session.get(Cadre, cadre_id).level_since
     late_day = DEMO_DAY + timedelta(days=19)
-    late = _open_session(client, posyandu_id, [cadre_id], day=late_day.isoformat())
+    late = open_sitting(client, posyandu_id, [cadre_id], day=late_day.isoformat())
     late = f"{late}/cadres/{cadre_id}"
-    client.post(late, data={"submission_key": _key(client, late),
+    client.post(late, data={"submission_key": form_key(client, late),
                             **_full_scores(app, ("D1", "D2"))})
     early_day = (DEMO_DAY - timedelta(days=27)).isoformat()
-    early = f"{_open_session(client, posyandu_id, [cadre_id], day=early_day)}/cadres/{cadre_id}"
-    client.post(early, data={"submission_key": _key(client, early),
+    early = f"{open_sitting(client, posyandu_id, [cadre_id], day=early_day)}/cadres/{cadre_id}"
+    client.post(early, data={"submission_key": form_key(client, early),
                              **_full_scores(app, ("D3",))})
     with app.app_context():
         cadre = db.session.get(Cadre, cadre_id)
@@ -356,7 +316,7 @@ def test_replay_levels_command_rebuilds_a_history_from_before_the_rule(app):
     ``level_changes``; ``flask assessments replay-levels`` puts the history right."""
     from datetime import date
 
-    _posyandu_id, cadre_id = _purwa_without(app, "D")
+    _posyandu_id, cadre_id = purwa_without(app, "D")
     with app.app_context():
         cadre = db.session.get(Cadre, cadre_id)
         since = cadre.level_since

@@ -34,8 +34,13 @@ from ilp_training.models import (
 )
 from ilp_training.training.services.participation import can_manage, completion, manageable_clause
 from ilp_training.training.services.planning import next_package
-
-D_SKILLS = ["D1", "D2", "D3"]
+from tests.helpers import (
+    D_SKILLS,
+    active_cadres,
+    create_training,
+    participants_of,
+    training_form,
+)
 
 # Depends on the clock: CI runs it again at a month's last evening and a year ahead.
 pytestmark = pytest.mark.dates
@@ -52,43 +57,9 @@ def _posyandu_id(app: Flask, name: str, puskesmas: str | None = None) -> int:
         return posyandu_named(name, puskesmas).id
 
 
-def _active_cadres(app: Flask, posyandu: str, puskesmas: str | None = None) -> list[int]:
-    with app.app_context():
-        pid = posyandu_named(posyandu, puskesmas).id
-        return list(db.session.scalars(sa.select(Cadre.id).where(
-            Cadre.posyandu_id == pid, Cadre.status == CadreStatus.ACTIVE).order_by(Cadre.id)))
-
-
 def _count(app: Flask, model: type) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
-
-
-def _form(app: Flask, **overrides: object) -> dict[str, object]:
-    """A valid new-event form: a 2-day refresher on package D that ended yesterday."""
-    start = _today(app) - timedelta(days=2)
-    data: dict[str, object] = {
-        "type": "refresher", "title": "Penyegaran Paket D (uji)", "organiser": "puskesmas",
-        "partner_name": "", "venue": "Aula Puskesmas", "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=1)).isoformat(), "capacity": "20",
-        "pass_mark": "70", "skills": D_SKILLS, "outside_facilitators": "Bidan Salma",
-    }
-    data.update(overrides)
-    return data
-
-
-def _create(client: FlaskClient, app: Flask, **overrides: object) -> int:
-    response = client.post("/trainings/new", data=_form(app, **overrides))
-    assert response.status_code == 302, response.text[:2000]
-    return int(re.search(r"/trainings/(\d+)/participants", response.location).group(1))
-
-
-def _participants(app: Flask, event_id: int) -> dict[int, int]:
-    """cadre id → participant id."""
-    with app.app_context():
-        return dict(db.session.execute(sa.select(
-            TrainingParticipant.cadre_id, TrainingParticipant.id)
-            .where(TrainingParticipant.event_id == event_id)).all())
 
 
 def _english(client: FlaskClient) -> None:
@@ -117,7 +88,7 @@ def _planning_events(page: str, package: str) -> list[int]:
 
 def test_coordinator_plans_fills_runs_and_finishes_a_training(as_coordinator, app):
     client, today = as_coordinator, _today(app)
-    event_id = _create(client, app)
+    event_id = create_training(client, app)
     planning = client.get("/trainings/planning")
     assert planning.status_code == 200 and "Penyegaran Paket D (uji)" in planning.text
     offered = _planning_group(planning.text, "D")
@@ -127,15 +98,15 @@ def test_coordinator_plans_fills_runs_and_finishes_a_training(as_coordinator, ap
     # each group is offered the events covering its package first, whatever their dates
     assert _planning_events(planning.text, "D")[0] == event_id
     assert _planning_events(planning.text, "E") == [package_e, event_id]
-    ours = set(_active_cadres(app, "Anggrek") + _active_cadres(app, "Melati"))
+    ours = set(active_cadres(app, "Anggrek") + active_cadres(app, "Melati"))
     chosen = [c for c in offered if c in ours]
     assert len(chosen) >= 3
-    assert set(chosen) & set(_active_cadres(app, "Anggrek"))  # a training for two posyandu
-    assert set(chosen) & set(_active_cadres(app, "Melati"))
+    assert set(chosen) & set(active_cadres(app, "Anggrek"))  # a training for two posyandu
+    assert set(chosen) & set(active_cadres(app, "Melati"))
     response = client.post("/trainings/planning/fill", data={
         "event": event_id, "cadres": chosen, "puskesmas": ""})
     assert response.status_code == 302 and response.location.endswith(f"/trainings/{event_id}")
-    enrolled = _participants(app, event_id)
+    enrolled = participants_of(app, event_id)
     assert set(enrolled) == set(chosen)
 
     days = [today - timedelta(days=2), today - timedelta(days=1)]
@@ -189,8 +160,8 @@ def test_coordinator_plans_fills_runs_and_finishes_a_training(as_coordinator, ap
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_page_of_an_event_renders_with_participants(as_coordinator, app, lang):
     as_coordinator.post("/language", data={"lang": lang})
-    event_id = _create(as_coordinator, app)
-    cadres = _active_cadres(app, "Anggrek")[:3]
+    event_id = create_training(as_coordinator, app)
+    cadres = active_cadres(app, "Anggrek")[:3]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
     day = (_today(app) - timedelta(days=2)).isoformat()
     for url in ("", "/edit", "/participants", "/participants?untrained=D&level=purwa",
@@ -199,22 +170,22 @@ def test_every_page_of_an_event_renders_with_participants(as_coordinator, app, l
         assert page.status_code == 200, (url, page.text[:500])
     attendance = as_coordinator.get(f"/trainings/{event_id}/attendance?day={day}").text
     assert all(f'name="present" value="{p}"' in attendance
-               for p in _participants(app, event_id).values())
+               for p in participants_of(app, event_id).values())
 
 
 # --- scope and roles --------------------------------------------------------------------
 
 
 def test_cadre_outside_the_area_cannot_be_added(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    lakudo = _active_cadres(app, "Flamboyan", "Lakudo")[0]
-    anggrek = _active_cadres(app, "Anggrek")[0]
+    event_id = create_training(as_coordinator, app)
+    lakudo = active_cadres(app, "Flamboyan", "Lakudo")[0]
+    anggrek = active_cadres(app, "Anggrek")[0]
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/participants",
                                    data={"cadres": [anggrek, lakudo]})
     assert response.status_code == 422
     assert "does not serve in this training&#39;s area; nothing was added" in response.text
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
     page = as_coordinator.get(f"/trainings/{event_id}/participants").text
     assert f'value="{anggrek}"' in page and f'value="{lakudo}"' not in page
 
@@ -228,12 +199,12 @@ EVENT_URLS = ["/trainings/{id}", "/trainings/{id}/edit", "/trainings/{id}/partic
 @pytest.mark.parametrize("url", EVENT_URLS)
 def test_another_puskesmas_gets_404(client, app, url):
     login(client, "koordinator")
-    event_id = _create(client, app)
+    event_id = create_training(client, app)
     client.post("/logout")
     login(client, "koordinator.lakudo")
     assert client.get(url.format(id=event_id)).status_code == 404
     if not url.endswith(("}", ".pdf", ".xlsx")):
-        assert client.post(url.format(id=event_id), data=_form(app)).status_code == 404
+        assert client.post(url.format(id=event_id), data=training_form(app)).status_code == 404
     with app.app_context():
         assert db.session.get(TrainingEvent, event_id).title == "Penyegaran Paket D (uji)"
 
@@ -246,10 +217,10 @@ def test_another_puskesmas_cannot_open_the_posyandu_trainings_page(client, app):
 
 
 def test_editing_changes_the_facts_and_audits_them(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     edit_page = as_coordinator.get(f"/trainings/{event_id}/edit").text
     assert 'value="D1" checked' in edit_page and "Bidan Salma" in edit_page
-    response = as_coordinator.post(f"/trainings/{event_id}/edit", data=_form(
+    response = as_coordinator.post(f"/trainings/{event_id}/edit", data=training_form(
         app, title="Penyegaran Paket D dan E", skills=[*D_SKILLS, "E1"],
         outside_facilitators="Bidan Salma\nLa Ode Umar"))
     assert response.status_code == 302
@@ -268,9 +239,9 @@ def test_editing_changes_the_facts_and_audits_them(as_coordinator, app):
 @pytest.mark.parametrize("username", ["pelatih", "kades.lalibo"])
 def test_trainers_and_village_heads_view_but_do_not_edit(client, app, username):
     login(client, "koordinator")
-    event_id = _create(client, app)
+    event_id = create_training(client, app)
     client.post(f"/trainings/{event_id}/participants",
-                data={"cadres": _active_cadres(app, "Anggrek")[:2]})
+                data={"cadres": active_cadres(app, "Anggrek")[:2]})
     client.post("/logout")
     login(client, username)
     assert client.get(f"/trainings/{event_id}").status_code == 200
@@ -278,16 +249,16 @@ def test_trainers_and_village_heads_view_but_do_not_edit(client, app, username):
     assert f"/trainings/{event_id}\"" in client.get("/trainings/").text
     for url in ("edit", "participants", "attendance", "tests", "finish", "cancel"):
         assert client.get(f"/trainings/{event_id}/{url}").status_code == 403
-    assert client.post("/trainings/new", data=_form(app)).status_code == 403
+    assert client.post("/trainings/new", data=training_form(app)).status_code == 403
 
 
 def test_district_event_is_for_admins_and_open_to_the_districts_cadres(as_admin, app):
-    event_id = _create(as_admin, app, organiser="district", puskesmas="0")
-    lakudo = _active_cadres(app, "Flamboyan", "Lakudo")[:2]
-    anggrek = _active_cadres(app, "Anggrek")[:2]
+    event_id = create_training(as_admin, app, organiser="district", puskesmas="0")
+    lakudo = active_cadres(app, "Flamboyan", "Lakudo")[:2]
+    anggrek = active_cadres(app, "Anggrek")[:2]
     assert as_admin.post(f"/trainings/{event_id}/participants",
                          data={"cadres": lakudo + anggrek}).status_code == 302
-    assert len(_participants(app, event_id)) == 4
+    assert len(participants_of(app, event_id)) == 4
     as_admin.post("/logout")
     login(as_admin, "koordinator")
     _english(as_admin)
@@ -302,32 +273,33 @@ def test_district_event_is_for_admins_and_open_to_the_districts_cadres(as_admin,
 
 
 def test_capacity_is_all_or_nothing(as_coordinator, app):
-    event_id = _create(as_coordinator, app, capacity="3")
-    cadres = _active_cadres(app, "Anggrek")
+    event_id = create_training(as_coordinator, app, capacity="3")
+    cadres = active_cadres(app, "Anggrek")
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/participants",
                                    data={"cadres": cadres[:4]})
     assert response.status_code == 422
     assert "Only 3 places are left and you chose 4 new cadres; nothing was added." in response.text
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
     whole = as_coordinator.post(f"/trainings/{event_id}/participants/posyandu",
                                 data={"posyandu": _posyandu_id(app, "Anggrek")})
     assert whole.status_code == 422 and "nothing was added" in whole.text
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
     assert as_coordinator.post(f"/trainings/{event_id}/participants",
                                data={"cadres": cadres[:3]}).status_code == 302
     again = as_coordinator.post(f"/trainings/{event_id}/participants",
                                 data={"cadres": cadres[:3]})  # already in: skipped
-    assert again.status_code == 302 and len(_participants(app, event_id)) == 3
-    lower = as_coordinator.post(f"/trainings/{event_id}/edit", data=_form(app, capacity="2"))
+    assert again.status_code == 302 and len(participants_of(app, event_id)) == 3
+    lower = as_coordinator.post(f"/trainings/{event_id}/edit",
+                                data=training_form(app, capacity="2"))
     assert lower.status_code == 422 and "the capacity cannot be lower" in lower.text
 
 
 def test_a_participant_can_be_taken_off_an_open_training(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    cadres = _active_cadres(app, "Anggrek")[:2]
+    event_id = create_training(as_coordinator, app)
+    cadres = active_cadres(app, "Anggrek")[:2]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
-    enrolled = _participants(app, event_id)
+    enrolled = participants_of(app, event_id)
     day = (_today(app) - timedelta(days=2)).isoformat()
     as_coordinator.post(f"/trainings/{event_id}/attendance",
                         data={"day": day, "present": list(enrolled.values())})
@@ -335,17 +307,17 @@ def test_a_participant_can_be_taken_off_an_open_training(as_coordinator, app):
     response = as_coordinator.post(
         f"/trainings/{event_id}/participants/{enrolled[cadres[0]]}/remove")
     assert response.status_code == 302
-    assert set(_participants(app, event_id)) == {cadres[1]}
+    assert set(participants_of(app, event_id)) == {cadres[1]}
     assert _count(app, TrainingAttendance) == before - 1
 
 
 def test_a_whole_posyandu_joins_at_once(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     melati = _posyandu_id(app, "Melati")
     response = as_coordinator.post(f"/trainings/{event_id}/participants/posyandu",
                                    data={"posyandu": melati})
     assert response.status_code == 302
-    assert set(_participants(app, event_id)) == set(_active_cadres(app, "Melati"))
+    assert set(participants_of(app, event_id)) == set(active_cadres(app, "Melati"))
 
 
 # --- the rules --------------------------------------------------------------------------
@@ -393,22 +365,22 @@ def test_end_before_start_is_refused_and_nothing_saved(as_coordinator, app):
     _english(as_coordinator)
     before = _count(app, TrainingEvent)
     today = _today(app).isoformat()
-    response = as_coordinator.post("/trainings/new", data=_form(
+    response = as_coordinator.post("/trainings/new", data=training_form(
         app, start_date=today, end_date=(_today(app) - timedelta(days=1)).isoformat()))
     assert response.status_code == 422
     assert "The last day cannot be before the first day." in response.text
     assert 'value="Penyegaran Paket D (uji)"' in response.text
     assert _count(app, TrainingEvent) == before
-    no_skill = as_coordinator.post("/trainings/new", data=_form(app, skills=[]))
+    no_skill = as_coordinator.post("/trainings/new", data=training_form(app, skills=[]))
     assert no_skill.status_code == 422 and "at least one skill" in no_skill.text
     assert _count(app, TrainingEvent) == before
 
 
 def test_a_score_over_100_is_refused_and_nothing_saved(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:2]})
-    first, second = _participants(app, event_id).values()
+                        data={"cadres": active_cadres(app, "Anggrek")[:2]})
+    first, second = participants_of(app, event_id).values()
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/tests", data={
         f"pre-{first}": "40", f"post-{first}": "101", f"pre-{second}": "55",
@@ -422,10 +394,10 @@ def test_a_score_over_100_is_refused_and_nothing_saved(as_coordinator, app):
 
 
 def test_attendance_outside_the_event_is_refused_and_nothing_saved(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:2]})
-    present = list(_participants(app, event_id).values())
+                        data={"cadres": active_cadres(app, "Anggrek")[:2]})
+    present = list(participants_of(app, event_id).values())
     _english(as_coordinator)
     before = _count(app, TrainingAttendance)
     for day in (_today(app) - timedelta(days=5), _today(app)):  # before it, after it
@@ -434,23 +406,23 @@ def test_attendance_outside_the_event_is_refused_and_nothing_saved(as_coordinato
         assert response.status_code == 422
         assert "This day is not a day of the training." in response.text
     assert _count(app, TrainingAttendance) == before
-    future = as_coordinator.post("/trainings/new", data=_form(
+    future = as_coordinator.post("/trainings/new", data=training_form(
         app, start_date=_today(app).isoformat(),
         end_date=(_today(app) + timedelta(days=1)).isoformat()))
     future_id = int(re.search(r"/trainings/(\d+)/", future.location).group(1))
     as_coordinator.post(f"/trainings/{future_id}/participants",
-                        data={"cadres": _active_cadres(app, "Melati")[:1]})
+                        data={"cadres": active_cadres(app, "Melati")[:1]})
     response = as_coordinator.post(f"/trainings/{future_id}/attendance", data={
         "day": (_today(app) + timedelta(days=1)).isoformat(),
-        "present": list(_participants(app, future_id).values())})
+        "present": list(participants_of(app, future_id).values())})
     assert response.status_code == 422 and "still to come" in response.text
     assert _count(app, TrainingAttendance) == before
 
 
 def test_finished_and_cancelled_trainings_do_not_change(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+                        data={"cadres": active_cadres(app, "Anggrek")[:1]})
     confirm = as_coordinator.get(f"/trainings/{event_id}/cancel")
     assert confirm.status_code == 200
     assert as_coordinator.post(f"/trainings/{event_id}/cancel").status_code == 302
@@ -458,17 +430,17 @@ def test_finished_and_cancelled_trainings_do_not_change(as_coordinator, app):
         assert db.session.get(TrainingEvent, event_id).status == TrainingStatus.CANCELLED
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/participants",
-                                   data={"cadres": _active_cadres(app, "Anggrek")[1:2]})
+                                   data={"cadres": active_cadres(app, "Anggrek")[1:2]})
     assert response.status_code == 422 and "cannot change" in response.text
-    assert len(_participants(app, event_id)) == 1
+    assert len(participants_of(app, event_id)) == 1
 
 
 def test_a_training_is_finished_from_its_last_day_on(as_coordinator, app):
     today = _today(app)
-    event_id = _create(as_coordinator, app, start_date=today.isoformat(),
+    event_id = create_training(as_coordinator, app, start_date=today.isoformat(),
                        end_date=(today + timedelta(days=2)).isoformat())
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+                        data={"cadres": active_cadres(app, "Anggrek")[:1]})
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/finish")
     assert response.status_code == 422 and "from its last day on" in response.text
@@ -530,8 +502,8 @@ def test_cadre_profile_lists_demo_training_with_days_and_scores(as_coordinator, 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_attendance_pdf_lists_participants_under_both_headings(as_coordinator, app, lang):
     as_coordinator.post("/language", data={"lang": lang})
-    event_id = _create(as_coordinator, app)
-    cadres = _active_cadres(app, "Anggrek")[:3] + _active_cadres(app, "Melati")[:2]
+    event_id = create_training(as_coordinator, app)
+    cadres = active_cadres(app, "Anggrek")[:3] + active_cadres(app, "Melati")[:2]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
     response = as_coordinator.get(f"/trainings/{event_id}/attendance.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -572,9 +544,9 @@ def test_results_xlsx_opens_with_one_row_per_participant(as_coordinator, app):
 
 
 def test_list_pages_do_not_grow_with_participants(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     anggrek = _posyandu_id(app, "Anggrek")
-    cadres = _active_cadres(app, "Anggrek")
+    cadres = active_cadres(app, "Anggrek")
     urls = ["/trainings/", f"/posyandu/{anggrek}/trainings", f"/trainings/{event_id}",
             "/trainings/planning", "/trainings/district", f"/trainings/{event_id}/attendance",
             f"/trainings/{event_id}/attendance.pdf"]
@@ -590,7 +562,7 @@ def test_list_pages_do_not_grow_with_participants(as_coordinator, app):
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres[:1]})
     few = measure()
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres[1:]})
-    assert len(_participants(app, event_id)) == len(cadres)
+    assert len(participants_of(app, event_id)) == len(cadres)
     assert measure() == few
 
 
@@ -604,7 +576,7 @@ def _offered(client: FlaskClient, event_id: int, query: str) -> set[int]:
 
 
 def test_participant_search_filters_by_posyandu_level_name_and_training(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     anggrek, melati = _posyandu_id(app, "Anggrek"), _posyandu_id(app, "Melati")
     with app.app_context():
         demo = db.session.scalars(sa.select(TrainingEvent).where(
@@ -617,9 +589,9 @@ def test_participant_search_filters_by_posyandu_level_name_and_training(as_coord
         first_name = someone.full_name.split()[0]
         same_name = {c.id for c in cadres if first_name.lower() in c.full_name.lower()}
     everyone = _offered(as_coordinator, event_id, "")
-    assert set(_active_cadres(app, "Anggrek")) | set(_active_cadres(app, "Melati")) <= everyone
+    assert set(active_cadres(app, "Anggrek")) | set(active_cadres(app, "Melati")) <= everyone
     in_anggrek = _offered(as_coordinator, event_id, f"posyandu={anggrek}")
-    assert in_anggrek == set(_active_cadres(app, "Anggrek"))
+    assert in_anggrek == set(active_cadres(app, "Anggrek"))
     assert trained and trained & everyone
     assert not trained & _offered(as_coordinator, event_id, "untrained=D")
     assert _offered(as_coordinator, event_id, f"posyandu={anggrek}&level=purwa") == purwa
@@ -628,17 +600,17 @@ def test_participant_search_filters_by_posyandu_level_name_and_training(as_coord
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": [someone.id]})
     assert someone.id not in _offered(as_coordinator, event_id, "")  # already taking part
     assert _offered(as_coordinator, event_id, f"posyandu={melati}") <= set(
-        _active_cadres(app, "Melati"))
+        active_cadres(app, "Melati"))
 
 
 # --- confirmation and the audit trail -----------------------------------------------------
 
 
 def test_removing_a_participant_asks_first_and_says_what_is_lost(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    cadre = _active_cadres(app, "Anggrek")[0]
+    event_id = create_training(as_coordinator, app)
+    cadre = active_cadres(app, "Anggrek")[0]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": [cadre]})
-    pid = _participants(app, event_id)[cadre]
+    pid = participants_of(app, event_id)[cadre]
     day = (_today(app) - timedelta(days=2)).isoformat()
     as_coordinator.post(f"/trainings/{event_id}/attendance", data={"day": day, "present": [pid]})
     as_coordinator.post(f"/trainings/{event_id}/tests", data={f"pre-{pid}": "40",
@@ -649,10 +621,10 @@ def test_removing_a_participant_asks_first_and_says_what_is_lost(as_coordinator,
     confirm = as_coordinator.get(f"/trainings/{event_id}/participants/{pid}/remove")
     assert confirm.status_code == 200
     assert "Their attendance (1 day) and test scores (pre-test 40, post-test —)" in confirm.text
-    assert _participants(app, event_id) == {cadre: pid}  # asking removed nothing
+    assert participants_of(app, event_id) == {cadre: pid}  # asking removed nothing
     assert as_coordinator.post(
         f"/trainings/{event_id}/participants/{pid}/remove").status_code == 302
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
     with app.app_context():
         entry = db.session.scalars(sa.select(AuditEntry).where(
             AuditEntry.entity_id == event_id, AuditEntry.action == "remove_participant")).one()
@@ -660,10 +632,10 @@ def test_removing_a_participant_asks_first_and_says_what_is_lost(as_coordinator,
 
 
 def test_every_change_of_a_training_is_audited_with_who_and_what(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    cadres = _active_cadres(app, "Anggrek")[:2]
+    event_id = create_training(as_coordinator, app)
+    cadres = active_cadres(app, "Anggrek")[:2]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
-    enrolled = _participants(app, event_id)
+    enrolled = participants_of(app, event_id)
     day = (_today(app) - timedelta(days=2)).isoformat()
     as_coordinator.post(f"/trainings/{event_id}/attendance",
                         data={"day": day, "present": [enrolled[cadres[0]]]})
@@ -707,7 +679,7 @@ def test_bad_event_input_is_shown_on_its_field_and_nothing_saved(as_coordinator,
                                                                   overrides, field, message):
     _english(as_coordinator)
     before = _count(app, TrainingEvent)
-    response = as_coordinator.post("/trainings/new", data=_form(app, **overrides))
+    response = as_coordinator.post("/trainings/new", data=training_form(app, **overrides))
     assert response.status_code == 422
     blocks = response.text.split('class="field')[1:]  # each field's own box
     assert any(b.startswith(" has-error") and f'name="{field}"' in b and message in b
@@ -717,10 +689,10 @@ def test_bad_event_input_is_shown_on_its_field_and_nothing_saved(as_coordinator,
 
 
 def test_bad_scores_and_strangers_are_refused_with_a_message(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
-    (pid,) = _participants(app, event_id).values()
+                        data={"cadres": active_cadres(app, "Anggrek")[:1]})
+    (pid,) = participants_of(app, event_id).values()
     _english(as_coordinator)
     for value in ("-5", "7.5", "abc"):
         response = as_coordinator.post(f"/trainings/{event_id}/tests",
@@ -746,9 +718,9 @@ def test_history_lists_page_through(as_coordinator, app, monkeypatch):
     monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
     anggrek = _posyandu_id(app, "Anggrek")
     for n in range(2):
-        event_id = _create(as_coordinator, app, title=f"Latihan {n}")
+        event_id = create_training(as_coordinator, app, title=f"Latihan {n}")
         as_coordinator.post(f"/trainings/{event_id}/participants",
-                            data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+                            data={"cadres": active_cadres(app, "Anggrek")[:1]})
     _english(as_coordinator)
     as_coordinator.get("/trainings/")  # shows the flashed messages
     first = as_coordinator.get(f"/posyandu/{anggrek}/trainings").text
@@ -767,10 +739,10 @@ def test_a_trainer_who_facilitates_records_attendance_and_tests_only(client, app
     with app.app_context():
         trainer = user_named("pelatih").id
     login(client, "koordinator")
-    event_id = _create(client, app, facilitators=[str(trainer)])
+    event_id = create_training(client, app, facilitators=[str(trainer)])
     client.post(f"/trainings/{event_id}/participants",
-                data={"cadres": _active_cadres(app, "Anggrek")[:2]})
-    first, second = _participants(app, event_id).values()
+                data={"cadres": active_cadres(app, "Anggrek")[:2]})
+    first, second = participants_of(app, event_id).values()
     client.post("/logout")
     login(client, "pelatih")
     page = client.get(f"/trainings/{event_id}").text
@@ -804,20 +776,20 @@ def test_an_assessment_is_offered_only_at_posyandu_in_the_users_scope(app):
 
 
 def test_filling_from_the_planning_page_refuses_what_it_cannot_do(as_coordinator, app, client):
-    event_id = _create(as_coordinator, app, capacity="2")
-    cadres = _active_cadres(app, "Anggrek")[:3]
+    event_id = create_training(as_coordinator, app, capacity="2")
+    cadres = active_cadres(app, "Anggrek")[:3]
     no_event = as_coordinator.post("/trainings/planning/fill", data={"cadres": cadres},
                                    follow_redirects=True)
     assert no_event.status_code == 200 and "Pilih pelatihan yang direncanakan" in no_event.text
     too_many = as_coordinator.post("/trainings/planning/fill", data={
         "event": event_id, "cadres": cadres}, follow_redirects=True)
     assert too_many.status_code == 200 and "/trainings/planning" in too_many.request.path
-    assert _participants(app, event_id) == {}  # all or nothing
+    assert participants_of(app, event_id) == {}  # all or nothing
     as_coordinator.post("/logout")
     login(client, "koordinator.lakudo")  # another puskesmas's event: not found
     assert client.post("/trainings/planning/fill", data={
         "event": event_id, "cadres": cadres[:1]}).status_code == 404
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
 
 
 def test_the_manageable_clause_is_can_manage_in_sql(app):
