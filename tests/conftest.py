@@ -13,6 +13,7 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -186,6 +187,39 @@ def db_session(empty_app: Flask) -> Iterator[scoped_session]:
     services and factories without HTTP (the client would share the context's ``g``)."""
     with empty_app.app_context():
         yield db.session
+
+
+@dataclass(frozen=True)
+class People:
+    """Login names of one user per role, bound to one small district (``people``)."""
+
+    admin: str
+    coordinator: str
+    trainer: str
+    head: str
+    puskesmas: str  # the name of the coordinator's and trainer's puskesmas
+    village: str  # the village head's village, served by that puskesmas
+    district: str
+
+
+@pytest.fixture
+def people(empty_app: Flask) -> People:
+    """On the empty database: a district, a puskesmas serving one village, and an admin,
+    a coordinator, a trainer and a village head there (password ``factories.PASSWORD``)."""
+    from tests import factories as make
+
+    with empty_app.app_context():
+        puskesmas = make.puskesmas()
+        village = puskesmas.villages[0]
+        district = make.district_of(puskesmas)
+        result = People(
+            admin=make.admin(district).username,
+            coordinator=make.coordinator(puskesmas).username,
+            trainer=make.trainer(puskesmas).username,
+            head=make.village_head(village).username,
+            puskesmas=puskesmas.name, village=village.name, district=district.name)
+        db.session.commit()
+    return result
 
 
 @contextmanager
