@@ -1,11 +1,14 @@
 """Scoring in the field: sessions, the grid and the full assessment, corrections,
-idempotent submits, bad input, and scope."""
+idempotent submits, bad input, and scope. Each test builds its puskesmas, posyandu,
+cadres (one of them Purwa without package D) and people with the factories, on the empty
+database."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import DEMO_DAY, login
+from conftest import DEMO_DAY
 
 from ilp_training.core.extensions import db
 from ilp_training.models import (
@@ -16,14 +19,14 @@ from ilp_training.models import (
     LevelChange,
 )
 from ilp_training.scoring.services import effective_assessments
+from tests import factories as make
 from tests.helpers import (
     SITTING_DAY,
     form_key,
     grid_scores,
     indicators,
     open_sitting,
-    posyandu_cadres,
-    purwa_without,
+    sign_in,
 )
 
 D_SKILLS = {"D1": 4, "D2": 4, "D3": 4}  # filled in by indicators
@@ -32,17 +35,53 @@ D_SKILLS = {"D1": 4, "D2": 4, "D3": 4}  # filled in by indicators
 pytestmark = pytest.mark.dates
 
 
+@dataclass(frozen=True)
+class Scene:
+    """A posyandu with a Purwa cadre (packages A, B and C, assessed 60 days before the
+    demo day) and another cadre (package A), and the login names of its puskesmas's
+    trainer and coordinator, its village head and a coordinator of another puskesmas."""
+
+    posyandu: int
+    cadre: int
+    other: int
+    trainer: str
+    coordinator: str
+    head: str
+    outsider: str
+
+
+@pytest.fixture
+def app(empty_app):
+    """These tests build their records on the empty database."""
+    return empty_app
+
+
+@pytest.fixture
+def scene(empty_app) -> Scene:
+    with empty_app.app_context():
+        posyandu = make.posyandu()
+        trainer = make.trainer(posyandu.puskesmas)
+        day = DEMO_DAY - timedelta(days=60)
+        purwa = make.cadre_at_level("purwa", posyandu_=posyandu, assessor=trainer, on=day)
+        other = make.cadre_at_level(None, posyandu_=posyandu, assessor=trainer, on=day)
+        result = Scene(posyandu.id, purwa.id, other.id, trainer.username,
+                       make.coordinator(posyandu.puskesmas).username,
+                       make.village_head(posyandu.village).username,
+                       make.coordinator().username)
+        db.session.commit()
+    return result
+
+
 
 def _count(app, model) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_grid_scores_many_cadres_and_raises_a_level(client, app):
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
-    _pid, cadres = posyandu_cadres(app)
-    other = next(c for c, level, _n in cadres if c != cadre_id)
+def test_grid_scores_many_cadres_and_raises_a_level(client, app, scene):
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
+    other = scene.other
     session_url = open_sitting(client, posyandu_id, [cadre_id, other])
     for skill in ("D1", "D2", "D3"):
         url = f"{session_url}/skills/{skill}"
@@ -64,9 +103,9 @@ def test_grid_scores_many_cadres_and_raises_a_level(client, app):
     assert "Madya" in profile
 
 
-def test_full_assessment_scores_several_skills_of_one_cadre(client, app):
-    login(client, "koordinator")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+def test_full_assessment_scores_several_skills_of_one_cadre(client, app, scene):
+    sign_in(client, scene.coordinator)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     session_url = open_sitting(client, posyandu_id, [cadre_id])
     url = f"{session_url}/cadres/{cadre_id}"
     data = {"submission_key": form_key(client, url), "note-D1": "baik sekali"}
@@ -77,12 +116,13 @@ def test_full_assessment_scores_several_skills_of_one_cadre(client, app):
     assert _count(app, Assessment) == before + 2
     with app.app_context():
         d1 = effective_assessments(cadre_id)["D1"]
-        assert d1.competent and d1.note == "baik sekali" and d1.assessor.username == "koordinator"
+        assert d1.competent and d1.note == "baik sekali"
+        assert d1.assessor.username == scene.coordinator
 
 
-def test_double_submit_creates_one_assessment(client, app):
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+def test_double_submit_creates_one_assessment(client, app, scene):
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     url = f"{open_sitting(client, posyandu_id, [cadre_id])}/skills/D1"
     data = {"submission_key": form_key(client, url), **grid_scores(cadre_id, indicators(app, "D1"))}
     before = _count(app, Assessment)
@@ -98,9 +138,9 @@ def test_double_submit_creates_one_assessment(client, app):
     ({"score-{cid}-D1.1": "2"}, "setiap indikator"),  # partial row
     ({"score-999999-D1.1": "2"}, "tidak ada dalam sesi ini"),
 ])
-def test_bad_grid_input_is_reported_and_nothing_saved(client, app, fields, message):
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+def test_bad_grid_input_is_reported_and_nothing_saved(client, app, fields, message, scene):
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     url = f"{open_sitting(client, posyandu_id, [cadre_id])}/skills/D1"
     data = {"submission_key": form_key(client, url), f"note-{cadre_id}": "catatan saya"}
     data.update({k.format(cid=cadre_id): v for k, v in fields.items()})
@@ -112,9 +152,9 @@ def test_bad_grid_input_is_reported_and_nothing_saved(client, app, fields, messa
     assert (_count(app, Assessment), _count(app, IndicatorScore)) == before
 
 
-def test_unknown_skill_is_refused(client, app):
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+def test_unknown_skill_is_refused(client, app, scene):
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     session_url = open_sitting(client, posyandu_id, [cadre_id])
     assert client.get(f"{session_url}/skills/Z9").status_code == 404
     url = f"{session_url}/cadres/{cadre_id}"
@@ -122,9 +162,9 @@ def test_unknown_skill_is_refused(client, app):
     assert response.status_code == 422 and "Indikator tidak dikenal" in response.text
 
 
-def test_session_in_the_future_or_without_cadres_is_refused(client, app):
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+def test_session_in_the_future_or_without_cadres_is_refused(client, app, scene):
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     url = f"/posyandu/{posyandu_id}/assessments/new"
     future = client.post(url, data={"assessed_on": "2099-01-01", "setting": "home_visit",
                                     "method": "practice", "cadres": [cadre_id]})
@@ -135,9 +175,9 @@ def test_session_in_the_future_or_without_cadres_is_refused(client, app):
     assert "home_visit" in empty.text  # the choices made are kept
 
 
-def test_correction_supersedes_with_a_reason_and_lowers_the_level(client, app):
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+def test_correction_supersedes_with_a_reason_and_lowers_the_level(client, app, scene):
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     session_url = open_sitting(client, posyandu_id, [cadre_id])
     for skill in ("D1", "D2", "D3"):
         url = f"{session_url}/skills/{skill}"
@@ -167,18 +207,17 @@ def test_correction_supersedes_with_a_reason_and_lowers_the_level(client, app):
     assert again.status_code == 422 and "sudah dikoreksi" in again.text
 
 
-def test_out_of_scope_is_404_on_every_scoring_url(client, app):
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+def test_out_of_scope_is_404_on_every_scoring_url(client, app, scene):
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     session_url = open_sitting(client, posyandu_id, [cadre_id])
     with app.app_context():
         assessment_id = db.session.scalars(sa.select(Assessment.id).where(
             Assessment.cadre_id == cadre_id)).first()
-    _pid, cadres = posyandu_cadres(app)
-    absent = next(c for c, _l, _n in cadres if c != cadre_id)
+    absent = scene.other
     assert client.get(f"{session_url}/cadres/{absent}").status_code == 404
     client.post("/logout")
-    login(client, "koordinator.lakudo")
+    sign_in(client, scene.outsider)
     for url in [f"/posyandu/{posyandu_id}/assessments/new", session_url,
                 f"{session_url}/skills/D1", f"{session_url}/cadres/{cadre_id}",
                 f"/assessments/{assessment_id}", f"/assessments/{assessment_id}/correct"]:
@@ -186,15 +225,15 @@ def test_out_of_scope_is_404_on_every_scoring_url(client, app):
         assert client.post(url, data={}).status_code in (404, 405), url
 
 
-def test_village_head_cannot_score(client, app):
-    posyandu_id, _cadre_id = purwa_without(app, "D")
-    login(client, "kades.lalibo")
+def test_village_head_cannot_score(client, app, scene):
+    posyandu_id, _cadre_id = scene.posyandu, scene.cadre
+    sign_in(client, scene.head)
     assert client.get(f"/posyandu/{posyandu_id}/assessments/new").status_code == 403
 
 
-def test_profile_shows_badges_level_and_what_is_missing(client, app):
-    login(client, "koordinator")
-    _posyandu_id, cadre_id = purwa_without(app, "D")
+def test_profile_shows_badges_level_and_what_is_missing(client, app, scene):
+    sign_in(client, scene.coordinator)
+    _posyandu_id, cadre_id = scene.posyandu, scene.cadre
     page = client.get(f"/cadres/{cadre_id}").text
     assert "Purwa" in page and "Untuk mencapai Madya" in page
     assert page.count('class="cell got"') + page.count('class="cell missing"') == 25
@@ -204,11 +243,11 @@ def _full_scores(app, skills, score=2):
     return {f"score-{code}": str(score) for skill in skills for code in indicators(app, skill)}
 
 
-def test_back_button_resubmit_in_the_same_sitting_stores_nothing(client, app):
+def test_back_button_resubmit_in_the_same_sitting_stores_nothing(client, app, scene):
     """The phone case: saved, back, the form reloads with a new key and the browser
     restores the scores, saved again: the sitting already holds those skills."""
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     url = f"{open_sitting(client, posyandu_id, [cadre_id])}/cadres/{cadre_id}"
     scores = _full_scores(app, ("D1", "D2"))
     before = _count(app, Assessment)
@@ -226,9 +265,9 @@ def test_back_button_resubmit_in_the_same_sitting_stores_nothing(client, app):
     assert _count(app, Assessment) == before + 2
 
 
-def test_other_scores_in_the_same_sitting_are_refused_with_a_link_to_correct(client, app):
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+def test_other_scores_in_the_same_sitting_are_refused_with_a_link_to_correct(client, app, scene):
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     url = f"{open_sitting(client, posyandu_id, [cadre_id])}/cadres/{cadre_id}"
     assert client.post(url, data={"submission_key": form_key(client, url),
                                   **_full_scores(app, ("D1",))}).status_code == 302
@@ -250,9 +289,9 @@ def test_other_scores_in_the_same_sitting_are_refused_with_a_link_to_correct(cli
     assert _count(app, Assessment) == before + 1
 
 
-def test_a_correction_that_undoes_a_promotion_removes_it_from_the_history(client, app):
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+def test_a_correction_that_undoes_a_promotion_removes_it_from_the_history(client, app, scene):
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     with app.app_context():
         purwa_since = db.session.get(Cadre, cadre_id).level_since
         history_before = db.session.scalar(sa.select(sa.func.count()).select_from(
@@ -279,12 +318,12 @@ def test_a_correction_that_undoes_a_promotion_removes_it_from_the_history(client
     assert "Madya</strong>" not in profile
 
 
-def test_level_history_is_replayed_by_assessment_date(client, app):
+def test_level_history_is_replayed_by_assessment_date(client, app, scene):
     """An assessment dated before a promotion but entered after it moves the promotion
     to the date it happened; ``levels_in_force`` reads the history day by day."""
 
-    login(client, "pelatih")
-    posyandu_id, cadre_id = purwa_without(app, "D")
+    sign_in(client, scene.trainer)
+    posyandu_id, cadre_id = scene.posyandu, scene.cadre
     with app.app_context():
         purwa_since = db.session.get(Cadre, cadre_id).level_since
     late_day = DEMO_DAY + timedelta(days=19)
@@ -311,12 +350,12 @@ def test_level_history_is_replayed_by_assessment_date(client, app):
         assert before[cadre_id][-1] == (purwa_since, "purwa")
 
 
-def test_replay_levels_command_rebuilds_a_history_from_before_the_rule(app):
+def test_replay_levels_command_rebuilds_a_history_from_before_the_rule(app, scene):
     """A database from before the rule: a promotion that a correction undid is still in
     ``level_changes``; ``flask assessments replay-levels`` puts the history right."""
     from datetime import date
 
-    _posyandu_id, cadre_id = purwa_without(app, "D")
+    _posyandu_id, cadre_id = scene.posyandu, scene.cadre
     with app.app_context():
         cadre = db.session.get(Cadre, cadre_id)
         since = cadre.level_since
