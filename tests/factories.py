@@ -362,8 +362,9 @@ def finished_training(participants: Sequence[Cadre], *, scores: Mapping[int, tup
                       | None = None, absent: Iterable[int] = (), actor: User | None = None,
                       today: date | None = None, **overrides: Any) -> TrainingEvent:
     """A training held in the past with ``participants`` (cadre records), everyone
-    present every day except the cadre ids in ``absent``, scores ``(pre, post)`` by
-    cadre id (``(50, 80)`` by default), then finished (outcomes set)."""
+    present every day except that the cadre ids in ``absent`` missed the last day,
+    scores ``(pre, post)`` by cadre id (``(50, 80)`` by default), then finished
+    (outcomes set: a missed day or a post-test below the pass mark does not complete)."""
     from ilp_training.training.services import participation
 
     today = _today(today)
@@ -379,7 +380,8 @@ def finished_training(participants: Sequence[Cadre], *, scores: Mapping[int, tup
     by_cadre = {p.cadre_id: p.id for p in added}
     absent = set(absent)
     for day in event.days:
-        present = {pid for cid, pid in by_cadre.items() if cid not in absent}
+        present = {pid for cid, pid in by_cadre.items()
+                   if cid not in absent or day != event.days[-1]}
         participation.record_attendance(actor, event, day, present, today)
     scores = scores or {}
     participation.record_scores(actor, event, {
