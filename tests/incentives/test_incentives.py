@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from conftest import DEMO_DAY, FAST_HASH, count_queries, login, pdf_text, posyandu_named, user_named
+from conftest import FAST_HASH, count_queries, login, pdf_text, posyandu_named, user_named
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -57,6 +58,7 @@ from ilp_training.models import (
     User,
     opening_day_cadres,
 )
+from tests import factories as make
 from tests.helpers import (
     DEMO_MONTH,
     DEMO_PERIOD,
@@ -632,17 +634,6 @@ def test_bad_scheme_input_is_answered_and_nothing_saved(as_admin, app, overrides
     assert _count(app, IncentiveScheme) == count
 
 
-def test_who_may_set_a_scheme_for_which_place(app):
-    with app.app_context():
-        admin, head_user = user_named("admin"), user_named("kades.lalibo")
-        owners = schemes.owners_for(admin)
-        assert owners[0].id == admin.district_id and len(owners) > 2
-        assert all(schemes.can_manage(admin, r) for r in owners)
-        assert [r.name for r in owners[1:]] == sorted(r.name for r in owners[1:])
-        assert [r.name for r in schemes.owners_for(head_user)] == ["Lalibo"]
-        assert schemes.owners_for(user_named("koordinator")) == []
-
-
 def test_a_village_head_sets_their_own_village_scheme_only(head, app):
     page = head.get("/incentives/schemes/new")
     assert page.status_code == 200
@@ -689,34 +680,6 @@ def test_the_admin_edits_a_scheme_and_the_audit_records_the_change(as_admin, app
         assert entry.changes["base_amount"] == [old_base, old_base + 10_000]
 
 
-def test_the_service_refuses_negative_amounts_and_overlaps(app):
-    with app.app_context():
-        admin = user_named("admin")
-        district = db.session.scalars(sa.select(IncentiveScheme).where(
-            IncentiveScheme.region_id == admin.district_id)).one()
-        assert (district.valid_from, district.valid_until) == (SCHEME_FROM, None)
-        data = schemes.SchemeData(region_id=admin.district_id, legal_basis="Perbup X",
-                                  valid_from=date(2030, 1, 1), valid_until=None,
-                                  base_amount=-1)
-        with pytest.raises(ServiceError) as error:
-            schemes.create_scheme(admin, data, ("madya",))
-        assert error.value.field == "base_amount"
-        overlap = schemes.SchemeData(region_id=admin.district_id, legal_basis="Perbup X",
-                                     valid_from=add_months(SCHEME_FROM, 2),
-                                     valid_until=add_months(SCHEME_FROM, 3), base_amount=1)
-        with pytest.raises(ServiceError) as error:
-            schemes.create_scheme(admin, overlap, ("madya",))
-        assert error.value.field == "valid_from"
-        # a village override may cover the district's months (it replaces them)
-        override = schemes.SchemeData(region_id=_village("Lalibo").id, legal_basis="Perdes 2",
-                                      valid_from=DEMO_MONTH, valid_until=DEMO_MONTH,
-                                      base_amount=200_000)
-        schemes.create_scheme(admin, override, ("madya",))
-        draft = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD))
-        assert {line.base for line in draft.result.cadres} == {200_000}
-        assert draft.result.posyandu[0].operational == 0
-
-
 @pytest.mark.parametrize(("budget", "message"), [
     ("sembilan juta", "Enter whole rupiah"), ("9.000.000,00", "Enter whole rupiah"),
     ("-9000000", "An amount cannot be negative."), ("9e6", "Enter whole rupiah")])
@@ -748,107 +711,165 @@ def test_a_budget_line_with_thousands_dots_is_saved_and_audited(head, app):
 # --- partial months and flags through the database ----------------------------------------
 
 
-def test_a_cadre_who_joined_and_one_who_left_mid_month_are_paid_pro_rata(app):
-    with app.app_context():
-        anggrek = posyandu_named("Anggrek")
-        cadres = db.session.scalars(sa.select(Cadre).where(
-            Cadre.posyandu_id == anggrek.id).order_by(Cadre.full_name)).all()
-        joined, left = cadres[-1], cadres[-2]  # the last one has no activity in the demo
-        # In the demo's last month: joined on the 16th (the days from the 16th), left on
-        # the 11th (end excluded: 10 days). Worked by hand for each length of month, e.g.
-        # 31 days: 250.000 × 16 / 31 = 129.032,26 → 129.032, 16 / 31 = 0,516 → 0,52;
-        # 250.000 × 10 / 31 = 80.645,16 → 80.645, 10 / 31 = 0,32.
-        month_days = days_in_month(DEMO_MONTH)
-        joined_base, joined_months, left_base, left_months = {
-            31: (129_032, "0.52", 80_645, "0.32"), 30: (125_000, "0.50", 83_333, "0.33"),
-            29: (120_690, "0.48", 86_207, "0.34"), 28: (116_071, "0.46", 89_286, "0.36"),
-        }[month_days]
-        joined.start_date = joined.assignments[0].start_date = DEMO_MONTH.replace(day=16)
-        left.status, left.inactive_since = CadreStatus.INACTIVE, DEMO_MONTH.replace(day=11)
-        db.session.flush()
-        result = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD)).result
-        lines = {line.cadre_id: line for line in result.cadres}
-        top_up = {"madya": 50_000, "utama": 100_000}
-        assert lines[joined.id].base == joined_base
-        assert lines[joined.id].level_top_up == round_half_up(
-            top_up.get(joined.level_code or "", 0) * (month_days - 15), month_days)
-        assert lines[joined.id].months_active == Decimal(joined_months)
-        assert lines[left.id].base == left_base and lines[left.id].inactive
-        assert lines[left.id].months_active == Decimal(left_months)
+# --- the rules through the database, on records the tests build (tests/factories.py) ----
 
 
-def _lalibo_cadre(name: str) -> Cadre:
-    return db.session.scalars(sa.select(Cadre).join(Posyandu, Posyandu.id == Cadre.posyandu_id)
-                              .where(Posyandu.village_id == _village("Lalibo").id,
-                                     Cadre.full_name == name)).one()
+@dataclass(frozen=True)
+class Villages:
+    """A district with the demo's scheme (from January of last year: Rp250.000 a month,
+    Rp25.000 an opening day up to 2, Rp10.000 a home visit up to 8, Rp400.000 a posyandu,
+    top-ups Madya Rp50.000 and Utama Rp100.000), a puskesmas serving two of its villages,
+    a posyandu in the first, and its people."""
+
+    district: Region
+    village: Region
+    other_village: Region
+    posyandu: Posyandu
+    admin: User
+    head: User
+    coordinator: User
 
 
-def _line(cadre_id: int, period: str):
-    result = load_draft(_village("Lalibo"), Period.parse(period)).result
+@pytest.fixture
+def villages(db_session) -> Villages:
+    regency = make.district()
+    kecamatan = make.subdistrict(parent=regency)
+    village, other = make.village(parent=kecamatan), make.village(parent=kecamatan)
+    puskesmas = make.puskesmas(villages=[village, other])
+    admin = make.admin(regency)
+    make.scheme(regency, actor=admin)
+    return Villages(regency, village, other, make.posyandu(puskesmas_=puskesmas), admin,
+                    make.village_head(village), make.coordinator(puskesmas))
+
+
+def _line(village: Region, cadre_id: int, period: str):
+    result = load_draft(village, Period.parse(period)).result
     return next(line for line in result.cadres if line.cadre_id == cadre_id)
 
 
-def test_a_past_month_pays_the_level_of_its_days_not_the_level_of_today(app):
-    with app.app_context():
-        cadre = _lalibo_cadre("Nurhayati Tahir")
-        # the demo promotes her straight to Utama some months before its day, within a
-        # month (15 May 2026 when loaded as of 2026-11-01: the dates follow the load day)
-        history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
-                                     .where(LevelChange.cadre_id == cadre.id)).all()
-        assert [code for _day, code in history] == ["utama"] and cadre.level_code == "utama"
-        promoted = history[0][0]
-        assert promoted.day > 1 and add_months(promoted, 4) <= DEMO_MONTH
-        month = promoted.replace(day=1)
-        month_days = days_in_month(month)
-
-        def top_up(first: date) -> int:  # Utama's 100.000 for the days from the promotion
-            if first < month:
-                return 0
-            if first > month:
-                return 100_000
-            # e.g. from 15 May: 100.000 × 17 / 31 = 54.838,7 → 54.839
-            return round_half_up(100_000 * (month_days - promoted.day + 1), month_days)
-
-        before, during, after = (_line(cadre.id, f"{add_months(month, n):%Y-%m}")
-                                 for n in (-1, 0, 1))
-        assert (before.level_top_up, before.level_code) == (0, None)  # no level before
-        assert (during.level_top_up, during.level_code) == (top_up(month), "utama")
-        assert 0 < during.level_top_up < 100_000
-        assert after.level_top_up == 100_000 and before.base == during.base == 250_000
-        quarter = Period.containing(PeriodKind.QUARTER, promoted)
-        # Q2 2026 for 15 May: 0 + 54.839 + 100.000 = 154.839
-        assert _line(cadre.id, quarter.key).level_top_up == sum(map(top_up, quarter.months))
+def _first_of_this_month() -> date:
+    return local_today().replace(day=1)
 
 
-def test_a_change_in_the_middle_of_a_month_splits_the_top_up_by_days(app):
-    with app.app_context():
-        # Utama from 29 August 2026 in the demo loaded as of 2026-11-01 (the dates follow
-        # the load day)
-        cadre = _lalibo_cadre("Wa Ija Kadir")
-        history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
-                                     .where(LevelChange.cadre_id == cadre.id)).all()
-        assert [code for _day, code in history] == ["utama"]
-        promoted = history[0][0]
-        assert promoted.day > 1 and promoted < DEMO_MONTH
-        month = f"{promoted:%Y-%m}"
-        month_days = days_in_month(promoted)
-        # e.g. 29–31 August: 100.000 × 3 / 31 = 9.677,4 → 9.677
-        split = round_half_up(100_000 * (month_days - promoted.day + 1), month_days)
-        assert 0 < _line(cadre.id, month).level_top_up == split < 100_000
-        # a later change (made on the 20th of the demo day's month) leaves that month
-        # alone and splits the later one: Utama 1–19, Madya from the 20th
-        refresh_day = DEMO_DAY.replace(day=20)
-        db.session.add(LevelChange(cadre_id=cadre.id, level_code="madya", previous_code="utama",
-                                   changed_on=refresh_day, framework_id="x",
-                                   framework_version="1"))
-        cadre.level_code = "madya"
-        db.session.flush()
-        assert _line(cadre.id, month).level_top_up == split
-        later_days = days_in_month(DEMO_DAY)
-        later = _line(cadre.id, f"{DEMO_DAY:%Y-%m}")
-        assert later.level_top_up == round_half_up(
-            100_000 * 19 + 50_000 * (later_days - 19), later_days)
-        assert later.level_code == "madya"
+def test_who_may_set_a_scheme_for_which_place(villages):
+    admin = villages.admin
+    owners = schemes.owners_for(admin)
+    assert [r.id for r in owners] == [villages.district.id, *sorted(
+        (villages.village.id, villages.other_village.id),
+        key=lambda i: db.session.get(Region, i).name)]
+    assert all(schemes.can_manage(admin, r) for r in owners)
+    assert schemes.owners_for(villages.head) == [villages.village]
+    assert not schemes.can_manage(villages.head, villages.other_village)
+    assert schemes.owners_for(villages.coordinator) == []
+
+
+def test_the_service_refuses_negative_amounts_and_overlaps(villages):
+    admin, district = villages.admin, villages.district
+    scheme = db.session.scalars(sa.select(IncentiveScheme).where(
+        IncentiveScheme.region_id == district.id)).one()
+    since = date(local_today().year - 1, 1, 1)
+    assert (scheme.valid_from, scheme.valid_until) == (since, None)
+    data = schemes.SchemeData(region_id=district.id, legal_basis="Perbup X",
+                              valid_from=date(2030, 1, 1), valid_until=None, base_amount=-1)
+    with pytest.raises(ServiceError) as error:
+        schemes.create_scheme(admin, data, ("madya",))
+    assert error.value.field == "base_amount"
+    overlap = schemes.SchemeData(region_id=district.id, legal_basis="Perbup X",
+                                 valid_from=add_months(since, 2),
+                                 valid_until=add_months(since, 3), base_amount=1)
+    with pytest.raises(ServiceError) as error:
+        schemes.create_scheme(admin, overlap, ("madya",))
+    assert error.value.field == "valid_from"
+    # a village override may cover the district's months (it replaces them)
+    make.cadres(2, posyandu_=villages.posyandu)
+    month = add_months(_first_of_this_month(), -1)
+    override = schemes.SchemeData(region_id=villages.village.id, legal_basis="Perdes 2",
+                                  valid_from=month, valid_until=month, base_amount=200_000)
+    schemes.create_scheme(admin, override, ("madya",))
+    draft = load_draft(villages.village, Period.containing(PeriodKind.MONTH, month))
+    assert {line.base for line in draft.result.cadres} == {200_000}
+    assert draft.result.posyandu[0].operational == 0
+
+
+def test_a_cadre_who_joined_and_one_who_left_mid_month_are_paid_pro_rata(villages):
+    month = add_months(_first_of_this_month(), -1)
+    joined = make.cadre_at_level("madya", posyandu_=villages.posyandu,
+                                 on=add_months(month, -2))
+    left = make.cadre(posyandu_=villages.posyandu)
+    # Last month: joined on the 16th (the days from the 16th), left on the 11th (end
+    # excluded: 10 days). Worked by hand for each length of month, e.g. 31 days:
+    # 250.000 × 16 / 31 = 129.032,26 → 129.032, 16 / 31 = 0,516 → 0,52;
+    # 250.000 × 10 / 31 = 80.645,16 → 80.645, 10 / 31 = 0,32.
+    month_days = days_in_month(month)
+    joined_base, joined_months, left_base, left_months = {
+        31: (129_032, "0.52", 80_645, "0.32"), 30: (125_000, "0.50", 83_333, "0.33"),
+        29: (120_690, "0.48", 86_207, "0.34"), 28: (116_071, "0.46", 89_286, "0.36"),
+    }[month_days]
+    joined.start_date = joined.assignments[0].start_date = month.replace(day=16)
+    left.status, left.inactive_since = CadreStatus.INACTIVE, month.replace(day=11)
+    db.session.flush()
+    lines = {line.cadre_id: line for line in load_draft(
+        villages.village, Period.containing(PeriodKind.MONTH, month)).result.cadres}
+    assert lines[joined.id].base == joined_base
+    # Madya's 50.000 for the days from the 16th, e.g. 50.000 × 16 / 31 = 25.806
+    assert lines[joined.id].level_top_up == round_half_up(50_000 * (month_days - 15),
+                                                          month_days)
+    assert lines[joined.id].months_active == Decimal(joined_months)
+    assert lines[left.id].base == left_base and lines[left.id].inactive
+    assert lines[left.id].months_active == Decimal(left_months)
+
+
+def test_a_past_month_pays_the_level_of_its_days_not_the_level_of_today(villages):
+    month = add_months(_first_of_this_month(), -5)
+    promoted = month.replace(day=15)
+    cadre = make.cadre_at_level("utama", posyandu_=villages.posyandu, on=promoted)
+    history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
+                                 .where(LevelChange.cadre_id == cadre.id)).all()
+    assert history == [(promoted, "utama")] and cadre.level_code == "utama"
+    month_days = days_in_month(month)
+
+    def top_up(first: date) -> int:  # Utama's 100.000 for the days from the promotion
+        if first < month:
+            return 0
+        if first > month:
+            return 100_000
+        # e.g. from 15 May: 100.000 × 17 / 31 = 54.838,7 → 54.839
+        return round_half_up(100_000 * (month_days - promoted.day + 1), month_days)
+
+    before, during, after = (_line(villages.village, cadre.id, f"{add_months(month, n):%Y-%m}")
+                             for n in (-1, 0, 1))
+    assert (before.level_top_up, before.level_code) == (0, None)  # no level before
+    assert (during.level_top_up, during.level_code) == (top_up(month), "utama")
+    assert 0 < during.level_top_up < 100_000
+    assert after.level_top_up == 100_000 and before.base == during.base == 250_000
+    quarter = Period.containing(PeriodKind.QUARTER, promoted)
+    # e.g. Q2 for 15 May: 0 + 54.839 + 100.000 = 154.839
+    assert _line(villages.village, cadre.id, quarter.key).level_top_up == sum(
+        map(top_up, quarter.months))
+
+
+def test_a_change_in_the_middle_of_a_month_splits_the_top_up_by_days(villages):
+    first = add_months(_first_of_this_month(), -3)
+    promoted = first.replace(day=days_in_month(first) - 2)  # the third-last day
+    cadre = make.cadre_at_level("utama", posyandu_=villages.posyandu, on=promoted)
+    month, month_days = f"{promoted:%Y-%m}", days_in_month(promoted)
+    # e.g. 29–31 August: 100.000 × 3 / 31 = 9.677,4 → 9.677
+    split = round_half_up(100_000 * 3, month_days)
+    assert 0 < _line(villages.village, cadre.id, month).level_top_up == split < 100_000
+    # a later change (on the 20th of last month) leaves that month alone and splits the
+    # later one: Utama 1–19, Madya from the 20th
+    later = add_months(_first_of_this_month(), -1)
+    db.session.add(LevelChange(cadre_id=cadre.id, level_code="madya", previous_code="utama",
+                               changed_on=later.replace(day=20), framework_id="x",
+                               framework_version="1"))
+    cadre.level_code = "madya"
+    db.session.flush()
+    assert _line(villages.village, cadre.id, month).level_top_up == split
+    later_days = days_in_month(later)
+    line = _line(villages.village, cadre.id, f"{later:%Y-%m}")
+    assert line.level_top_up == round_half_up(100_000 * 19 + 50_000 * (later_days - 19),
+                                              later_days)
+    assert line.level_code == "madya"
 
 
 def test_the_demo_approved_its_past_month_under_the_level_by_day_rule(app):
