@@ -1,7 +1,13 @@
 """Test fixtures: a real database (SQLite by default, ``TEST_DATABASE_URL`` for
-PostgreSQL), migrated once per session and loaded with the demo data; each test runs
-inside a transaction that is rolled back, with SAVEPOINTs for the commits of the code
-under test."""
+PostgreSQL), migrated once per session; each test runs inside a transaction that is
+rolled back, with SAVEPOINTs for the commits of the code under test.
+
+Two databases: ``app`` is loaded with the demo district (for journeys through the demo,
+the browser tests and the sweeps over every page); ``empty_app`` and ``db_session`` are
+migrated and empty, for rule tests that build what they need with ``tests/factories.py``.
+A module whose tests all build their own records may override ``app`` with ``empty_app``
+(then ``client`` is the empty database's too).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -23,6 +30,7 @@ from ilp_training import create_app
 from ilp_training.core.extensions import db
 from ilp_training.demo.seed import load_demo
 from ilp_training.models import Cadre, Posyandu, User
+from tests.browser import browser, browser_site  # noqa: F401  (the browser tests' fixtures)
 
 FAST_HASH = "pbkdf2:sha256:1000"
 
@@ -80,11 +88,17 @@ def make_app(url: str, **overrides: object) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = _database_url(tmp_path_factory)
-    _reset(url)
-    _build_demo(url)
-    return url
+def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where the session's databases live (the demo one, and the others beside it)."""
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def database_url(test_database_url: str) -> str:
+    """The migrated demo database."""
+    _reset(test_database_url)
+    _build_demo(test_database_url)
+    return test_database_url
 
 
 def _build_demo(url: str) -> None:
@@ -94,6 +108,25 @@ def _build_demo(url: str) -> None:
         upgrade()
         load_demo(DEMO_DAY, FAST_HASH)
         db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(test_database_url: str,
+                       tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database without the demo, beside the test database."""
+    from tests import live
+
+    url = live.sibling_url(test_database_url, "empty", str(tmp_path_factory.mktemp("empty")))
+    live.create_template(url, _migrate)
+    yield url
+    live.drop_database(url)
+
+
+def _migrate(url: str) -> None:
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
         db.engine.dispose()
 
 
@@ -127,6 +160,63 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def empty_app(empty_database_url: str) -> Iterator[Flask]:
+    """The site on a migrated database without the demo: a test builds its records with
+    ``tests/factories.py`` (in an app context, committed before its requests), and they
+    are rolled back after it like everything under ``app``."""
+    app = make_app(empty_database_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def empty_client(empty_app: Flask) -> FlaskClient:
+    return empty_app.test_client()
+
+
+@pytest.fixture
+def db_session(empty_app: Flask) -> Iterator[scoped_session]:
+    """An app context on the empty database for the whole test, for rule tests that call
+    services and factories without HTTP (the client would share the context's ``g``)."""
+    with empty_app.app_context():
+        yield db.session
+
+
+@dataclass(frozen=True)
+class People:
+    """Login names of one user per role, bound to one small district (``people``)."""
+
+    admin: str
+    coordinator: str
+    trainer: str
+    head: str
+    puskesmas: str  # the name of the coordinator's and trainer's puskesmas
+    village: str  # the village head's village, served by that puskesmas
+    district: str
+
+
+@pytest.fixture
+def people(empty_app: Flask) -> People:
+    """On the empty database: a district, a puskesmas serving one village, and an admin,
+    a coordinator, a trainer and a village head there (password ``factories.PASSWORD``)."""
+    from tests import factories as make
+
+    with empty_app.app_context():
+        puskesmas = make.puskesmas()
+        village = puskesmas.villages[0]
+        district = make.district_of(puskesmas)
+        result = People(
+            admin=make.admin(district).username,
+            coordinator=make.coordinator(puskesmas).username,
+            trainer=make.trainer(puskesmas).username,
+            head=make.village_head(village).username,
+            puskesmas=puskesmas.name, village=village.name, district=district.name)
+        db.session.commit()
+    return result
+
+
 @contextmanager
 def other_app(url: str, **overrides: object) -> Iterator[Flask]:
     """A second app (other settings) whose connections are closed afterwards."""
@@ -141,10 +231,15 @@ def other_app(url: str, **overrides: object) -> Iterator[Flask]:
 @pytest.fixture(autouse=True)
 def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
     """Roll back everything a test did, including the commits of the views."""
-    if "app" not in request.fixturenames:
+    names = [n for n in ("empty_app", "app") if n in request.fixturenames]
+    if not names:
         yield
         return
-    app: Flask = request.getfixturevalue("app")
+    app: Flask = request.getfixturevalue(names[0])
+    # a module may override ``app`` with ``empty_app``; the demo and the empty database
+    # together in one test would leave one of them without its rollback
+    assert len(names) == 1 or request.getfixturevalue("app") is app, \
+        "a test uses the demo database or the empty one, not both"
     with app.app_context():
         connection = db.engine.connect()
     outer = connection.begin()

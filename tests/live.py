@@ -72,13 +72,19 @@ def drop_database(url: str) -> None:
         engine.dispose()
 
 
-def template_url_for(test_url: str, directory: str) -> str:
-    """Where the session's live template lives, beside the test database."""
+def sibling_url(test_url: str, suffix: str, directory: str) -> str:
+    """A second database beside the test database: ``<name>_<suffix>`` on PostgreSQL,
+    ``<directory>/<suffix>.db`` on SQLite."""
     if is_postgres(test_url):
         source = make_url(test_url)
-        return source.set(database=f"{source.database}_live").render_as_string(
+        return source.set(database=f"{source.database}_{suffix}").render_as_string(
             hide_password=False)
-    return f"sqlite:///{directory}/live.db"
+    return f"sqlite:///{directory}/{suffix}.db"
+
+
+def template_url_for(test_url: str, directory: str) -> str:
+    """Where the session's live template lives, beside the test database."""
+    return sibling_url(test_url, "live", directory)
 
 
 def create_template(url: str, build: Callable[[str], None]) -> None:

@@ -1,9 +1,17 @@
+"""Signing in and out, the password change, the session cookie and the role's navigation.
+
+The demo's own users are checked once (each signs in and sees its place); the rules are
+tested on users built with the factories (fixture ``people``, on the empty database).
+"""
+
 import pytest
 import sqlalchemy as sa
-from conftest import login, other_app, user_named
+from conftest import login, other_app
 
 from ilp_training.core.extensions import db
-from ilp_training.models import AuditEntry
+from ilp_training.models import AuditEntry, User
+from tests.factories import PASSWORD
+from tests.helpers import sign_in
 
 
 def test_login_page_renders_in_indonesian_by_default(client) -> None:
@@ -24,37 +32,45 @@ def test_each_demo_user_signs_in_and_sees_their_place(client) -> None:
         assert client.get("/").status_code == 302
 
 
-def test_wrong_password_is_refused_without_saying_which_part(client) -> None:
-    response = client.post("/login", data={"username": "admin", "password": "nope-nope-nope"})
+def test_wrong_password_is_refused_without_saying_which_part(empty_client, people) -> None:
+    response = empty_client.post("/login", data={"username": people.admin,
+                                                 "password": "nope-nope-nope"})
     assert response.status_code == 401
     assert "Nama login atau kata sandi salah" in response.text
-    assert client.get("/").status_code == 302
+    unknown = empty_client.post("/login", data={"username": "no.such.user",
+                                                "password": "nope-nope-nope"})
+    assert unknown.status_code == 401 and "Nama login atau kata sandi salah" in unknown.text
+    assert empty_client.get("/").status_code == 302
 
 
-def test_login_is_throttled_after_repeated_failures(client) -> None:
+def test_login_is_throttled_after_repeated_failures(empty_client, people) -> None:
     for _ in range(5):
-        client.post("/login", data={"username": "pelatih", "password": "wrong-password"})
-    response = client.post("/login", data={"username": "pelatih", "password": "pelatih-demo"})
+        empty_client.post("/login", data={"username": people.trainer,
+                                          "password": "wrong-password"})
+    response = empty_client.post("/login", data={"username": people.trainer,
+                                                 "password": PASSWORD})
     assert response.status_code == 429
-    assert client.get("/").status_code == 302  # still signed out
+    assert empty_client.get("/").status_code == 302  # still signed out
 
 
-def test_inactive_user_cannot_sign_in(client, app) -> None:
-    with app.app_context():
-        user_named("pelatih").active = False
+def test_inactive_user_cannot_sign_in(empty_client, empty_app, people) -> None:
+    with empty_app.app_context():
+        db.session.scalars(sa.select(User).where(User.username == people.trainer)
+                           ).one().active = False
         db.session.commit()
-    response = client.post("/login", data={"username": "pelatih", "password": "pelatih-demo"})
+    response = empty_client.post("/login", data={"username": people.trainer,
+                                                 "password": PASSWORD})
     assert response.status_code == 401
 
 
-def test_next_parameter_cannot_leave_the_site(client) -> None:
-    response = client.post(
-        "/login?next=//evil.example/x", data={"username": "admin", "password": "admin-demo"}
+def test_next_parameter_cannot_leave_the_site(empty_client, people) -> None:
+    response = empty_client.post(
+        "/login?next=//evil.example/x", data={"username": people.admin, "password": PASSWORD}
     )
     assert response.location == "/"
 
 
-def test_csrf_is_required_on_forms(database_url) -> None:
+def test_csrf_is_required_on_forms(database_url) -> None:  # the demo's admin
     with other_app(database_url, WTF_CSRF_ENABLED=True) as app:
         client = app.test_client()
         response = client.post("/login", data={"username": "admin", "password": "admin-demo"})
@@ -62,43 +78,43 @@ def test_csrf_is_required_on_forms(database_url) -> None:
         assert client.get("/").status_code == 302
 
 
-def test_session_cookie_is_httponly_and_samesite(client) -> None:
-    login(client, "admin")
-    cookie = client.get_cookie("session")
+def test_session_cookie_is_httponly_and_samesite(empty_client, people) -> None:
+    sign_in(empty_client, people.admin)
+    cookie = empty_client.get_cookie("session")
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
 
 
-def test_change_own_password(client, app) -> None:
-    login(client, "pelatih")
+def test_change_own_password(empty_client, empty_app, people) -> None:
+    client = sign_in(empty_client, people.trainer)
     bad = client.post("/account/password", data={
         "current_password": "wrong", "password": "new-password-1", "confirm": "new-password-1"})
     assert "Kata sandi saat ini salah" in bad.text
     short = client.post("/account/password", data={
-        "current_password": "pelatih-demo", "password": "short", "confirm": "short"})
+        "current_password": PASSWORD, "password": "short", "confirm": "short"})
     assert "minimal 10 karakter" in short.text
     ok = client.post("/account/password", data={
-        "current_password": "pelatih-demo", "password": "new-password-1",
+        "current_password": PASSWORD, "password": "new-password-1",
         "confirm": "new-password-1"})
     assert ok.status_code == 302
     client.post("/logout")
-    login(client, "pelatih", "new-password-1")
-    with app.app_context():
+    sign_in(client, people.trainer, "new-password-1")
+    with empty_app.app_context():
         entry = db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action == "change_password")
         ).one()
-        assert entry.user.username == "pelatih"
+        assert entry.user.username == people.trainer
         assert "password" not in str(entry.changes)
 
 
-@pytest.mark.parametrize(("username", "links"), [
+@pytest.mark.parametrize(("role", "links"), [
     ("admin", {"/certificates/", "/incentives/", "/admin/users"}),
-    ("koordinator", {"/certificates/", "/incentives/"}),
-    ("pelatih", set()),
-    ("kades.lalibo", {"/incentives/"}),
+    ("coordinator", {"/certificates/", "/incentives/"}),
+    ("trainer", set()),
+    ("head", {"/incentives/"}),
 ])
-def test_navigation_follows_the_role_lists(client, username, links):
-    login(client, username)
-    page = client.get("/").text
+def test_navigation_follows_the_role_lists(empty_client, people, role, links):
+    sign_in(empty_client, getattr(people, role))
+    page = empty_client.get("/").text
     offered = {href for href in ("/certificates/", "/incentives/", "/admin/users")
                if f'href="{href}"' in page}
     assert offered == links

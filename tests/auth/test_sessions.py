@@ -1,15 +1,17 @@
 """Sign-ins end on the server: a cookie copied before sign-out, or kept by another browser
-when the password changes, opens nothing afterwards (``services/sessions.py``)."""
+when the password changes, opens nothing afterwards (``services/sessions.py``). The live
+tests sign in as the demo's users; the others use users built with the factories (fixture
+``people``, on the empty database)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import sqlalchemy as sa
-from conftest import login, user_named
 
 from ilp_training.core.extensions import db
-from ilp_training.models import UserSession
+from ilp_training.models import User, UserSession
+from tests.helpers import sign_in
 
 
 def _signed_out(response) -> bool:
@@ -40,56 +42,57 @@ def test_a_password_change_signs_out_the_other_browsers_only(live):
     assert live.client("pelatih").get("/").status_code == 200
 
 
-def test_an_admin_reset_signs_the_user_out_everywhere(client, app):
-    trainer = app.test_client()
-    login(trainer, "pelatih")
-    login(client, "admin")
+def _id(app, username: str) -> int:
     with app.app_context():
-        trainer_id = user_named("pelatih").id
+        return db.session.scalars(sa.select(User.id).where(User.username == username)).one()
+
+
+def test_an_admin_reset_signs_the_user_out_everywhere(empty_client, empty_app, people):
+    trainer = sign_in(empty_app.test_client(), people.trainer)
+    client = sign_in(empty_client, people.admin)
+    trainer_id = _id(empty_app, people.trainer)
     response = client.post(f"/admin/users/{trainer_id}", data={"password": "Buton-Tengah-2026"})
     assert response.status_code == 302
     assert _signed_out(trainer.get("/"))
     assert client.get("/admin/users").status_code == 200
 
 
-def test_an_admin_resetting_their_own_password_stays_signed_in(client, app):
-    other = app.test_client()
-    login(other, "admin")
-    login(client, "admin")
-    with app.app_context():
-        admin_id = user_named("admin").id
+def test_an_admin_resetting_their_own_password_stays_signed_in(empty_client, empty_app, people):
+    other = sign_in(empty_app.test_client(), people.admin)
+    client = sign_in(empty_client, people.admin)
+    admin_id = _id(empty_app, people.admin)
     assert client.post(f"/admin/users/{admin_id}",
                        data={"password": "Buton-Tengah-2026"}).status_code == 302
     assert client.get("/admin/users").status_code == 200
     assert _signed_out(other.get("/admin/users"))
 
 
-def test_reactivating_an_account_does_not_revive_its_old_sign_ins(client, app):
-    trainer = app.test_client()
-    login(trainer, "pelatih")
-    login(client, "admin")
-    with app.app_context():
-        trainer_id = user_named("pelatih").id
+def test_reactivating_an_account_does_not_revive_its_old_sign_ins(empty_client, empty_app,
+                                                                   people):
+    trainer = sign_in(empty_app.test_client(), people.trainer)
+    client = sign_in(empty_client, people.admin)
+    trainer_id = _id(empty_app, people.trainer)
     client.post(f"/admin/users/{trainer_id}/active/0")
     client.post(f"/admin/users/{trainer_id}/active/1")
     assert _signed_out(trainer.get("/"))
 
 
-def test_a_sign_in_ends_after_the_maximum_age(client, app):
-    login(client, "pelatih")
-    assert client.get("/").status_code == 200
-    with app.app_context():
+def test_a_sign_in_ends_after_the_maximum_age(empty_client, empty_app, people):
+    sign_in(empty_client, people.trainer)
+    assert empty_client.get("/").status_code == 200
+    trainer_id = _id(empty_app, people.trainer)
+    with empty_app.app_context():
         row = db.session.scalars(sa.select(UserSession).where(
-            UserSession.user_id == user_named("pelatih").id)).one()
-        row.created_at -= timedelta(days=app.config["SESSION_MAX_AGE_DAYS"], seconds=1)
+            UserSession.user_id == trainer_id)).one()
+        row.created_at -= timedelta(days=empty_app.config["SESSION_MAX_AGE_DAYS"], seconds=1)
         db.session.commit()
-    assert _signed_out(client.get("/"))
+    assert _signed_out(empty_client.get("/"))
 
 
-def test_the_table_keeps_no_usable_token(client, app):
-    login(client, "pelatih")
-    with client.session_transaction() as cookie:
+def test_the_table_keeps_no_usable_token(empty_client, empty_app, people):
+    sign_in(empty_client, people.trainer)
+    with empty_client.session_transaction() as cookie:
         token = cookie["sid"]
-    with app.app_context():
+    with empty_app.app_context():
         stored = db.session.scalars(sa.select(UserSession.token_hash)).all()
     assert token not in stored and len(stored) == 1

@@ -1,5 +1,9 @@
 """Certificates: issue, frozen bytes, QR, public verification, supersession, revocation,
-upload check, bulk with a failing record, settings, and scope."""
+upload check, bulk with a failing record, settings, and scope.
+
+Each test builds its district with the factories (fixture ``scene``, on the empty
+database): the issuer settings, the cadres with a level, a finished training and the
+people; the counts it checks are those of the records it made."""
 
 from __future__ import annotations
 
@@ -9,13 +13,16 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import login, pdf_text, posyandu_named
+from conftest import pdf_text
 
 from ilp_training.certificates.services import documents as certificate_documents
 from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_today
 from ilp_training.models import (
     BulkJob,
     Cadre,
@@ -24,12 +31,13 @@ from ilp_training.models import (
     CertificateSettings,
     CertificateStatus,
     JobStatus,
-    Posyandu,
     TrainingEvent,
     TrainingParticipant,
     TrainingStatus,
 )
 from ilp_training.models.training import Outcome
+from tests import factories as make
+from tests.helpers import sign_in
 
 BASE = "https://ilp.example.go.id"
 TOOLS = shutil.which("pdftoppm") and shutil.which("zbarimg")
@@ -38,20 +46,82 @@ TOOLS = shutil.which("pdftoppm") and shutil.which("zbarimg")
 pytestmark = pytest.mark.dates
 
 
+@dataclass(frozen=True)
+class Scene:
+    """A district with issuer settings and two puskesmas. Posyandu ``home`` of puskesmas
+    ``ours`` has 6 cadres: 2 Madya, 2 Purwa, 1 Utama (5 certificates due) and one not
+    assessed; posyandu ``neighbour`` (same puskesmas) one Purwa, a third posyandu one
+    Madya. A finished training of
+    ``ours`` was completed by home's unassessed cadre and the neighbour's Purwa, not by
+    a home Purwa (absent)."""
+
+    district_code: str  # as in the serials, e.g. "7401"
+    ours: int
+    home: tuple[int, str]
+    neighbour: int
+    madya: tuple[int, str]  # the first Madya cadre (id, name)
+    event: int
+    completed: tuple[int, ...]
+    not_completed: tuple[int, ...]
+    coordinator: str
+    trainer: str
+    admin: str
+    other_coordinator: str
+
+
+@pytest.fixture
+def app(empty_app):
+    """These tests build their records on the empty database."""
+    return empty_app
+
+
+@pytest.fixture
+def scene(app) -> Scene:
+    with app.app_context():
+        regency = make.district()
+        make.certificate_settings(regency)
+        ours = make.puskesmas(subdistrict_=make.subdistrict(parent=regency))
+        trainer = make.trainer(ours)
+        on = local_today() - timedelta(days=60)
+        home = make.posyandu(puskesmas_=ours)
+        neighbour = make.posyandu(puskesmas_=ours)
+        leveled = [make.cadre_at_level(level, posyandu_=home, assessor=trainer, on=on)
+                   for level in ("madya", "madya", "purwa", "purwa", "utama")]
+        new = make.cadre(posyandu_=home)
+        other = make.cadre_at_level("purwa", posyandu_=neighbour, assessor=trainer, on=on)
+        make.cadre_at_level("madya", posyandu_=make.posyandu(puskesmas_=ours),
+                            assessor=trainer, on=on)
+        coordinator = make.coordinator(ours)
+        event = make.finished_training([new, other, leveled[2]], absent={leveled[2].id},
+                                       actor=coordinator)
+        result = Scene(
+            district_code=regency.code.replace(".", ""), ours=ours.id,
+            home=(home.id, home.name), neighbour=neighbour.id,
+            madya=(leveled[0].id, leveled[0].full_name), event=event.id,
+            completed=(new.id, other.id), not_completed=(leveled[2].id,),
+            coordinator=coordinator.username, trainer=trainer.username,
+            admin=make.admin(regency).username,
+            other_coordinator=make.coordinator(make.puskesmas(
+                subdistrict_=make.subdistrict(parent=regency))).username)
+        db.session.commit()
+    return result
+
+
+@pytest.fixture
+def as_coordinator(client, scene):
+    return sign_in(client, scene.coordinator)
+
+
+@pytest.fixture
+def as_admin(client, scene):
+    return sign_in(client, scene.admin)
+
 
 @pytest.fixture(autouse=True)
 def _public_base(app):
     app.config["PUBLIC_BASE_URL"] = BASE
     yield
     app.config["PUBLIC_BASE_URL"] = ""
-
-
-def _due_cadre(app, level="madya", posyandu="Anggrek") -> tuple[int, str]:
-    with app.app_context():
-        cadre = db.session.scalars(sa.select(Cadre).where(
-            Cadre.level_code == level, Cadre.posyandu_id == posyandu_named(posyandu).id)
-            .order_by(Cadre.id)).first()
-        return cadre.id, cadre.full_name
 
 
 def _issue(client, cadre_id, language="id") -> Certificate:
@@ -65,12 +135,12 @@ def _code(cert_url: str) -> str:
     return cert_url.rsplit("/", 1)[-1]
 
 
-def test_issue_download_and_verify_a_madya_certificate(as_coordinator, app, client):
-    cadre_id, name = _due_cadre(app)
+def test_issue_download_and_verify_a_madya_certificate(as_coordinator, app, client, scene):
+    cadre_id, name = scene.madya
     with app.app_context():
         cert = _issue(as_coordinator, cadre_id)
         cert_id, code, serial, digest = cert.id, cert.verify_code, cert.serial, cert.sha256
-    assert re.fullmatch(r"7414-\d{4}-\d{6}", serial)
+    assert re.fullmatch(rf"{scene.district_code}-\d{{4}}-\d{{6}}", serial)
     assert len(code) == 22  # 128 random bits
     pdf = as_coordinator.get(f"/certificates/{cert_id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -86,8 +156,8 @@ def test_issue_download_and_verify_a_madya_certificate(as_coordinator, app, clie
 
 @pytest.mark.skipif(not TOOLS and not os.environ.get("REQUIRE_SYSTEM_TOOLS"),
                     reason="pdftoppm and zbarimg are not installed (poppler-utils, zbar-tools)")
-def test_the_qr_code_decodes_to_the_public_page(as_coordinator, app, client, tmp_path):
-    cadre_id, _name = _due_cadre(app)
+def test_the_qr_code_decodes_to_the_public_page(as_coordinator, app, client, tmp_path, scene):
+    cadre_id, _name = scene.madya
     with app.app_context():
         cert_id = _issue(as_coordinator, cadre_id).id
     (tmp_path / "c.pdf").write_bytes(as_coordinator.get(f"/certificates/{cert_id}.pdf").data)
@@ -99,7 +169,7 @@ def test_the_qr_code_decodes_to_the_public_page(as_coordinator, app, client, tmp
     path = decoded[len(BASE):]
     assert client.get(path + ".json").get_json()["status"] == "valid"
     client.post("/logout")
-    login(client, "admin")
+    sign_in(client, scene.admin)
     refused = client.post(f"/certificates/{cert_id}/revoke", data={"reason": "Salah orang"})
     assert refused.status_code == 422 and "Centang kotak" in refused.text  # not confirmed
     assert client.get(path + ".json").get_json()["status"] == "valid"
@@ -110,8 +180,8 @@ def test_the_qr_code_decodes_to_the_public_page(as_coordinator, app, client, tmp
     assert "Salah orang" in client.get(path).text
 
 
-def test_downloads_serve_the_frozen_bytes(as_coordinator, app, monkeypatch):
-    cadre_id, _name = _due_cadre(app)
+def test_downloads_serve_the_frozen_bytes(as_coordinator, app, monkeypatch, scene):
+    cadre_id, _name = scene.madya
     with app.app_context():
         cert_id = _issue(as_coordinator, cadre_id).id
     first = as_coordinator.get(f"/certificates/{cert_id}.pdf").data
@@ -127,8 +197,8 @@ def test_downloads_serve_the_frozen_bytes(as_coordinator, app, monkeypatch):
     assert as_coordinator.get(f"/certificates/{cert_id}.pdf").data == first
 
 
-def test_a_name_correction_supersedes_the_old_certificate(as_coordinator, app, client):
-    cadre_id, _name = _due_cadre(app)
+def test_a_name_correction_supersedes_the_old_certificate(as_coordinator, app, client, scene):
+    cadre_id, _name = scene.madya
     with app.app_context():
         old = _issue(as_coordinator, cadre_id)
         old_id, old_code = old.id, old.verify_code
@@ -143,8 +213,8 @@ def test_a_name_correction_supersedes_the_old_certificate(as_coordinator, app, c
     assert client.get(f"/v/{new_code}.json").get_json()["holder_name"] == "Wa Ode Nama Benar"
 
 
-def test_nothing_is_due_twice(as_coordinator, app):
-    cadre_id, _name = _due_cadre(app)
+def test_nothing_is_due_twice(as_coordinator, app, scene):
+    cadre_id, _name = scene.madya
     with app.app_context():
         _issue(as_coordinator, cadre_id)
         cert_id = db.session.scalar(sa.select(Certificate.id).where(
@@ -158,8 +228,8 @@ def test_nothing_is_due_twice(as_coordinator, app):
     assert "was already issued" in as_coordinator.get(again.location).text
 
 
-def test_upload_check_accepts_only_the_issued_bytes(as_coordinator, app, client):
-    cadre_id, _name = _due_cadre(app)
+def test_upload_check_accepts_only_the_issued_bytes(as_coordinator, app, client, scene):
+    cadre_id, _name = scene.madya
     with app.app_context():
         cert_id = _issue(as_coordinator, cadre_id).id
     data = as_coordinator.get(f"/certificates/{cert_id}.pdf").data
@@ -176,8 +246,8 @@ def test_upload_check_accepts_only_the_issued_bytes(as_coordinator, app, client)
     assert not_pdf.status_code == 422 and "This is not a PDF file" in not_pdf.text
 
 
-def test_public_pages_show_no_personal_data(as_coordinator, app, client):
-    cadre_id, _name = _due_cadre(app)
+def test_public_pages_show_no_personal_data(as_coordinator, app, client, scene):
+    cadre_id, _name = scene.madya
     with app.app_context():
         cert = _issue(as_coordinator, cadre_id)
         code = cert.verify_code
@@ -211,13 +281,13 @@ def test_verification_is_rate_limited(app, client):
     assert 1 <= int(late.headers["Retry-After"]) <= 60
 
 
-def test_issuing_is_scoped(client, app):
-    cadre_id, _name = _due_cadre(app)
+def test_issuing_is_scoped(client, app, scene):
+    cadre_id, _name = scene.madya
     url = f"/cadres/{cadre_id}/certificate"
-    login(client, "koordinator.lakudo")
+    sign_in(client, scene.other_coordinator)
     assert client.post(url, data={"language": "id"}).status_code == 404
     client.post("/logout")
-    login(client, "pelatih")  # a trainer assesses but does not issue
+    sign_in(client, scene.trainer)  # a trainer assesses but does not issue
     assert client.post(url, data={"language": "id"}).status_code == 403
 
 
@@ -245,20 +315,21 @@ def worker(app):
 
 
 def test_bulk_issues_every_due_certificate_and_reports_a_failure_by_name(
-        as_coordinator, app, worker):
+        as_coordinator, app, worker, scene):
+    anggrek_id = scene.home[0]
     with app.app_context():
-        anggrek = posyandu_named("Anggrek")
         due = db.session.scalars(sa.select(Cadre).where(
-            Cadre.posyandu_id == anggrek.id, Cadre.level_code.is_not(None))).all()
+            Cadre.posyandu_id == anggrek_id, Cadre.level_code.is_not(None))).all()
         broken = due[0]
         broken.full_name = "Wa Ode 王芳"  # letters the certificate font cannot print
         db.session.commit()
-        anggrek_id, total = anggrek.id, len(due)
+        total = len(due)
+    assert total == 5
     response = as_coordinator.post("/certificates/bulk", data={
         "target": f"posyandu:{anggrek_id}", "language": "en"})
     assert response.status_code == 302
     assert "progress" in as_coordinator.get(response.location).text  # queued, not yet run
-    assert worker() == 1  # 14 cadres: one part
+    assert worker() == 1  # 5 cadres: one part
     job_page = as_coordinator.get(response.location)
     assert "Wa Ode 王芳" in job_page.text
     with app.app_context():
@@ -282,14 +353,8 @@ def test_bulk_issues_every_due_certificate_and_reports_a_failure_by_name(
 
 
 def test_a_second_job_for_an_overlapping_place_is_refused_while_one_is_open(
-        as_coordinator, app, worker):
-    with app.app_context():
-        anggrek = posyandu_named("Anggrek")
-        anggrek_id, puskesmas_id = anggrek.id, anggrek.puskesmas_id
-        other = db.session.scalar(sa.select(Posyandu.id).where(
-            Posyandu.puskesmas_id == puskesmas_id, Posyandu.id != anggrek_id,
-            Posyandu.id.in_(sa.select(Cadre.posyandu_id).where(Cadre.level_code.is_not(None))))
-            .order_by(Posyandu.id))
+        as_coordinator, app, worker, scene):
+    anggrek_id, puskesmas_id, other = scene.home[0], scene.ours, scene.neighbour
     as_coordinator.post("/language", data={"lang": "en"})
     first = as_coordinator.post("/certificates/bulk", data={
         "target": f"posyandu:{anggrek_id}", "language": "id"})
@@ -314,9 +379,9 @@ def test_a_second_job_for_an_overlapping_place_is_refused_while_one_is_open(
     assert counts and all(n == 1 for _cadre, n in counts)
 
 
-def test_the_print_file_holds_only_valid_certificates(as_coordinator, app, worker, client):
-    with app.app_context():
-        anggrek_id = posyandu_named("Anggrek").id
+def test_the_print_file_holds_only_valid_certificates(as_coordinator, app, worker, client,
+                                                      scene):
+    anggrek_id = scene.home[0]
     response = as_coordinator.post("/certificates/bulk", data={
         "target": f"posyandu:{anggrek_id}", "language": "id"})
     worker()
@@ -330,7 +395,7 @@ def test_the_print_file_holds_only_valid_certificates(as_coordinator, app, worke
     print_url = f"/certificates/jobs/{job_id}.pdf"
     assert pdf_text(as_coordinator.get(print_url).data).count("SERTIFIKAT") == total
     client.post("/logout")
-    login(client, "admin")
+    sign_in(client, scene.admin)
     client.post(f"/certificates/{revoked_id}/revoke", data={"reason": "Salah", "confirm": "y"})
     with app.app_context():  # a corrected name: the new certificate supersedes the old
         db.session.get(Cadre, renamed_id).full_name = "Wa Ode Nama Baru"
@@ -394,11 +459,11 @@ def test_settings_save_a_valid_png_emblem(as_admin, app):
 
 
 def _finished_training(app) -> tuple[int, list[int], list[int]]:
-    """A demo training that has finished: its id, the cadres who completed it and those
-    who did not."""
+    """The finished training: its id, the cadres who completed it and those who did not
+    (as the database says)."""
     with app.app_context():
         event = db.session.scalars(sa.select(TrainingEvent).where(
-            TrainingEvent.status == TrainingStatus.FINISHED).order_by(TrainingEvent.id)).first()
+            TrainingEvent.status == TrainingStatus.FINISHED).order_by(TrainingEvent.id)).one()
         rows = db.session.execute(sa.select(TrainingParticipant.cadre_id,
                                             TrainingParticipant.outcome)
                                   .where(TrainingParticipant.event_id == event.id)).all()
@@ -406,9 +471,11 @@ def _finished_training(app) -> tuple[int, list[int], list[int]]:
                 [c for c, o in rows if o != Outcome.COMPLETED])
 
 
-def test_a_completed_training_is_certified_and_verifiable(as_coordinator, app, client):
+def test_a_completed_training_is_certified_and_verifiable(as_coordinator, app, client,
+                                                          scene):
     event_id, completed, not_completed = _finished_training(app)
-    assert completed and not_completed
+    assert (set(completed), set(not_completed)) == (set(scene.completed),
+                                                    set(scene.not_completed))
     profile = as_coordinator.get(f"/cadres/{completed[0]}")
     assert f'name="event" value="{event_id}"' in profile.text
     assert f'name="event" value="{event_id}"' not in as_coordinator.get(
@@ -462,9 +529,9 @@ def test_bulk_issues_the_certificates_of_a_training_event(as_coordinator, app, w
     assert sorted(issued) == sorted(completed)
 
 
-def test_a_training_of_another_area_is_out_of_scope(client, app):
+def test_a_training_of_another_area_is_out_of_scope(client, app, scene):
     event_id, _completed, _rest = _finished_training(app)
-    login(client, "koordinator.lakudo")
+    sign_in(client, scene.other_coordinator)
     response = client.post("/certificates/bulk", data={
         "target": f"training:{event_id}", "language": "id"})
     assert response.status_code in (302, 404)
@@ -473,10 +540,10 @@ def test_a_training_of_another_area_is_out_of_scope(client, app):
             Certificate.training_event_id == event_id)) == 0
 
 
-def test_bulk_needs_the_public_address(as_coordinator, app):
+def test_bulk_needs_the_public_address(as_coordinator, app, scene):
     app.config["PUBLIC_BASE_URL"] = ""
+    anggrek_id = scene.home[0]
     with app.app_context():
-        anggrek_id = posyandu_named("Anggrek").id
         jobs = db.session.scalar(sa.select(sa.func.count(BulkJob.id)))
     as_coordinator.post("/language", data={"lang": "en"})
     response = as_coordinator.post("/certificates/bulk", data={
@@ -491,32 +558,32 @@ def _due_line(html: str, name: str) -> str:
     return match.group(1).strip() if match else ""
 
 
-def test_the_certificates_page_counts_what_is_due_in_the_area(as_coordinator, app, client):
+def test_the_certificates_page_counts_what_is_due_in_the_area(as_coordinator, app, client, scene):
     event_id, completed, _rest = _finished_training(app)
     with app.app_context():
         title = db.session.get(TrainingEvent, event_id).title
     page = as_coordinator.get("/certificates/").text
-    assert _due_line(page, "Posyandu Anggrek") == "14 sertifikat siap terbit"
+    home = f"Posyandu {scene.home[1]}"
+    assert _due_line(page, home) == "5 sertifikat siap terbit"
     assert f"{len(completed)} sertifikat siap terbit" in page.split(title, 1)[1][:200]
-    cadre_id, _name = _due_cadre(app)
+    cadre_id, _name = scene.madya
     with app.app_context():
         _issue(as_coordinator, cadre_id)
     assert _due_line(as_coordinator.get("/certificates/").text,
-                     "Posyandu Anggrek") == "13 sertifikat siap terbit"
+                     home) == "4 sertifikat siap terbit"
     client.post("/logout")
-    login(client, "koordinator.lakudo")  # another puskesmas: neither Anggrek nor the event
+    sign_in(client, scene.other_coordinator)  # another puskesmas: neither home nor the event
     other = client.get("/certificates/").text
     assert "Sertifikat yang siap terbit" in other
-    assert "Posyandu Anggrek" not in other and title not in other
+    assert home not in other and title not in other
 
 
 def test_a_part_run_again_after_its_worker_died_reuses_its_serials(as_coordinator, app,
-                                                                  worker):
+                                                                  worker, scene):
     from ilp_training.certificates.jobs import recover_jobs, take_part
     from ilp_training.models import AuditEntry, BulkJobPart
 
-    with app.app_context():
-        anggrek_id = posyandu_named("Anggrek").id
+    anggrek_id = scene.home[0]
     response = as_coordinator.post("/certificates/bulk", data={
         "target": f"posyandu:{anggrek_id}", "language": "id"})
     job_id = int(response.location.rsplit("/", 1)[-1])

@@ -3,86 +3,14 @@ Debian's chromium), against the real site served on localhost with CSRF on."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from ilp_training.core.extensions import db
-from ilp_training.core.i18n import local_today
-from ilp_training.demo.seed import load_demo
 from ilp_training.models import Cadre, CadreSkill, Posyandu
+from tests.browser import CSP_VIOLATIONS, MARKS, PHONE, fits_the_phone
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [pytest.mark.dates, pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("REQUIRE_BROWSER"),
-    reason="chromium is not installed (apt-get install chromium); CI sets REQUIRE_BROWSER",
-)]  # dates: depends on the clock (CI runs it again at a month's last evening, a year ahead)
-PHONE = {"width": 360, "height": 780}
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
-    """The site on a free localhost port, with its own migrated demo database."""
-    from conftest import FAST_HASH, other_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
-    with other_app(url, WTF_CSRF_ENABLED=True, TESTING=False) as app:
-        with app.app_context():
-            upgrade()
-            load_demo(local_today(), FAST_HASH)  # as `make run` loads it: the clock's day
-            db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}", app
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
-
-
-# What Chromium reported as blocked by the Content-Security-Policy, on any page of any
-# browser test; _fits_the_phone (called on nearly every page) and the end of the module
-# assert that nothing was.
-CSP_VIOLATIONS: list[str] = []
-
-
-class _PolicyWatchingBrowser:
-    """The browser, whose pages report every CSP violation into CSP_VIOLATIONS (from the
-    console, where Chromium logs each refusal)."""
-
-    def __init__(self, chromium: object) -> None:
-        self._chromium = chromium
-
-    def new_page(self, **kwargs: object) -> object:
-        page = self._chromium.new_page(**kwargs)
-        page.on("console", lambda message: CSP_VIOLATIONS.append(
-            f"{page.url}: {message.text}") if "Content Security Policy" in message.text
-            else None)
-        return page
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._chromium, name)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        CSP_VIOLATIONS.clear()
-        yield _PolicyWatchingBrowser(chromium)
-        chromium.close()
-    assert CSP_VIOLATIONS == []
+pytestmark = MARKS
 
 
 def _purwa_without_d(app) -> tuple[int, str]:
@@ -97,34 +25,21 @@ def _purwa_without_d(app) -> tuple[int, str]:
     raise AssertionError("no Purwa cadre without package D")
 
 
-def _fits_the_phone(page) -> None:
-    """No horizontal scrolling, every control at least 44 px tall, and nothing the
-    security policy had to block."""
-    page.wait_for_load_state()  # after a click, the next page may still be loading
-    assert CSP_VIOLATIONS == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    small = page.evaluate("""() => [...document.querySelectorAll('main button, main select,'
-        + ' main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main .button')]
-        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
-        .map(e => e.outerHTML.slice(0, 80))""")
-    assert small == []
-
-
 def _anggrek_line(page, base: str) -> str:
     """The level line of Posyandu Anggrek's card on the roster."""
     page.goto(f"{base}/roster")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     card = page.locator(".place-levels li").filter(
         has=page.locator("h3 a", has_text="Anggrek"))
     return card.locator("p").first.inner_text()
 
 
-def test_trainer_assesses_on_a_phone_and_the_level_follows(live, browser):
-    base, app = live
+def test_trainer_assesses_on_a_phone_and_the_level_follows(browser_site, browser):
+    base, app = browser_site
     cadre_id, _name = _purwa_without_d(app)
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{base}/login")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.fill("#username", "pelatih")
     page.fill("#password", "pelatih-demo")
     page.click("#submit")
@@ -132,29 +47,29 @@ def test_trainer_assesses_on_a_phone_and_the_level_follows(live, browser):
     assert before.startswith("1 Utama, 4 Madya, 9 Purwa"), before
     page.goto(f"{base}/cadres/{cadre_id}")
     assert "Purwa" in page.inner_text(".level-line")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.click("text=Nilai di posyandu ini")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.check(f"input[name=cadres][value='{cadre_id}']")
     page.click("#submit")
     session_url = page.url
     for skill in ("D1", "D2", "D3"):
         page.goto(f"{session_url}/skills/{skill}")
-        _fits_the_phone(page)
+        fits_the_phone(page)
         for select in page.query_selector_all(f"select[name^='score-{cadre_id}-']"):
             select.select_option("2")
         page.click("#submit")
         assert "penilaian tersimpan" in page.inner_text("main")
     page.goto(f"{base}/cadres/{cadre_id}")
     assert "Madya" in page.inner_text(".level-line")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     after = _anggrek_line(page, base)
     assert after.startswith("1 Utama, 5 Madya, 8 Purwa"), after
     page.close()
 
 
-def test_a_failed_submit_keeps_what_was_entered(live, browser):
-    base, app = live
+def test_a_failed_submit_keeps_what_was_entered(browser_site, browser):
+    base, app = browser_site
     cadre_id, _name = _purwa_without_d(app)
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{base}/login")
@@ -189,8 +104,8 @@ def _small_links(page) -> list[str]:
                      "/roster?level=utama&assessed=never", "/roster/gaps"]),
     ("admin", ["/roster", "/roster/district", "/roster/gaps"]),
 ])
-def test_roster_pages_fit_a_phone(live, browser, username, paths):
-    base, _app = live
+def test_roster_pages_fit_a_phone(browser_site, browser, username, paths):
+    base, _app = browser_site
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{base}/login")
     page.fill("#username", username)
@@ -199,7 +114,7 @@ def test_roster_pages_fit_a_phone(live, browser, username, paths):
     for path in paths:
         response = page.goto(f"{base}{path}")
         assert response.status == 200, path
-        _fits_the_phone(page)
+        fits_the_phone(page)
         assert _small_links(page) == [], path
         if "/gaps" in path or "/district" in path:  # the wide matrix scrolls in its own box
             assert page.evaluate("""() => { const box = document.querySelector('.gap-wrap');
@@ -207,11 +122,11 @@ def test_roster_pages_fit_a_phone(live, browser, username, paths):
     page.close()
 
 
-def test_the_pages_keep_working_under_the_security_policy(live, browser):
+def test_the_pages_keep_working_under_the_security_policy(browser_site, browser):
     """The policy is on (no inline script or style), the watcher sees a refusal, and the
     behaviours moved out of the templates still work: the settings target opens on
     change, the level badges take their colours from /levels.css."""
-    base, _app = live
+    base, _app = browser_site
     page = browser.new_page(viewport=PHONE)
     response = page.goto(f"{base}/login")
     assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -223,13 +138,13 @@ def test_the_pages_keep_working_under_the_security_policy(live, browser):
     page.fill("#password", "admin-demo")
     page.click("#submit")
     page.goto(f"{base}/certificates/settings")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     second = page.eval_on_selector("#target", "s => s.options[1].value")
     with page.expect_navigation():
         page.select_option("#target", second)
     assert f"target={second.replace(':', '%3A')}" in page.url
     page.goto(f"{base}/roster")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     colours = page.eval_on_selector_all(
         ".badge.level", "bs => bs.map(b => getComputedStyle(b).getPropertyValue('--pin'))")
     assert colours and all(c.strip().startswith("#") for c in colours), colours

@@ -1,15 +1,23 @@
 """Tables kept for a while do not grow forever: expired rate events and sign-ins are
-deleted every hour by the worker, or by ``flask prune`` (``services/housekeeping.py``)."""
+deleted every hour by the worker, or by ``flask prune`` (``services/housekeeping.py``).
+On the empty database, with a user built by the factories (fixture ``people``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
-from conftest import login
 
 from ilp_training.core.extensions import db
 from ilp_training.models import RateEvent, UserSession, utcnow
+from tests.helpers import sign_in
+
+
+@pytest.fixture
+def app(empty_app):
+    """These tests build their records on the empty database."""
+    return empty_app
 
 
 def _age_everything(app, rate_seconds: int, session_days: int) -> None:
@@ -28,10 +36,10 @@ def _counts(app) -> tuple[int, int]:
                 db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)))
 
 
-def test_public_lookups_stop_piling_up(client, app):
+def test_public_lookups_stop_piling_up(client, app, people):
     for _ in range(3):
         client.get("/v/tidak-ada-kode")  # each one counted for the rate limit
-    login(client, "pelatih")
+    sign_in(client, people.trainer)
     rate_events, sessions = _counts(app)
     assert rate_events >= 3 and sessions == 1
 
@@ -48,9 +56,9 @@ def test_public_lookups_stop_piling_up(client, app):
     assert _counts(app) == (1, 0)
 
 
-def test_events_inside_the_sign_in_window_are_kept(client, app):
+def test_events_inside_the_sign_in_window_are_kept(client, app, people):
     for _ in range(2):
-        client.post("/login", data={"username": "pelatih", "password": "wrong-password"})
+        client.post("/login", data={"username": people.trainer, "password": "wrong-password"})
     window = app.config["LOGIN_WINDOW_SECONDS"]
     _age_everything(app, rate_seconds=window - 60, session_days=0)
     app.test_cli_runner().invoke(args=["prune"])

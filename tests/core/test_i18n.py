@@ -1,10 +1,9 @@
 from datetime import date
 
-from conftest import login
-
 from ilp_training.core.config import PROJECT_ROOT
 from ilp_training.core.i18n import rupiah
 from ilp_training.core.translations_check import check_catalogs
+from tests.helpers import sign_in
 
 
 def test_language_switch_is_remembered_before_sign_in(client):
@@ -14,14 +13,13 @@ def test_language_switch_is_remembered_before_sign_in(client):
     assert "Password" in page and 'lang="en"' in page
 
 
-def test_signed_in_choice_is_saved_on_the_user(client, app):
-    login(client, "pelatih")
+def test_signed_in_choice_is_saved_on_the_user(empty_client, empty_app, people):
+    client = sign_in(empty_client, people.trainer)
     assert "Selamat datang" in client.get("/").text
     client.post("/language", data={"lang": "en"})
     assert "Welcome" in client.get("/").text
     client.post("/logout")
-    other = app.test_client()
-    login(other, "pelatih")
+    other = sign_in(empty_app.test_client(), people.trainer)
     assert "Welcome" in other.get("/").text
 
 

@@ -25,23 +25,23 @@ from ilp_training.models import (
     TrainingEvent,
 )
 from ilp_training.scoring.services import effective_assessments
-from tests.incentives.test_incentives import (
-    _activity_book,
-    _anggrek_cadres,
-    _coordinator,
-    _summary_url,
-    _upload,
-)
-from tests.scoring.test_scoring import (
+from tests.helpers import (
     SITTING_DAY,
-    _grid_scores,
-    _indicators,
-    _key,
-    _open_session,
-    _purwa_without,
+    active_cadres,
+    activity_book,
+    anggrek_cadres,
+    coordinator_in_english,
+    create_training,
+    form_key,
+    grid_scores,
+    indicators,
+    open_sitting,
+    participants_of,
+    purwa_without,
+    summary_url,
+    training_form,
+    upload_activity,
 )
-from tests.training.test_training import _active_cadres, _create, _participants
-from tests.training.test_training import _form as _event_form
 
 pytestmark = pytest.mark.dates  # the scoring and training helpers count from the demo day
 
@@ -115,7 +115,7 @@ def test_exports_hold_names_stored_with_control_characters(app, database_url):
     downloads = {
         "district roster": admin.get("/roster/export.xlsx"),
         "activity template": coordinator.get("/incentives/activity/template.xlsx"),
-        "village summary": head.get(_summary_url(app) + "/summary.xlsx"),
+        "village summary": head.get(summary_url(app) + "/summary.xlsx"),
     }
     for what, response in downloads.items():
         assert response.status_code == 200, what
@@ -153,13 +153,13 @@ def test_an_emoji_in_a_name_is_fine(as_coordinator, app):
 def test_a_training_title_refuses_control_characters_a_text_area_takes_lines(
         as_coordinator, app):
     before = _count(app, TrainingEvent)
-    response = as_coordinator.post("/trainings/new", data=_event_form(app, title="Paket\x07D"))
+    response = as_coordinator.post("/trainings/new", data=training_form(app, title="Paket\x07D"))
     assert _refused(response, status=422) and "U+0007" in response.text
-    tabbed = as_coordinator.post("/trainings/new", data=_event_form(
+    tabbed = as_coordinator.post("/trainings/new", data=training_form(
         app, outside_facilitators="Bidan\x0bSalma"))
     assert _refused(tabbed, status=422) and "U+000B" in tabbed.text
     assert _count(app, TrainingEvent) == before
-    _create(as_coordinator, app, outside_facilitators="Bidan Salma\r\nLa Ode\tMuhammad")
+    create_training(as_coordinator, app, outside_facilitators="Bidan Salma\r\nLa Ode\tMuhammad")
 
 
 # --- NUL ----------------------------------------------------------------------------------
@@ -187,18 +187,18 @@ def test_a_nul_anywhere_in_a_request_is_a_clear_400(client, app):
 
 def test_superscript_digits_in_the_scoring_grid_are_an_error(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    session_url = _open_session(client, posyandu_id, [cadre_id])
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    session_url = open_sitting(client, posyandu_id, [cadre_id])
     url = f"{session_url}/skills/D1"
-    codes = _indicators(app, "D1")
+    codes = indicators(app, "D1")
     before = _count(app, Assessment)
-    in_value = {**_grid_scores(cadre_id, codes), f"score-{cadre_id}-{codes[0]}": "²"}
+    in_value = {**grid_scores(cadre_id, codes), f"score-{cadre_id}-{codes[0]}": "²"}
     in_name = {f"score-²-{code}": "2" for code in codes}
     for data in (in_value, in_name):
-        response = client.post(url, data={"submission_key": _key(client, url), **data})
+        response = client.post(url, data={"submission_key": form_key(client, url), **data})
         assert _refused(response, status=422), response.status_code
     full_url = f"{session_url}/cadres/{cadre_id}"
-    full = client.post(full_url, data={"submission_key": _key(client, full_url),
+    full = client.post(full_url, data={"submission_key": form_key(client, full_url),
                                        **{f"score-{c}": "2" for c in codes},
                                        f"score-{codes[1]}": "²"})
     assert _refused(full, status=422)
@@ -207,22 +207,22 @@ def test_superscript_digits_in_the_scoring_grid_are_an_error(client, app):
 
 def test_superscript_digits_in_a_correction_are_an_error(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    session_url = _open_session(client, posyandu_id, [cadre_id], day=SITTING_DAY)
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    session_url = open_sitting(client, posyandu_id, [cadre_id], day=SITTING_DAY)
     url = f"{session_url}/skills/D1"
-    client.post(url, data={"submission_key": _key(client, url),
-                           **_grid_scores(cadre_id, _indicators(app, "D1"))})
+    client.post(url, data={"submission_key": form_key(client, url),
+                           **grid_scores(cadre_id, indicators(app, "D1"))})
     with app.app_context():
         original = effective_assessments(cadre_id)["D1"].id
     correct = f"/assessments/{original}/correct"
-    scores = {f"score-{code}": "²" for code in _indicators(app, "D1")}
-    response = client.post(correct, data={"submission_key": _key(client, correct),
+    scores = {f"score-{code}": "²" for code in indicators(app, "D1")}
+    response = client.post(correct, data={"submission_key": form_key(client, correct),
                                           "reason": "Salah input", **scores})
     assert _refused(response, status=422)
 
 
 def test_superscript_ids_for_certificates_are_not_found(as_admin, app):
-    cadre_id = _anggrek_cadres(app)[0][0]
+    cadre_id = anggrek_cadres(app)[0][0]
     issue = as_admin.post(f"/cadres/{cadre_id}/certificate", data={"event": "²",
                                                                    "language": "id"})
     assert issue.status_code == 404
@@ -232,20 +232,20 @@ def test_superscript_ids_for_certificates_are_not_found(as_admin, app):
 
 
 def test_non_ascii_digits_in_training_scores_are_an_error(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
-    (pid,) = _participants(app, event_id).values()
+                        data={"cadres": active_cadres(app, "Anggrek")[:1]})
+    (pid,) = participants_of(app, event_id).values()
     response = as_coordinator.post(f"/trainings/{event_id}/tests",
                                    data={f"pre-{pid}": "٣", f"post-{pid}": "٣٠"})
     assert _refused(response, status=422)
 
 
 def test_superscript_digits_in_import_cells_are_row_errors(app):
-    client = _coordinator(app)
-    (a_id, a_name), *_rest = _anggrek_cadres(app)
+    client = coordinator_in_english(app)
+    (a_id, a_name), *_rest = anggrek_cadres(app)
     days, visits = _count(app, OpeningDay), _count(app, HomeVisitCount)
-    response = _upload(client, _activity_book(
+    response = upload_activity(client, activity_book(
         [("2026-10-15", "Anggrek", "²", a_name)],
         [("2026-10", "1²", None, 2), ("2026-10", a_id, a_name, "²")]))
     assert _refused(response)
@@ -262,7 +262,7 @@ def test_a_nik_with_superscript_digits_is_refused(as_coordinator, app):
 
 def test_integer_fields_take_ascii_digits_only(as_coordinator, app):
     before = _count(app, TrainingEvent)
-    response = as_coordinator.post("/trainings/new", data=_event_form(app, capacity="٢٠"))
+    response = as_coordinator.post("/trainings/new", data=training_form(app, capacity="٢٠"))
     assert _refused(response, status=422)
     assert _count(app, TrainingEvent) == before
 
@@ -273,12 +273,12 @@ def test_integer_fields_take_ascii_digits_only(as_coordinator, app):
 def test_training_and_assessment_dates_outside_the_range_are_form_errors(client, app, day):
     login(client, "koordinator")
     before = (_count(app, TrainingEvent), _count(app, Assessment))
-    training = client.post("/trainings/new", data=_event_form(app, start_date=day,
+    training = client.post("/trainings/new", data=training_form(app, start_date=day,
                                                               end_date=day))
     assert _refused(training, status=422)
     assert re.search(r'name="start_date"[^>]* min="2024-01-01"', training.text) or \
         re.search(r'min="2024-01-01"[^>]*name="start_date"', training.text)
-    posyandu_id, cadre_id = _purwa_without(app, "D")
+    posyandu_id, cadre_id = purwa_without(app, "D")
     session = client.post(f"/posyandu/{posyandu_id}/assessments/new", data={
         "assessed_on": day, "setting": "posyandu_day", "method": "observation",
         "cadres": [cadre_id]})
@@ -301,12 +301,12 @@ def test_other_dates_outside_the_range_are_form_errors(as_coordinator, app, day)
 
 def test_a_scoring_note_with_control_characters_is_an_error(client, app):
     login(client, "pelatih")
-    posyandu_id, cadre_id = _purwa_without(app, "D")
-    session_url = _open_session(client, posyandu_id, [cadre_id])
+    posyandu_id, cadre_id = purwa_without(app, "D")
+    session_url = open_sitting(client, posyandu_id, [cadre_id])
     url = f"{session_url}/skills/D1"
     before = _count(app, Assessment)
-    response = client.post(url, data={"submission_key": _key(client, url),
-                                      **_grid_scores(cadre_id, _indicators(app, "D1")),
+    response = client.post(url, data={"submission_key": form_key(client, url),
+                                      **grid_scores(cadre_id, indicators(app, "D1")),
                                       f"note-{cadre_id}": "Bagus\x1b[31m"})
     assert _refused(response, status=422) and "U+001B" in response.text
     assert _count(app, Assessment) == before

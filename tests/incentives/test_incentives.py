@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from conftest import DEMO_DAY, FAST_HASH, count_queries, login, pdf_text, posyandu_named, user_named
+from conftest import FAST_HASH, count_queries, login, pdf_text, posyandu_named, user_named
 from flask import Flask
 from flask.testing import FlaskClient
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
@@ -58,6 +59,17 @@ from ilp_training.models import (
     User,
     opening_day_cadres,
 )
+from tests import factories as make
+from tests.helpers import (
+    DEMO_MONTH,
+    DEMO_PERIOD,
+    activity_book,
+    anggrek_cadres,
+    coordinator_in_english,
+    lalibo_id,
+    summary_url,
+    upload_activity,
+)
 
 pytestmark = pytest.mark.dates
 
@@ -66,8 +78,6 @@ OCT = date(2026, 10, 1)  # a month for the arithmetic tables
 # clock the suite runs on. Its three months of activity are FIRST_MONTH, APPROVED_MONTH
 # (its summary approved) and DEMO_MONTH (a draft with a budget line); the month of
 # DEMO_DAY itself has no activity yet.
-DEMO_MONTH = add_months(DEMO_DAY, -1)
-DEMO_PERIOD = f"{DEMO_MONTH:%Y-%m}"
 APPROVED_MONTH = add_months(DEMO_MONTH, -1)
 APPROVED_PERIOD = f"{APPROVED_MONTH:%Y-%m}"
 FIRST_MONTH = add_months(DEMO_MONTH, -2)
@@ -267,7 +277,7 @@ def test_the_period_containing_a_day(kind, day, key):
     ("kind=quarter&month=2026-11", "2026-Q4"), ("kind=year&month=2026-11", "2026"),
     ("kind=month&month=2026-11", "2026-11")])
 def test_the_period_form_picks_the_quarter_or_year_of_the_month(app, head, query, key):
-    response = head.get(f"/incentives/villages/{_lalibo_id(app)}/?{query}")
+    response = head.get(f"/incentives/villages/{lalibo_id(app)}/?{query}")
     assert response.status_code == 302 and response.location.endswith("/" + key)
 
 
@@ -343,18 +353,9 @@ def _village(name: str) -> Region:
         Region.level == RegionLevel.VILLAGE, Region.name == name)).one()
 
 
-def _lalibo_id(app: Flask) -> int:
-    with app.app_context():
-        return _village("Lalibo").id
-
-
 def _grand_total(app: Flask, period: str = DEMO_PERIOD) -> int:
     with app.app_context():
         return load_draft(_village("Lalibo"), Period.parse(period)).result.grand_total
-
-
-def _summary_url(app: Flask, period: str = DEMO_PERIOD) -> str:
-    return f"/incentives/villages/{_lalibo_id(app)}/{period}"
 
 
 def _count(app: Flask, model: type) -> int:
@@ -398,7 +399,7 @@ def _other_head(app: Flask) -> FlaskClient:
 
 
 def _approve(client: FlaskClient, app: Flask, period: str = DEMO_PERIOD) -> None:
-    response = client.post(_summary_url(app, period) + "/approve")
+    response = client.post(summary_url(app, period) + "/approve")
     assert response.status_code == 302, _text(response)[:1000]
 
 
@@ -410,8 +411,8 @@ def test_demo_head_reviews_approves_and_downloads_last_month(head, app):
     response = head.get("/incentives/")
     assert response.status_code == 302
     assert response.location.endswith(
-        _summary_url(app, Period.month_before(_today(app)).key))
-    url = _summary_url(app)
+        summary_url(app, Period.month_before(_today(app)).key))
+    url = summary_url(app)
     page = head.get(url)
     assert page.status_code == 200
     text = _text(page)
@@ -454,7 +455,7 @@ def test_another_village_head_gets_404_everywhere(head, app):
     with app.app_context():
         version_id = db.session.scalars(sa.select(SummaryVersion.id)).first()
     other = _other_head(app)
-    url = _summary_url(app)
+    url = summary_url(app)
     for path in (url, url + "/summary.pdf", url + "/summary.xlsx",
                  f"/incentives/versions/{version_id}",
                  f"/incentives/versions/{version_id}.pdf",
@@ -469,14 +470,14 @@ def test_another_village_head_gets_404_everywhere(head, app):
 def test_other_puskesmas_coordinator_gets_404_and_own_coordinator_cannot_approve(app):
     lakudo = app.test_client()
     login(lakudo, "koordinator.lakudo")
-    assert lakudo.get(_summary_url(app)).status_code == 404
+    assert lakudo.get(summary_url(app)).status_code == 404
     own = app.test_client()
     login(own, "koordinator")
-    assert own.get(_summary_url(app)).status_code == 200
-    assert own.post(_summary_url(app) + "/approve").status_code == 403
+    assert own.get(summary_url(app)).status_code == 200
+    assert own.post(summary_url(app) + "/approve").status_code == 403
     trainer = app.test_client()
     login(trainer, "pelatih")
-    assert trainer.get(_summary_url(app)).status_code == 403
+    assert trainer.get(summary_url(app)).status_code == 403
 
 
 # --- approval freezes; re-opening makes a new version -----------------------------------
@@ -515,9 +516,9 @@ def test_a_later_scheme_change_leaves_the_approved_figures(head, app):
     _change_district_base(app, 300_000)
     assert _grand_total(app) == before + cadres * 50_000  # the live draft moved
     assert _version_rows(app) == frozen
-    page = _text(head.get(_summary_url(app)))
+    page = _text(head.get(summary_url(app)))
     assert _rupiah_en(before) in page and _rupiah_en(before + cadres * 50_000) not in page
-    pdf = " ".join(pdf_text(head.get(_summary_url(app) + "/summary.pdf").data).split())
+    pdf = " ".join(pdf_text(head.get(summary_url(app) + "/summary.pdf").data).split())
     assert _rupiah_en(before) in pdf
 
 
@@ -525,7 +526,7 @@ def test_reopening_keeps_the_old_version_readable_and_approving_makes_version_tw
     before = _grand_total(app)
     _approve(head, app)
     _english(head)
-    url = _summary_url(app)
+    url = summary_url(app)
     assert head.post(url + "/reopen", data={"reason": "  "}).status_code == 200  # reason required
     response = head.post(url + "/reopen", data={"reason": "Kegiatan Oktober belum lengkap"})
     assert response.status_code == 302
@@ -555,7 +556,7 @@ def test_reopening_keeps_the_old_version_readable_and_approving_makes_version_tw
 def test_an_approved_summary_refuses_changes_until_reopened(head, app):
     _approve(head, app)
     _english(head)
-    url = _summary_url(app)
+    url = summary_url(app)
     response = head.post(url + "/budget", data={"budget": "1000"})
     assert response.status_code == 200 and "re-open it to change it" in _text(response)
     assert head.post(url + "/approve").status_code == 200  # shown again, nothing new
@@ -568,12 +569,12 @@ def test_excluding_a_cadre_with_a_reason_pays_nothing_and_can_be_undone(head, ap
         line = draft.result.cadres[0]
     before = _grand_total(app)
     _english(head)
-    url = f"{_summary_url(app)}/cadres/{line.cadre_id}"
+    url = f"{summary_url(app)}/cadres/{line.cadre_id}"
     empty = head.post(url + "/exclude", data={"reason": ""})
     assert empty.status_code == 200 and _grand_total(app) == before
     assert head.post(url + "/exclude", data={"reason": "Pindah ke desa lain"}).status_code == 302
     assert _grand_total(app) == before - line.total
-    page = _text(head.get(_summary_url(app)))
+    page = _text(head.get(summary_url(app)))
     assert "Pindah ke desa lain" in page and "Include again" in page
     _approve(head, app)
     with app.app_context():
@@ -634,17 +635,6 @@ def test_bad_scheme_input_is_answered_and_nothing_saved(as_admin, app, overrides
     assert _count(app, IncentiveScheme) == count
 
 
-def test_who_may_set_a_scheme_for_which_place(app):
-    with app.app_context():
-        admin, head_user = user_named("admin"), user_named("kades.lalibo")
-        owners = permissions.scheme_owners(admin)
-        assert owners[0].id == admin.district_id and len(owners) > 2
-        assert all(permissions.may_manage_scheme(admin, r) for r in owners)
-        assert [r.name for r in owners[1:]] == sorted(r.name for r in owners[1:])
-        assert [r.name for r in permissions.scheme_owners(head_user)] == ["Lalibo"]
-        assert permissions.scheme_owners(user_named("koordinator")) == []
-
-
 def test_a_village_head_sets_their_own_village_scheme_only(head, app):
     page = head.get("/incentives/schemes/new")
     assert page.status_code == 200
@@ -691,41 +681,13 @@ def test_the_admin_edits_a_scheme_and_the_audit_records_the_change(as_admin, app
         assert entry.changes["base_amount"] == [old_base, old_base + 10_000]
 
 
-def test_the_service_refuses_negative_amounts_and_overlaps(app):
-    with app.app_context():
-        admin = user_named("admin")
-        district = db.session.scalars(sa.select(IncentiveScheme).where(
-            IncentiveScheme.region_id == admin.district_id)).one()
-        assert (district.valid_from, district.valid_until) == (SCHEME_FROM, None)
-        data = schemes.SchemeData(region_id=admin.district_id, legal_basis="Perbup X",
-                                  valid_from=date(2030, 1, 1), valid_until=None,
-                                  base_amount=-1)
-        with pytest.raises(ServiceError) as error:
-            schemes.create_scheme(admin, data, ("madya",))
-        assert error.value.field == "base_amount"
-        overlap = schemes.SchemeData(region_id=admin.district_id, legal_basis="Perbup X",
-                                     valid_from=add_months(SCHEME_FROM, 2),
-                                     valid_until=add_months(SCHEME_FROM, 3), base_amount=1)
-        with pytest.raises(ServiceError) as error:
-            schemes.create_scheme(admin, overlap, ("madya",))
-        assert error.value.field == "valid_from"
-        # a village override may cover the district's months (it replaces them)
-        override = schemes.SchemeData(region_id=_village("Lalibo").id, legal_basis="Perdes 2",
-                                      valid_from=DEMO_MONTH, valid_until=DEMO_MONTH,
-                                      base_amount=200_000)
-        schemes.create_scheme(admin, override, ("madya",))
-        draft = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD))
-        assert {line.base for line in draft.result.cadres} == {200_000}
-        assert draft.result.posyandu[0].operational == 0
-
-
 @pytest.mark.parametrize(("budget", "message"), [
     ("sembilan juta", "Enter whole rupiah"), ("9.000.000,00", "Enter whole rupiah"),
     ("-9000000", "An amount cannot be negative."), ("9e6", "Enter whole rupiah")])
 def test_a_budget_line_that_is_not_a_number_is_answered_and_nothing_saved(
         head, app, budget, message):
     _english(head)
-    response = head.post(_summary_url(app) + "/budget", data={"budget": budget})
+    response = head.post(summary_url(app) + "/budget", data={"budget": budget})
     assert response.status_code == 200
     assert message in _text(response) and budget in response.get_data(as_text=True)
     with app.app_context():
@@ -735,7 +697,7 @@ def test_a_budget_line_that_is_not_a_number_is_answered_and_nothing_saved(
 
 
 def test_a_budget_line_with_thousands_dots_is_saved_and_audited(head, app):
-    response = head.post(_summary_url(app) + "/budget", data={"budget": "Rp 12.500.000"})
+    response = head.post(summary_url(app) + "/budget", data={"budget": "Rp 12.500.000"})
     assert response.status_code == 302
     with app.app_context():
         summary = db.session.scalars(sa.select(IncentiveSummary).where(
@@ -744,113 +706,171 @@ def test_a_budget_line_with_thousands_dots_is_saved_and_audited(head, app):
         entry = db.session.scalars(sa.select(AuditEntry).where(
             AuditEntry.action == "set_budget").order_by(AuditEntry.id.desc())).first()
         assert entry.changes["budget_amount"] == [DEMO_BUDGET, 12_500_000]
-    assert _rupiah_id(12_500_000 - _grand_total(app)) in _text(head.get(_summary_url(app)))
+    assert _rupiah_id(12_500_000 - _grand_total(app)) in _text(head.get(summary_url(app)))
 
 
 # --- partial months and flags through the database ----------------------------------------
 
 
-def test_a_cadre_who_joined_and_one_who_left_mid_month_are_paid_pro_rata(app):
-    with app.app_context():
-        anggrek = posyandu_named("Anggrek")
-        cadres = db.session.scalars(sa.select(Cadre).where(
-            Cadre.posyandu_id == anggrek.id).order_by(Cadre.full_name)).all()
-        joined, left = cadres[-1], cadres[-2]  # the last one has no activity in the demo
-        # In the demo's last month: joined on the 16th (the days from the 16th), left on
-        # the 11th (end excluded: 10 days). Worked by hand for each length of month, e.g.
-        # 31 days: 250.000 × 16 / 31 = 129.032,26 → 129.032, 16 / 31 = 0,516 → 0,52;
-        # 250.000 × 10 / 31 = 80.645,16 → 80.645, 10 / 31 = 0,32.
-        month_days = days_in_month(DEMO_MONTH)
-        joined_base, joined_months, left_base, left_months = {
-            31: (129_032, "0.52", 80_645, "0.32"), 30: (125_000, "0.50", 83_333, "0.33"),
-            29: (120_690, "0.48", 86_207, "0.34"), 28: (116_071, "0.46", 89_286, "0.36"),
-        }[month_days]
-        joined.start_date = joined.assignments[0].start_date = DEMO_MONTH.replace(day=16)
-        left.status, left.inactive_since = CadreStatus.INACTIVE, DEMO_MONTH.replace(day=11)
-        db.session.flush()
-        result = load_draft(_village("Lalibo"), Period.parse(DEMO_PERIOD)).result
-        lines = {line.cadre_id: line for line in result.cadres}
-        top_up = {"madya": 50_000, "utama": 100_000}
-        assert lines[joined.id].base == joined_base
-        assert lines[joined.id].level_top_up == round_half_up(
-            top_up.get(joined.level_code or "", 0) * (month_days - 15), month_days)
-        assert lines[joined.id].months_active == Decimal(joined_months)
-        assert lines[left.id].base == left_base and lines[left.id].inactive
-        assert lines[left.id].months_active == Decimal(left_months)
+# --- the rules through the database, on records the tests build (tests/factories.py) ----
 
 
-def _lalibo_cadre(name: str) -> Cadre:
-    return db.session.scalars(sa.select(Cadre).join(Posyandu, Posyandu.id == Cadre.posyandu_id)
-                              .where(Posyandu.village_id == _village("Lalibo").id,
-                                     Cadre.full_name == name)).one()
+@dataclass(frozen=True)
+class Villages:
+    """A district with the demo's scheme (from January of last year: Rp250.000 a month,
+    Rp25.000 an opening day up to 2, Rp10.000 a home visit up to 8, Rp400.000 a posyandu,
+    top-ups Madya Rp50.000 and Utama Rp100.000), a puskesmas serving two of its villages,
+    a posyandu in the first, and its people."""
+
+    district: Region
+    village: Region
+    other_village: Region
+    posyandu: Posyandu
+    admin: User
+    head: User
+    coordinator: User
 
 
-def _line(cadre_id: int, period: str):
-    result = load_draft(_village("Lalibo"), Period.parse(period)).result
+@pytest.fixture
+def villages(db_session) -> Villages:
+    regency = make.district()
+    kecamatan = make.subdistrict(parent=regency)
+    village, other = make.village(parent=kecamatan), make.village(parent=kecamatan)
+    puskesmas = make.puskesmas(villages=[village, other])
+    admin = make.admin(regency)
+    make.scheme(regency, actor=admin)
+    return Villages(regency, village, other, make.posyandu(puskesmas_=puskesmas), admin,
+                    make.village_head(village), make.coordinator(puskesmas))
+
+
+def _line(village: Region, cadre_id: int, period: str):
+    result = load_draft(village, Period.parse(period)).result
     return next(line for line in result.cadres if line.cadre_id == cadre_id)
 
 
-def test_a_past_month_pays_the_level_of_its_days_not_the_level_of_today(app):
-    with app.app_context():
-        cadre = _lalibo_cadre("Nurhayati Tahir")
-        # the demo promotes her straight to Utama some months before its day, within a
-        # month (15 May 2026 when loaded as of 2026-11-01: the dates follow the load day)
-        history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
-                                     .where(LevelChange.cadre_id == cadre.id)).all()
-        assert [code for _day, code in history] == ["utama"] and cadre.level_code == "utama"
-        promoted = history[0][0]
-        assert promoted.day > 1 and add_months(promoted, 4) <= DEMO_MONTH
-        month = promoted.replace(day=1)
-        month_days = days_in_month(month)
-
-        def top_up(first: date) -> int:  # Utama's 100.000 for the days from the promotion
-            if first < month:
-                return 0
-            if first > month:
-                return 100_000
-            # e.g. from 15 May: 100.000 × 17 / 31 = 54.838,7 → 54.839
-            return round_half_up(100_000 * (month_days - promoted.day + 1), month_days)
-
-        before, during, after = (_line(cadre.id, f"{add_months(month, n):%Y-%m}")
-                                 for n in (-1, 0, 1))
-        assert (before.level_top_up, before.level_code) == (0, None)  # no level before
-        assert (during.level_top_up, during.level_code) == (top_up(month), "utama")
-        assert 0 < during.level_top_up < 100_000
-        assert after.level_top_up == 100_000 and before.base == during.base == 250_000
-        quarter = Period.containing(PeriodKind.QUARTER, promoted)
-        # Q2 2026 for 15 May: 0 + 54.839 + 100.000 = 154.839
-        assert _line(cadre.id, quarter.key).level_top_up == sum(map(top_up, quarter.months))
+def _first_of_this_month() -> date:
+    return local_today().replace(day=1)
 
 
-def test_a_change_in_the_middle_of_a_month_splits_the_top_up_by_days(app):
-    with app.app_context():
-        # Utama from 29 August 2026 in the demo loaded as of 2026-11-01 (the dates follow
-        # the load day)
-        cadre = _lalibo_cadre("Wa Ija Kadir")
-        history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
-                                     .where(LevelChange.cadre_id == cadre.id)).all()
-        assert [code for _day, code in history] == ["utama"]
-        promoted = history[0][0]
-        assert promoted.day > 1 and promoted < DEMO_MONTH
-        month = f"{promoted:%Y-%m}"
-        month_days = days_in_month(promoted)
-        # e.g. 29–31 August: 100.000 × 3 / 31 = 9.677,4 → 9.677
-        split = round_half_up(100_000 * (month_days - promoted.day + 1), month_days)
-        assert 0 < _line(cadre.id, month).level_top_up == split < 100_000
-        # a later change (made on the 20th of the demo day's month) leaves that month
-        # alone and splits the later one: Utama 1–19, Madya from the 20th
-        refresh_day = DEMO_DAY.replace(day=20)
-        db.session.add(LevelChange(cadre_id=cadre.id, level_code="madya", previous_code="utama",
-                                   changed_on=refresh_day, framework_id="x",
-                                   framework_version="1"))
-        cadre.level_code = "madya"
-        db.session.flush()
-        assert _line(cadre.id, month).level_top_up == split
-        later_days = days_in_month(DEMO_DAY)
-        later = _line(cadre.id, f"{DEMO_DAY:%Y-%m}")
-        assert later.level_top_up == round_half_up(
-            100_000 * 19 + 50_000 * (later_days - 19), later_days)
-        assert later.level_code == "madya"
+def test_who_may_set_a_scheme_for_which_place(villages):
+    admin = villages.admin
+    owners = permissions.scheme_owners(admin)
+    assert [r.id for r in owners] == [villages.district.id, *sorted(
+        (villages.village.id, villages.other_village.id),
+        key=lambda i: db.session.get(Region, i).name)]
+    assert all(permissions.may_manage_scheme(admin, r) for r in owners)
+    assert permissions.scheme_owners(villages.head) == [villages.village]
+    assert not permissions.may_manage_scheme(villages.head, villages.other_village)
+    assert permissions.scheme_owners(villages.coordinator) == []
+
+
+def test_the_service_refuses_negative_amounts_and_overlaps(villages):
+    admin, district = villages.admin, villages.district
+    scheme = db.session.scalars(sa.select(IncentiveScheme).where(
+        IncentiveScheme.region_id == district.id)).one()
+    since = date(local_today().year - 1, 1, 1)
+    assert (scheme.valid_from, scheme.valid_until) == (since, None)
+    data = schemes.SchemeData(region_id=district.id, legal_basis="Perbup X",
+                              valid_from=date(2030, 1, 1), valid_until=None, base_amount=-1)
+    with pytest.raises(ServiceError) as error:
+        schemes.create_scheme(admin, data, ("madya",))
+    assert error.value.field == "base_amount"
+    overlap = schemes.SchemeData(region_id=district.id, legal_basis="Perbup X",
+                                 valid_from=add_months(since, 2),
+                                 valid_until=add_months(since, 3), base_amount=1)
+    with pytest.raises(ServiceError) as error:
+        schemes.create_scheme(admin, overlap, ("madya",))
+    assert error.value.field == "valid_from"
+    # a village override may cover the district's months (it replaces them)
+    make.cadres(2, posyandu_=villages.posyandu)
+    month = add_months(_first_of_this_month(), -1)
+    override = schemes.SchemeData(region_id=villages.village.id, legal_basis="Perdes 2",
+                                  valid_from=month, valid_until=month, base_amount=200_000)
+    schemes.create_scheme(admin, override, ("madya",))
+    draft = load_draft(villages.village, Period.containing(PeriodKind.MONTH, month))
+    assert {line.base for line in draft.result.cadres} == {200_000}
+    assert draft.result.posyandu[0].operational == 0
+
+
+def test_a_cadre_who_joined_and_one_who_left_mid_month_are_paid_pro_rata(villages):
+    month = add_months(_first_of_this_month(), -1)
+    joined = make.cadre_at_level("madya", posyandu_=villages.posyandu,
+                                 on=add_months(month, -2))
+    left = make.cadre(posyandu_=villages.posyandu)
+    # Last month: joined on the 16th (the days from the 16th), left on the 11th (end
+    # excluded: 10 days). Worked by hand for each length of month, e.g. 31 days:
+    # 250.000 × 16 / 31 = 129.032,26 → 129.032, 16 / 31 = 0,516 → 0,52;
+    # 250.000 × 10 / 31 = 80.645,16 → 80.645, 10 / 31 = 0,32.
+    month_days = days_in_month(month)
+    joined_base, joined_months, left_base, left_months = {
+        31: (129_032, "0.52", 80_645, "0.32"), 30: (125_000, "0.50", 83_333, "0.33"),
+        29: (120_690, "0.48", 86_207, "0.34"), 28: (116_071, "0.46", 89_286, "0.36"),
+    }[month_days]
+    joined.start_date = joined.assignments[0].start_date = month.replace(day=16)
+    left.status, left.inactive_since = CadreStatus.INACTIVE, month.replace(day=11)
+    db.session.flush()
+    lines = {line.cadre_id: line for line in load_draft(
+        villages.village, Period.containing(PeriodKind.MONTH, month)).result.cadres}
+    assert lines[joined.id].base == joined_base
+    # Madya's 50.000 for the days from the 16th, e.g. 50.000 × 16 / 31 = 25.806
+    assert lines[joined.id].level_top_up == round_half_up(50_000 * (month_days - 15),
+                                                          month_days)
+    assert lines[joined.id].months_active == Decimal(joined_months)
+    assert lines[left.id].base == left_base and lines[left.id].inactive
+    assert lines[left.id].months_active == Decimal(left_months)
+
+
+def test_a_past_month_pays_the_level_of_its_days_not_the_level_of_today(villages):
+    month = add_months(_first_of_this_month(), -5)
+    promoted = month.replace(day=15)
+    cadre = make.cadre_at_level("utama", posyandu_=villages.posyandu, on=promoted)
+    history = db.session.execute(sa.select(LevelChange.changed_on, LevelChange.level_code)
+                                 .where(LevelChange.cadre_id == cadre.id)).all()
+    assert history == [(promoted, "utama")] and cadre.level_code == "utama"
+    month_days = days_in_month(month)
+
+    def top_up(first: date) -> int:  # Utama's 100.000 for the days from the promotion
+        if first < month:
+            return 0
+        if first > month:
+            return 100_000
+        # e.g. from 15 May: 100.000 × 17 / 31 = 54.838,7 → 54.839
+        return round_half_up(100_000 * (month_days - promoted.day + 1), month_days)
+
+    before, during, after = (_line(villages.village, cadre.id, f"{add_months(month, n):%Y-%m}")
+                             for n in (-1, 0, 1))
+    assert (before.level_top_up, before.level_code) == (0, None)  # no level before
+    assert (during.level_top_up, during.level_code) == (top_up(month), "utama")
+    assert 0 < during.level_top_up < 100_000
+    assert after.level_top_up == 100_000 and before.base == during.base == 250_000
+    quarter = Period.containing(PeriodKind.QUARTER, promoted)
+    # e.g. Q2 for 15 May: 0 + 54.839 + 100.000 = 154.839
+    assert _line(villages.village, cadre.id, quarter.key).level_top_up == sum(
+        map(top_up, quarter.months))
+
+
+def test_a_change_in_the_middle_of_a_month_splits_the_top_up_by_days(villages):
+    first = add_months(_first_of_this_month(), -3)
+    promoted = first.replace(day=days_in_month(first) - 2)  # the third-last day
+    cadre = make.cadre_at_level("utama", posyandu_=villages.posyandu, on=promoted)
+    month, month_days = f"{promoted:%Y-%m}", days_in_month(promoted)
+    # e.g. 29–31 August: 100.000 × 3 / 31 = 9.677,4 → 9.677
+    split = round_half_up(100_000 * 3, month_days)
+    assert 0 < _line(villages.village, cadre.id, month).level_top_up == split < 100_000
+    # a later change (on the 20th of last month) leaves that month alone and splits the
+    # later one: Utama 1–19, Madya from the 20th
+    later = add_months(_first_of_this_month(), -1)
+    db.session.add(LevelChange(cadre_id=cadre.id, level_code="madya", previous_code="utama",
+                               changed_on=later.replace(day=20), framework_id="x",
+                               framework_version="1"))
+    cadre.level_code = "madya"
+    db.session.flush()
+    assert _line(villages.village, cadre.id, month).level_top_up == split
+    later_days = days_in_month(later)
+    line = _line(villages.village, cadre.id, f"{later:%Y-%m}")
+    assert line.level_top_up == round_half_up(100_000 * 19 + 50_000 * (later_days - 19),
+                                              later_days)
+    assert line.level_code == "madya"
 
 
 def test_the_demo_approved_its_past_month_under_the_level_by_day_rule(app):
@@ -881,7 +901,7 @@ def _workbook_totals(data: bytes) -> dict[str, object]:
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_pdf_and_the_workbook_show_the_same_totals(head, app, lang):
-    head.post(_summary_url(app) + "/budget", data={"budget": "9000000"})
+    head.post(summary_url(app) + "/budget", data={"budget": "9000000"})
     _approve(head, app)
     with app.app_context():
         version = db.session.scalars(sa.select(SummaryVersion).order_by(
@@ -890,14 +910,14 @@ def test_the_pdf_and_the_workbook_show_the_same_totals(head, app, lang):
         operational, rows = version.operational_total, len(version.cadre_rows)
     head.post("/language", data={"lang": lang})
     money = _rupiah_id if lang == "id" else _rupiah_en
-    pdf = head.get(_summary_url(app) + "/summary.pdf")
+    pdf = head.get(summary_url(app) + "/summary.pdf")
     text = " ".join(pdf_text(pdf.data).split())
     for amount in (grand, cadre_total, operational, DEMO_BUDGET, DEMO_BUDGET - grand):
         assert money(amount).lstrip("-") in text, amount
     words = rupiah_in_words(grand, lang)
     assert words[:1].upper() + words[1:] in text
     assert "Kaur Keuangan" in text and "La Ode Karim" in text and "LALIBO" in text.upper()
-    book = _workbook_totals(head.get(_summary_url(app) + "/summary.xlsx").data)
+    book = _workbook_totals(head.get(summary_url(app) + "/summary.xlsx").data)
     if lang == "en":
         assert book["Grand total"] == grand and book["Cadre incentives"] == cadre_total
         assert book["Posyandu operations"] == operational
@@ -909,15 +929,8 @@ def test_the_pdf_and_the_workbook_show_the_same_totals(head, app, lang):
 # --- activity: entry and import -----------------------------------------------------------
 
 
-def _coordinator(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    login(client, "koordinator")
-    _english(client)
-    return client
-
-
 def test_an_opening_day_takes_only_cadres_serving_there_and_no_future_date(app):
-    client = _coordinator(app)
+    client = coordinator_in_english(app)
     with app.app_context():
         anggrek = posyandu_named("Anggrek")
         melati_cadre = db.session.scalars(sa.select(Cadre.id).where(
@@ -938,7 +951,7 @@ def test_an_opening_day_takes_only_cadres_serving_there_and_no_future_date(app):
 
 
 def test_editing_an_opening_day_moves_it_and_refuses_a_taken_date(app):
-    client = _coordinator(app)
+    client = coordinator_in_english(app)
     with app.app_context():
         anggrek = posyandu_named("Anggrek")
         own = db.session.scalars(sa.select(Cadre.id).where(
@@ -997,7 +1010,7 @@ def _activity_state(app: Flask) -> tuple:
 
 
 def test_the_activity_of_an_approved_month_is_locked_for_the_coordinator(app):
-    client = _coordinator(app)
+    client = coordinator_in_english(app)
     approved_day, served = _anggrek_day(app, APPROVED_MONTH.replace(day=8))
     draft_day, _draft_served = _anggrek_day(app, DEMO_MONTH.replace(day=8))
     with app.app_context():
@@ -1019,9 +1032,9 @@ def test_the_activity_of_an_approved_month_is_locked_for_the_coordinator(app):
                           "cadres": served}),
         client.post(f"/incentives/posyandu/{pid}/home-visits/{APPROVED_PERIOD}",
                     data={f"c{cid}": visits.get(cid, 0) + 1 for cid in served}),
-        _upload(client, _activity_book(
+        upload_activity(client, activity_book(
             [(APPROVED_MONTH.replace(day=15).isoformat(), "Anggrek", served[0], None)], [])),
-        _upload(client, _activity_book([], [(APPROVED_PERIOD, served[0], None, 1)])),
+        upload_activity(client, activity_book([], [(APPROVED_PERIOD, served[0], None, 1)])),
     ]
     for response in attempts:
         text = _text(response)
@@ -1048,7 +1061,7 @@ def test_the_village_head_is_offered_the_reopening_and_may_change_after_it(head,
     approved_day, served = _anggrek_day(app, held_on)
     response = head.post(f"/incentives/opening-days/{approved_day}",
                          data={"held_on": held_on.isoformat(), "cadres": served[:1]})
-    reopen = f"/incentives/villages/{_lalibo_id(app)}/{APPROVED_PERIOD}/reopen"
+    reopen = f"/incentives/villages/{lalibo_id(app)}/{APPROVED_PERIOD}/reopen"
     assert response.status_code == 200 and LOCKED in _text(response)
     assert f'href="{reopen}"' in response.get_data(as_text=True)
     reason = f"Daftar kader {held_on:%d-%m-%Y} salah"
@@ -1062,7 +1075,7 @@ def test_the_village_head_is_offered_the_reopening_and_may_change_after_it(head,
 def test_an_approved_quarter_locks_each_of_its_months(head, app):
     quarter = Period.containing(PeriodKind.QUARTER, DEMO_MONTH)
     _approve(head, app, quarter.key)
-    client = _coordinator(app)
+    client = coordinator_in_english(app)
     held_on = DEMO_MONTH.replace(day=8)
     draft_day, served = _anggrek_day(app, held_on)
     response = client.post(f"/incentives/opening-days/{draft_day}",
@@ -1084,7 +1097,7 @@ def test_an_approved_quarter_locks_each_of_its_months(head, app):
 
 @pytest.mark.parametrize("month", ["2026-Q4", "2026", "bogus", "2026-13"])
 def test_home_visits_of_anything_but_a_month_is_a_404(app, month):
-    client = _coordinator(app)
+    client = coordinator_in_english(app)
     with app.app_context():
         pid = posyandu_named("Anggrek").id
     url = f"/incentives/posyandu/{pid}/home-visits/{month}"
@@ -1092,40 +1105,14 @@ def test_home_visits_of_anything_but_a_month_is_a_404(app, month):
     assert client.post(url, data={}).status_code == 404
 
 
-def _activity_book(opening: list[tuple], visits: list[tuple]) -> bytes:
-    book = Workbook()
-    first = book.active
-    first.append(["Date", "Posyandu", "Cadre ID", "Cadre name"])
-    for row in opening:
-        first.append(list(row))
-    second = book.create_sheet("Home visits")
-    second.append(["Month", "Cadre ID", "Cadre name", "Home visits"])
-    for row in visits:
-        second.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _upload(client: FlaskClient, data: bytes, name: str = "kegiatan.xlsx"):
-    return client.post("/incentives/activity/import", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
-
-
-def _anggrek_cadres(app: Flask) -> list[tuple[int, str]]:
-    with app.app_context():
-        return [tuple(r) for r in db.session.execute(sa.select(Cadre.id, Cadre.full_name).where(
-            Cadre.posyandu_id == posyandu_named("Anggrek").id).order_by(Cadre.id))]
-
-
 def test_an_import_with_bad_rows_reports_every_one_and_saves_nothing(app):
-    client = _coordinator(app)
-    (a_id, a_name), (b_id, _b) = _anggrek_cadres(app)[:2]
+    client = coordinator_in_english(app)
+    (a_id, a_name), (b_id, _b) = anggrek_cadres(app)[:2]
     with app.app_context():
         outsider = db.session.scalars(sa.select(Cadre.id).where(
             Cadre.posyandu_id == posyandu_named("Flamboyan").id)).first()
     day, next_day = (DEMO_MONTH.replace(day=d).isoformat() for d in (15, 16))
-    data = _activity_book(
+    data = activity_book(
         [(day, "Anggrek", a_id, a_name),                     # row 2: good
          (day, "Anggrek", b_id, "Someone Else"),             # row 3: name mismatch
          ("15 Oktober", "Anggrek", a_id, None),              # row 4: not a date
@@ -1141,7 +1128,7 @@ def test_an_import_with_bad_rows_reports_every_one_and_saves_nothing(app):
     with app.app_context():
         stored = db.session.scalar(sa.select(HomeVisitCount.visits).where(
             HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH))
-    response = _upload(client, data)
+    response = upload_activity(client, data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Nothing was imported" in html and "9 rows to correct" in html
@@ -1155,14 +1142,14 @@ def test_an_import_with_bad_rows_reports_every_one_and_saves_nothing(app):
 
 
 def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
-    client = _coordinator(app)
-    (a_id, a_name), (b_id, b_name) = _anggrek_cadres(app)[:2]
+    client = coordinator_in_english(app)
+    (a_id, a_name), (b_id, b_name) = anggrek_cadres(app)[:2]
     template = client.get("/incentives/activity/template.xlsx")
     assert template.status_code == 200
     assert load_workbook(io.BytesIO(template.data)).sheetnames[:2] == ["Opening days",
                                                                        "Home visits"]
     held_on = DEMO_MONTH.replace(day=15)  # the demo opens on the 8th and 22nd
-    data = _activity_book([(held_on.isoformat(), "Anggrek", a_id, a_name),
+    data = activity_book([(held_on.isoformat(), "Anggrek", a_id, a_name),
                            (held_on, "anggrek", b_id, b_name)],  # a date cell, any case
                           [(DEMO_PERIOD, a_id, a_name, 17),
                            (f"{FIRST_MONTH:%Y-%m}", b_id, None, 0)])  # a month not approved
@@ -1170,7 +1157,7 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
     with app.app_context():
         old_visits = db.session.scalar(sa.select(HomeVisitCount.visits).where(
             HomeVisitCount.cadre_id == a_id, HomeVisitCount.month == DEMO_MONTH))
-    response = _upload(client, data)
+    response = upload_activity(client, data)
     assert response.status_code == 302, _text(response)[:2000]
     assert _count(app, OpeningDay) == days + 1
     with app.app_context():
@@ -1185,7 +1172,7 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
         assert added == {f"{day.posyandu_id} {held_on}": sorted([a_id, b_id])}
         assert entry.changes["home_visits"][1][DEMO_PERIOD][str(a_id)] == [old_visits, 17]
     assert _imports(app) == imports + 1
-    assert _upload(client, data).status_code == 302
+    assert upload_activity(client, data).status_code == 302
     assert _count(app, OpeningDay) == days + 1
     assert _imports(app) == imports + 1  # nothing changed the second time: no entry
 
@@ -1199,15 +1186,15 @@ def _imports(app: Flask) -> int:
 @pytest.mark.parametrize(("data", "name", "message"), [
     (b"not a workbook", "kegiatan.xlsx", "not an Excel workbook"),
     (b"a,b", "kegiatan.csv", "Choose an Excel workbook"),
-    (_activity_book([], []), "kegiatan.xlsx", "no rows to import")])
+    (activity_book([], []), "kegiatan.xlsx", "no rows to import")])
 def test_an_unreadable_file_is_answered(app, data, name, message):
-    response = _upload(_coordinator(app), data, name)
+    response = upload_activity(coordinator_in_english(app), data, name)
     assert response.status_code == 200 and message in _text(response)
 
 
 def test_home_visits_grid_refuses_a_negative_count(app):
-    client = _coordinator(app)
-    a_id = _anggrek_cadres(app)[0][0]
+    client = coordinator_in_english(app)
+    a_id = anggrek_cadres(app)[0][0]
     with app.app_context():
         pid = posyandu_named("Anggrek").id
         stored = db.session.scalar(sa.select(HomeVisitCount.visits).where(
@@ -1276,8 +1263,8 @@ def test_summary_and_district_pages_run_a_fixed_number_of_queries(head, app):
     with app.app_context():  # Lantongau: 18 cadres, Lakorua: 9, neither with a summary yet
         lantongau, lakorua = _village("Lantongau").id, _village("Lakorua").id
     pages = [f"/incentives/villages/{lantongau}/{DEMO_PERIOD}",
-             f"/incentives/villages/{lakorua}/{DEMO_PERIOD}", _summary_url(app) + "/summary.pdf",
-             _summary_url(app)]
+             f"/incentives/villages/{lakorua}/{DEMO_PERIOD}", summary_url(app) + "/summary.pdf",
+             summary_url(app)]
 
     def measure(client: FlaskClient, urls: list[str]) -> list[int]:
         counts = []
@@ -1299,11 +1286,11 @@ def test_summary_and_district_pages_run_a_fixed_number_of_queries(head, app):
 
 
 def test_the_workbook_keeps_a_formula_like_name_as_text(head, app):
-    cadre_id, _name = _anggrek_cadres(app)[0]
+    cadre_id, _name = anggrek_cadres(app)[0]
     with app.app_context():
         db.session.get(Cadre, cadre_id).full_name = '=HYPERLINK("http://x.example","klik")'
         db.session.commit()
-    book = load_workbook(io.BytesIO(head.get(_summary_url(app) + "/summary.xlsx").data))
+    book = load_workbook(io.BytesIO(head.get(summary_url(app) + "/summary.xlsx").data))
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
              if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert len(cells) == 1 and cells[0].data_type == "s"
@@ -1311,7 +1298,7 @@ def test_the_workbook_keeps_a_formula_like_name_as_text(head, app):
 
 def test_a_budget_below_the_total_is_flagged_on_the_summary_and_before_approval(head, app):
     _english(head)
-    url = _summary_url(app)
+    url = summary_url(app)
     assert "over budget" not in _text(head.get(url))  # the demo's Rp9.000.000 is enough
     assert head.post(url + "/budget", data={"budget": "1000"}).status_code == 302
     assert "over budget" in _text(head.get(url))
@@ -1319,8 +1306,8 @@ def test_a_budget_below_the_total_is_flagged_on_the_summary_and_before_approval(
 
 
 def test_only_the_village_head_is_offered_approve_and_reopen(head, app):
-    url = _summary_url(app)
-    coordinator = _coordinator(app)
+    url = summary_url(app)
+    coordinator = coordinator_in_english(app)
     _english(head)
     assert "Approve…" in _text(head.get(url)) and "Approve…" not in _text(coordinator.get(url))
     _approve(head, app)

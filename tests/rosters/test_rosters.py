@@ -1,17 +1,22 @@
 """The coordinator roster: level counts per posyandu, the cadre list and its filters,
-scope, the skill-gap matrix, the district view, exports and the number of queries."""
+scope, the skill-gap matrix, the district view, exports and the number of queries.
+
+Each test builds its district with the factories (fixture ``scene``, on the empty
+database): the counts it checks are those of the records it made, and the independent
+counts are asked of the database."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from conftest import count_queries, login, posyandu_named, user_named
+from conftest import count_queries
 
 from ilp_training.core.curricula import framework_on
 from ilp_training.core.extensions import db
@@ -29,12 +34,105 @@ from ilp_training.models import (
     TrainingParticipant,
 )
 from ilp_training.rosters.services import _gap_row, year_before
+from tests import factories as make
+from tests.helpers import sign_in
 
 CADRE_LINK = re.compile(r'href="/cadres/(\d+)"')
 
 # Depends on the clock: CI runs it again at a month's last evening and a year ahead.
 pytestmark = pytest.mark.dates
 
+
+@dataclass(frozen=True)
+class Scene:
+    """A district with two puskesmas.
+
+    Puskesmas ``ours`` serves two villages: posyandu ``home`` (first village) has 9
+    cadres: 1 Utama, 2 Madya, 3 Purwa, 1 assessed without a level, 2 never assessed;
+    ``second`` (same village) a Purwa and one never assessed; ``third`` (second village)
+    a Madya and one never assessed. Puskesmas ``theirs`` has posyandu ``far`` with a
+    Purwa and one never assessed. A finished training on package D (of ``ours``) was
+    completed by two of home's Purwa and by second's unassessed cadre, not by the third
+    Purwa (absent). Names are the records'; ids where a test needs them.
+    """
+
+    ours: tuple[int, str]
+    theirs: tuple[int, str]
+    home: tuple[int, str]
+    second: tuple[int, str]
+    third: tuple[int, str]
+    far: tuple[int, str]
+    home_cadres: tuple[int, ...]  # by id
+    coordinator: str
+    trainer: str
+    head: str
+    admin: str
+    other_coordinator: str
+
+
+def _build_scene() -> Scene:
+    regency = make.district()
+    kecamatan = make.subdistrict(parent=regency)
+    first, second_village = make.village(parent=kecamatan), make.village(parent=kecamatan)
+    ours = make.puskesmas(villages=[first, second_village])
+    theirs = make.puskesmas(subdistrict_=make.subdistrict(parent=regency))
+    trainer = make.trainer(ours)
+    on = local_today() - timedelta(days=60)
+
+    def staff(posyandu, levels: str, never: int) -> list:
+        """Cadres at ``posyandu``: one per letter of ``levels`` (u/m/p/0: Utama, Madya,
+        Purwa, assessed on package A only), then ``never`` not assessed."""
+        names = {"u": "utama", "m": "madya", "p": "purwa", "0": None}
+        made = [make.cadre_at_level(names[c], posyandu_=posyandu, assessor=trainer, on=on)
+                for c in levels]
+        return made + [make.cadre(posyandu_=posyandu) for _ in range(never)]
+
+    home = make.posyandu(puskesmas_=ours, village_=first)
+    second = make.posyandu(puskesmas_=ours, village_=first)
+    third = make.posyandu(puskesmas_=ours, village_=second_village)
+    far = make.posyandu(puskesmas_=theirs)
+    home_cadres = staff(home, "ummppp0", 2)
+    second_cadres = staff(second, "p", 1)
+    staff(third, "m", 1)
+    far_staff = make.trainer(theirs)
+    make.cadre_at_level("purwa", posyandu_=far, assessor=far_staff, on=on)
+    make.cadre(posyandu_=far)
+    coordinator = make.coordinator(ours)
+    purwa = home_cadres[3:6]
+    make.finished_training([*purwa, second_cadres[1]], absent={purwa[2].id},
+                           actor=coordinator, packages="D")
+    return Scene(
+        ours=(ours.id, ours.name), theirs=(theirs.id, theirs.name),
+        home=(home.id, home.name), second=(second.id, second.name),
+        third=(third.id, third.name), far=(far.id, far.name),
+        home_cadres=tuple(c.id for c in home_cadres),
+        coordinator=coordinator.username, trainer=trainer.username,
+        head=make.village_head(first).username, admin=make.admin(regency).username,
+        other_coordinator=make.coordinator(theirs).username)
+
+
+@pytest.fixture
+def app(empty_app):
+    """These tests build their records on the empty database."""
+    return empty_app
+
+
+@pytest.fixture
+def scene(app) -> Scene:
+    with app.app_context():
+        result = _build_scene()
+        db.session.commit()
+    return result
+
+
+@pytest.fixture
+def as_coordinator(client, scene):
+    return sign_in(client, scene.coordinator)
+
+
+@pytest.fixture
+def as_admin(client, scene):
+    return sign_in(client, scene.admin)
 
 
 def _text(html: str) -> str:
@@ -66,17 +164,16 @@ def big_pages(app, monkeypatch):
 
 
 @pytest.fixture
-def seed_puskesmas(app) -> int:
-    with app.app_context():
-        return user_named("koordinator").puskesmas_id
+def seed_puskesmas(scene) -> int:
+    return scene.ours[0]
 
 
-def test_anggrek_shows_the_seed_levels(as_coordinator):
-    card = _card(as_coordinator.get("/roster").text, "Anggrek")
-    for expected in ("1 Utama", "4 Madya", "9 Purwa"):
+def test_a_posyandu_card_shows_its_levels(as_coordinator, scene):
+    card = _card(as_coordinator.get("/roster").text, scene.home[1])
+    for expected in ("1 Utama", "2 Madya", "3 Purwa"):
         assert re.search(rf"(?<!\d){expected}\b", card), (expected, card)
-    assert re.search(r"(?<!\d)0 [a-z]", card)  # no cadre without a level
-    assert re.search(r"(?<!\d)14 ", card)  # 14 active cadres
+    assert re.search(r"(?<!\d)3 [a-z]", card)  # without a level: one assessed, two never
+    assert re.search(r"(?<!\d)9 ", card)  # 9 active cadres
 
 
 def test_the_level_summary_adds_up_to_the_active_cadres(as_coordinator, app, seed_puskesmas):
@@ -107,10 +204,10 @@ def test_the_level_summary_adds_up_to_the_active_cadres(as_coordinator, app, see
         Cadre.posyandu_id == ids["anggrek"], Cadre.level_code == "purwa",
         Cadre.status == CadreStatus.ACTIVE]),
 ])
-def test_each_filter_lists_what_the_database_holds(as_coordinator, app, seed_puskesmas,
-                                                   query, where):
+def test_each_filter_lists_what_the_database_holds(as_coordinator, app, scene,
+                                                   seed_puskesmas, query, where):
     with app.app_context():
-        ids = {"anggrek": posyandu_named("Anggrek").id}
+        ids = {"anggrek": scene.home[0]}
         expected = _scope_cadres(seed_puskesmas, *where(ids))
     listed = _listed_ids(as_coordinator, query.format(**ids))
     assert listed == expected
@@ -135,10 +232,10 @@ def test_package_filter_keeps_cadres_missing_a_skill_of_it(as_coordinator, app,
 
 
 @pytest.mark.usefixtures("big_pages")
-def test_stale_filter_takes_never_and_older_than_a_year(as_coordinator, app, seed_puskesmas):
+def test_stale_filter_takes_never_and_older_than_a_year(as_coordinator, app, scene,
+                                                       seed_puskesmas):
     with app.app_context():
-        anggrek = db.session.scalars(sa.select(Cadre).where(
-            Cadre.posyandu_id == posyandu_named("Anggrek").id).order_by(Cadre.id)).all()
+        anggrek = [db.session.get(Cadre, i) for i in scene.home_cadres]
         cutoff = year_before(local_today())
         anggrek[0].last_assessed_on = date(2024, 5, 1)  # long ago: stale
         anggrek[1].last_assessed_on = cutoff.replace(day=1) if cutoff.day > 1 else date(
@@ -148,23 +245,22 @@ def test_stale_filter_takes_never_and_older_than_a_year(as_coordinator, app, see
         stale = {anggrek[0].id, anggrek[1].id}
         never = _scope_cadres(seed_puskesmas, Cadre.last_assessed_on.is_(None),
                               Cadre.status == CadreStatus.ACTIVE)
-    assert never, "the demo data has cadres never assessed"
+    assert len(never) == 4  # two at home, one at second, one at third
     assert _listed_ids(as_coordinator, "assessed=stale") == never | stale
     assert _listed_ids(as_coordinator, "assessed=never") == never
 
 
 @pytest.mark.usefixtures("big_pages")
-def test_inactive_cadres_are_listed_only_on_request(as_coordinator, app):
+def test_inactive_cadres_are_listed_only_on_request(as_coordinator, app, scene):
     with app.app_context():
-        cadre = db.session.scalars(sa.select(Cadre).where(
-            Cadre.posyandu_id == posyandu_named("Anggrek").id).order_by(Cadre.id)).first()
+        cadre = db.session.get(Cadre, scene.home_cadres[0])
         cadre.status, cadre.inactive_since = CadreStatus.INACTIVE, date(2026, 1, 5)
         db.session.commit()
         cadre_id = cadre.id
     assert cadre_id not in _listed_ids(as_coordinator)
     assert _listed_ids(as_coordinator, "status=inactive") == {cadre_id}
-    card = _card(as_coordinator.get("/roster").text, "Anggrek")
-    assert re.search(r"(?<!\d)13 ", card)  # 13 active cadres left
+    card = _card(as_coordinator.get("/roster").text, scene.home[1])
+    assert re.search(r"(?<!\d)8 ", card)  # 8 active cadres left
 
 
 def test_unknown_filter_values_are_ignored(as_coordinator):
@@ -198,34 +294,33 @@ def test_empty_results_say_so(as_coordinator):
 # --- scope ---------------------------------------------------------------------------
 
 
-def test_coordinator_does_not_see_another_puskesmas(as_coordinator, app):
+def test_coordinator_does_not_see_another_puskesmas(as_coordinator, app, scene):
+    far_id, far = scene.far
     with app.app_context():
-        lakudo = posyandu_named("Flamboyan", "Lakudo")
-        lakudo_cadres = set(db.session.scalars(
-            sa.select(Cadre.id).where(Cadre.posyandu_id == lakudo.id)))
-    for url in ("/roster", f"/roster?posyandu={lakudo.id}", "/roster/gaps"):
+        far_cadres = set(db.session.scalars(
+            sa.select(Cadre.id).where(Cadre.posyandu_id == far_id)))
+    for url in ("/roster", f"/roster?posyandu={far_id}", "/roster/gaps"):
         page = as_coordinator.get(url).text
-        assert "Flamboyan" not in page and "Seroja" not in page
-        assert not lakudo_cadres & {int(i) for i in CADRE_LINK.findall(page)}
+        assert far not in page and scene.theirs[1] not in page
+        assert not far_cadres & {int(i) for i in CADRE_LINK.findall(page)}
 
 
-def test_other_coordinator_does_not_see_anggrek(client, app):
-    with app.app_context():
-        anggrek = posyandu_named("Anggrek").id
-    login(client, "koordinator.lakudo")
-    for url in ("/roster", f"/roster?posyandu={anggrek}", "/roster/gaps",
-                f"/roster/export.csv?posyandu={anggrek}"):
+def test_other_coordinator_does_not_see_ours(client, scene):
+    home_id, home = scene.home
+    sign_in(client, scene.other_coordinator)
+    for url in ("/roster", f"/roster?posyandu={home_id}", "/roster/gaps",
+                f"/roster/export.csv?posyandu={home_id}"):
         body = client.get(url).get_data(as_text=True)
-        assert "Anggrek" not in body and "Lalibo" not in body
-    assert "Flamboyan" in client.get("/roster/gaps").text
+        assert home not in body and scene.second[1] not in body
+    assert scene.far[1] in client.get("/roster/gaps").text
 
 
-def test_village_head_sees_only_the_village(client):
-    login(client, "kades.lalibo")
+def test_village_head_sees_only_the_village(client, scene):
+    sign_in(client, scene.head)
     page = client.get("/roster").text
     names = set(re.findall(r"<li>\s*<h3><a [^>]*>([^<]+)</a>", page))
-    assert names == {"Anggrek", "Melati"}
-    assert "Mawar" not in client.get("/roster/gaps").text
+    assert names == {scene.home[1], scene.second[1]}
+    assert scene.third[1] not in client.get("/roster/gaps").text
 
 
 def test_district_view_is_for_admins(as_coordinator):
@@ -238,13 +333,14 @@ def test_district_view_shows_every_puskesmas(as_admin, app):
         names = db.session.scalars(sa.select(Puskesmas.name)).all()
         active = db.session.scalar(sa.select(sa.func.count(Cadre.id))
                                    .where(Cadre.status == CadreStatus.ACTIVE))
-    assert len(names) > 2 and all(name in page for name in names)
+    assert len(names) == 2 and all(name in page for name in names)
     assert f">{active}<" in page  # the district total
 
 
-def test_admin_roster_summarises_per_puskesmas(as_admin):
+def test_admin_roster_summarises_per_puskesmas(as_admin, scene):
     page = as_admin.get("/roster").text
-    assert _card(page, "Mawasangka Tengah") and _card(page, "Lakudo")
+    assert re.search(r"(?<!\d)13 ", _card(page, scene.ours[1]))  # active cadres
+    assert re.search(r"(?<!\d)2 ", _card(page, scene.theirs[1]))
 
 
 @pytest.mark.parametrize("url", ["/roster", "/roster/gaps", "/roster/district",
@@ -254,9 +350,9 @@ def test_roster_pages_need_sign_in(client, url):
     assert response.status_code == 302 and response.location.startswith("/login")
 
 
-def test_trainer_and_village_head_may_read_the_roster(client):
-    for username in ("pelatih", "kades.lalibo"):
-        login(client, username)
+def test_trainer_and_village_head_may_read_the_roster(client, scene):
+    for username in (scene.trainer, scene.head):
+        sign_in(client, username)
         assert client.get("/roster").status_code == 200
         assert client.get("/roster/gaps").status_code == 200
         client.post("/logout")
@@ -274,13 +370,13 @@ def _gap_cells(html: str, place: str) -> list[tuple[int, int]]:
             re.findall(r'<td class="heat[^"]*">(\d+)<small>(\d+)%</small>', row.group(0))]
 
 
-def test_gap_matrix_counts_match_the_database(as_coordinator, app):
+def test_gap_matrix_counts_match_the_database(as_coordinator, app, scene):
     page = as_coordinator.get("/roster/gaps").text
     with app.app_context():
         framework = framework_on(local_today())
         codes = [s.code for s in framework.skills]
-        for name in ("Anggrek", "Kenanga"):
-            posyandu = posyandu_named(name)
+        for posyandu_id, name in (scene.home, scene.third):
+            posyandu = db.session.get(Posyandu, posyandu_id)
             active = db.session.scalar(sa.select(sa.func.count(Cadre.id)).where(
                 Cadre.posyandu_id == posyandu.id, Cadre.status == CadreStatus.ACTIVE))
             cells = _gap_cells(page, name)
@@ -294,13 +390,13 @@ def test_gap_matrix_counts_match_the_database(as_coordinator, app):
                 assert cells[codes.index(code)] == (mastered, mastered * 100 // active)
 
 
-def test_weakest_cells_are_marked_in_words_not_colour_alone(as_coordinator, app):
+def test_weakest_cells_are_marked_in_words_not_colour_alone(as_coordinator, app, scene):
     page = as_coordinator.get("/roster/gaps").text
-    row = re.search(r"<tr><th scope=\"row\" class=\"place\"><a [^>]*>Anggrek</a>.*?</tr>",
-                    page, re.S).group(0)
+    anggrek, name = scene.home
+    row = re.search(r"<tr><th scope=\"row\" class=\"place\"><a [^>]*>" + re.escape(name)
+                    + r"</a>.*?</tr>", page, re.S).group(0)
     with app.app_context():
         codes = [s.code for s in framework_on(local_today()).skills]
-        anggrek = posyandu_named("Anggrek").id
         have = dict(db.session.execute(
             sa.select(CadreSkill.skill_code, sa.func.count()).join(Cadre)
             .where(Cadre.posyandu_id == anggrek).group_by(CadreSkill.skill_code)).all())
@@ -341,9 +437,9 @@ def test_year_before_handles_leap_days():
 # --- exports ---------------------------------------------------------------------------
 
 
-def test_xlsx_has_the_filtered_cadres_and_the_gaps(as_coordinator, app, seed_puskesmas):
+def test_xlsx_has_the_filtered_cadres_and_the_gaps(as_coordinator, app, scene, seed_puskesmas):
+    anggrek = scene.home[0]
     with app.app_context():
-        anggrek = posyandu_named("Anggrek").id
         active = _scope_cadres(seed_puskesmas, Cadre.status == CadreStatus.ACTIVE)
         madya = _scope_cadres(seed_puskesmas, Cadre.status == CadreStatus.ACTIVE,
                               Cadre.level_code == "madya")
@@ -358,11 +454,11 @@ def test_xlsx_has_the_filtered_cadres_and_the_gaps(as_coordinator, app, seed_pus
     assert len(cadres[1]) == 7 and cadres["B1"].value == "Posyandu"
     assert gaps.max_row == 1 + posyandu + 1 and gaps.max_column == 3 + 25
     assert levels.max_row == 1 + posyandu + 1
-    anggrek_row = next(r for r in gaps.iter_rows(values_only=True) if r[0] == "Anggrek")
-    assert anggrek_row[2] == 14
+    anggrek_row = next(r for r in gaps.iter_rows(values_only=True) if r[0] == scene.home[1])
+    assert anggrek_row[2] == 9
     filtered = openpyxl.load_workbook(io.BytesIO(as_coordinator.get(
         f"/roster/export.xlsx?level=madya&posyandu={anggrek}").data)).worksheets[0]
-    assert filtered.max_row == 1 + 4
+    assert filtered.max_row == 1 + 2
     assert 1 + len(madya) > filtered.max_row
 
 
@@ -383,10 +479,9 @@ def test_csv_parses_with_the_same_columns(as_coordinator, app, seed_puskesmas):
     assert nik not in everything
 
 
-def test_exports_keep_formulas_as_text(as_coordinator, app):
+def test_exports_keep_formulas_as_text(as_coordinator, app, scene):
     with app.app_context():
-        cadre = db.session.scalars(sa.select(Cadre).where(
-            Cadre.posyandu_id == posyandu_named("Anggrek").id).order_by(Cadre.id)).first()
+        cadre = db.session.get(Cadre, scene.home_cadres[0])
         cadre.full_name = '=HYPERLINK("http://x.example","klik")'
         db.session.commit()
     rows = list(csv.reader(io.StringIO(
@@ -401,11 +496,11 @@ def test_exports_keep_formulas_as_text(as_coordinator, app):
 # --- the number of queries does not grow with the number of cadres ---------------------
 
 
-def _add_cadres(app, posyandu_name: str, count: int) -> None:
+def _add_cadres(app, posyandu_id: int, count: int) -> None:
     """``count`` cadres with a few mastered skills, who all completed a training,
     written directly."""
     with app.app_context():
-        posyandu = posyandu_named(posyandu_name)
+        posyandu = db.session.get(Posyandu, posyandu_id)
         assessment_id = db.session.scalar(sa.select(Assessment.id).limit(1))
         event_id = db.session.scalar(sa.select(TrainingParticipant.event_id).where(
             TrainingParticipant.outcome == Outcome.COMPLETED).limit(1))
@@ -426,24 +521,25 @@ def _add_cadres(app, posyandu_name: str, count: int) -> None:
 
 
 @pytest.mark.usefixtures("big_pages")  # every cadre on one page: a per-row query shows
-def test_roster_queries_do_not_grow_with_cadres(as_coordinator, app):
+def test_roster_queries_do_not_grow_with_cadres(as_coordinator, app, scene):
     urls = ["/roster", "/roster/gaps", "/roster?package=B&assessed=stale",
             "/roster?assessed=trained", "/roster/export.csv", "/roster/export.xlsx"]
-    a1_before = _gap_cells(as_coordinator.get("/roster/gaps").text, "Anggrek")[0][0]
+    home_id, home = scene.home
+    a1_before = _gap_cells(as_coordinator.get("/roster/gaps").text, home)[0][0]
     waiting_before = len(_listed_ids(as_coordinator, "assessed=trained"))
     before = {}
     for url in urls:
         with count_queries(app) as statements:
             assert as_coordinator.get(url).status_code == 200
         before[url] = len(statements)
-    _add_cadres(app, "Anggrek", 30)
+    _add_cadres(app, home_id, 30)
     for url in urls:
         with count_queries(app) as statements:
             assert as_coordinator.get(url).status_code == 200
         assert len(statements) == before[url], (url, statements)
         assert before[url] <= 10
-    assert re.search(r"(?<!\d)44 ", _card(as_coordinator.get("/roster").text, "Anggrek"))
-    assert _gap_cells(as_coordinator.get("/roster/gaps").text, "Anggrek")[0][0] == a1_before + 30
+    assert re.search(r"(?<!\d)39 ", _card(as_coordinator.get("/roster").text, home))
+    assert _gap_cells(as_coordinator.get("/roster/gaps").text, home)[0][0] == a1_before + 30
     assert len(_listed_ids(as_coordinator, "assessed=trained")) == waiting_before + 30
 
 
@@ -477,20 +573,20 @@ def test_trained_filter_lists_who_waits_for_an_assessment(as_coordinator, app,
         expected = _awaiting_in_python(seed_puskesmas)
         not_completed = set(db.session.scalars(sa.select(TrainingParticipant.cadre_id).where(
             TrainingParticipant.outcome == Outcome.NOT_COMPLETED)))
-    assert expected, "the demo trainings leave cadres waiting for an assessment"
-    assert not_completed - expected, "the demo has participants who did not complete"
+    assert len(expected) == 3, "two of home's Purwa and second's new cadre wait"
+    assert len(not_completed - expected) == 1, "home's third Purwa did not complete"
     assert _listed_ids(as_coordinator, "assessed=trained") == expected
     page = as_coordinator.get("/roster").text
     assert "assessed=trained" in page  # each card links to its waiting cadres
 
 
 @pytest.mark.usefixtures("big_pages")
-def test_assessing_every_trained_skill_ends_the_wait(client, app, seed_puskesmas):
-    login(client, "pelatih")
+def test_assessing_every_trained_skill_ends_the_wait(client, app, scene, seed_puskesmas):
+    sign_in(client, scene.trainer)
     with app.app_context():
         waiting = _awaiting_in_python(seed_puskesmas)
         cadre = db.session.scalars(sa.select(Cadre).where(
-            Cadre.id.in_(waiting), Cadre.posyandu_id == posyandu_named("Anggrek").id)
+            Cadre.id.in_(waiting), Cadre.posyandu_id == scene.home[0])
             .order_by(Cadre.id)).first()
         event = db.session.scalars(
             sa.select(TrainingEvent).join(TrainingParticipant)
@@ -548,12 +644,14 @@ def test_admin_export_summarises_per_puskesmas(as_admin, app):
     assert gaps.cell(gaps.max_row, 3).value == active  # the district's active cadres
 
 
-def test_pages_of_the_list_and_a_page_past_the_end(as_coordinator, app, seed_puskesmas):
+def test_pages_of_the_list_and_a_page_past_the_end(as_coordinator, app, seed_puskesmas,
+                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 5)
     with app.app_context():
         active = _scope_cadres(seed_puskesmas, Cadre.status == CadreStatus.ACTIVE)
     size = app.config["PAGE_SIZE"]
     pages = -(-len(active) // size)
-    assert pages > 1, "the demo puskesmas fills more than one page"
+    assert pages > 1, "the puskesmas fills more than one page"
     seen: set[int] = set()
     for n in range(1, pages + 1):
         ids = _listed_ids(as_coordinator, f"page={n}")

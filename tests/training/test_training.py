@@ -1,16 +1,20 @@
 """Training events: the coordinator's whole flow, scope and roles, capacity, the
 completion and planning rules, bad input, the history pages, the exports, and the
-number of queries of the list pages."""
+number of queries of the list pages.
+
+Each test builds its district with the factories (fixture ``scene``, on the empty
+database): the posyandu, cadres, people and a past and a planned training."""
 
 from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import count_queries, login, pdf_text, posyandu_named, user_named
+from conftest import count_queries, pdf_text
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -23,20 +27,25 @@ from ilp_training.models import (
     CadreStatus,
     Outcome,
     OutcomeReason,
-    Posyandu,
-    Puskesmas,
     Role,
     TrainingAttendance,
     TrainingEvent,
     TrainingParticipant,
     TrainingStatus,
+    TrainingType,
     User,
 )
 from ilp_training.training.permissions import manageable_clause, may_manage_event
 from ilp_training.training.services.participation import completion
 from ilp_training.training.services.planning import next_package
-
-D_SKILLS = ["D1", "D2", "D3"]
+from tests import factories as make
+from tests.helpers import (
+    D_SKILLS,
+    create_training,
+    participants_of,
+    sign_in,
+    training_form,
+)
 
 # Depends on the clock: CI runs it again at a month's last evening and a year ahead.
 pytestmark = pytest.mark.dates
@@ -48,48 +57,100 @@ def _today(app: Flask) -> date:
         return local_today()
 
 
-def _posyandu_id(app: Flask, name: str, puskesmas: str | None = None) -> int:
-    with app.app_context():
-        return posyandu_named(name, puskesmas).id
+REFRESHER = "Penyegaran Paket D: Usia Sekolah dan Remaja"
+PLANNED = "Pelatihan Paket E: Usia Dewasa dan Lansia"
 
 
-def _active_cadres(app: Flask, posyandu: str, puskesmas: str | None = None) -> list[int]:
+@dataclass(frozen=True)
+class Scene:
+    """A district with two puskesmas. Puskesmas ``ours`` serves a village with posyandu
+    ``home`` (4 Purwa, 1 Madya, 2 cadres not assessed) and ``sister`` (2 Purwa, 1 not
+    assessed); puskesmas ``theirs`` has posyandu ``far`` (3 cadres). ``ours`` held the
+    refresher on package D (REFRESHER, two days 60 days ago) for three of home's Purwa
+    and a sister Purwa, the third of home missing the second day, and plans PLANNED (package E, in
+    three weeks). Ids, and the login names of the people."""
+
+    ours: tuple[int, str]
+    theirs: tuple[int, str]
+    home: int
+    sister: int
+    far: int
+    refresher: int
+    planned: int
+    coordinator: str
+    trainer: tuple[int, str]
+    head: str
+    admin: str
+    other_coordinator: str
+
+
+def _build_scene() -> Scene:
+    regency = make.district()
+    ours = make.puskesmas(subdistrict_=make.subdistrict(parent=regency))
+    theirs = make.puskesmas(subdistrict_=make.subdistrict(parent=regency))
+    trainer = make.trainer(ours)
+    coordinator = make.coordinator(ours)
+    today = local_today()
+    on = today - timedelta(days=90)
+    home, sister = make.posyandu(puskesmas_=ours), make.posyandu(puskesmas_=ours)
+    far = make.posyandu(puskesmas_=theirs)
+    purwa = [make.cadre_at_level("purwa", posyandu_=p, assessor=trainer, on=on)
+             for p in (home, home, home, home, sister, sister)]
+    make.cadre_at_level("madya", posyandu_=home, assessor=trainer, on=on)
+    for place, count in ((home, 2), (sister, 1), (far, 3)):
+        make.cadres(count, posyandu_=place)
+    trained = [*purwa[:3], purwa[4]]
+    refresher = make.finished_training(
+        trained, absent={trained[2].id}, actor=coordinator, title=REFRESHER,
+        start=today - timedelta(days=60), facilitator_ids=(trainer.id,),
+        scores=dict(zip([c.id for c in trained], [(45, 80), (60, 85), (52, 75), (40, 78)],
+                        strict=True)))
+    planned = make.training(coordinator_=coordinator, packages="E", title=PLANNED,
+                            start=today + timedelta(days=21), days=3, type=TrainingType.BASIC,
+                            facilitator_ids=(trainer.id,))
+    return Scene(
+        ours=(ours.id, ours.name), theirs=(theirs.id, theirs.name), home=home.id,
+        sister=sister.id, far=far.id, refresher=refresher.id, planned=planned.id,
+        coordinator=coordinator.username, trainer=(trainer.id, trainer.username),
+        head=make.village_head(home.village).username, admin=make.admin(regency).username,
+        other_coordinator=make.coordinator(theirs).username)
+
+
+@pytest.fixture
+def app(empty_app):
+    """These tests build their records on the empty database."""
+    return empty_app
+
+
+@pytest.fixture
+def scene(app) -> Scene:
     with app.app_context():
-        pid = posyandu_named(posyandu, puskesmas).id
+        result = _build_scene()
+        db.session.commit()
+    return result
+
+
+@pytest.fixture
+def as_coordinator(client, scene):
+    return sign_in(client, scene.coordinator)
+
+
+@pytest.fixture
+def as_admin(client, scene):
+    return sign_in(client, scene.admin)
+
+
+def _active(app: Flask, posyandu_id: int) -> list[int]:
+    """The ids of the active cadres of a posyandu, by id."""
+    with app.app_context():
         return list(db.session.scalars(sa.select(Cadre.id).where(
-            Cadre.posyandu_id == pid, Cadre.status == CadreStatus.ACTIVE).order_by(Cadre.id)))
+            Cadre.posyandu_id == posyandu_id, Cadre.status == CadreStatus.ACTIVE)
+            .order_by(Cadre.id)))
 
 
 def _count(app: Flask, model: type) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
-
-
-def _form(app: Flask, **overrides: object) -> dict[str, object]:
-    """A valid new-event form: a 2-day refresher on package D that ended yesterday."""
-    start = _today(app) - timedelta(days=2)
-    data: dict[str, object] = {
-        "type": "refresher", "title": "Penyegaran Paket D (uji)", "organiser": "puskesmas",
-        "partner_name": "", "venue": "Aula Puskesmas", "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=1)).isoformat(), "capacity": "20",
-        "pass_mark": "70", "skills": D_SKILLS, "outside_facilitators": "Bidan Salma",
-    }
-    data.update(overrides)
-    return data
-
-
-def _create(client: FlaskClient, app: Flask, **overrides: object) -> int:
-    response = client.post("/trainings/new", data=_form(app, **overrides))
-    assert response.status_code == 302, response.text[:2000]
-    return int(re.search(r"/trainings/(\d+)/participants", response.location).group(1))
-
-
-def _participants(app: Flask, event_id: int) -> dict[int, int]:
-    """cadre id → participant id."""
-    with app.app_context():
-        return dict(db.session.execute(sa.select(
-            TrainingParticipant.cadre_id, TrainingParticipant.id)
-            .where(TrainingParticipant.event_id == event_id)).all())
 
 
 def _english(client: FlaskClient) -> None:
@@ -116,27 +177,25 @@ def _planning_events(page: str, package: str) -> list[int]:
     return [int(v) for v in re.findall(r'<option value="(\d+)"', _group_section(page, package))]
 
 
-def test_coordinator_plans_fills_runs_and_finishes_a_training(as_coordinator, app):
+def test_coordinator_plans_fills_runs_and_finishes_a_training(as_coordinator, app, scene):
     client, today = as_coordinator, _today(app)
-    event_id = _create(client, app)
+    event_id = create_training(client, app)
     planning = client.get("/trainings/planning")
     assert planning.status_code == 200 and "Penyegaran Paket D (uji)" in planning.text
     offered = _planning_group(planning.text, "D")
-    with app.app_context():
-        package_e = db.session.scalar(sa.select(TrainingEvent.id).where(
-            TrainingEvent.title == "Pelatihan Paket E: Usia Dewasa dan Lansia"))
+    package_e = scene.planned
     # each group is offered the events covering its package first, whatever their dates
     assert _planning_events(planning.text, "D")[0] == event_id
     assert _planning_events(planning.text, "E") == [package_e, event_id]
-    ours = set(_active_cadres(app, "Anggrek") + _active_cadres(app, "Melati"))
+    ours = set(_active(app, scene.home) + _active(app, scene.sister))
     chosen = [c for c in offered if c in ours]
     assert len(chosen) >= 3
-    assert set(chosen) & set(_active_cadres(app, "Anggrek"))  # a training for two posyandu
-    assert set(chosen) & set(_active_cadres(app, "Melati"))
+    assert set(chosen) & set(_active(app, scene.home))  # a training for two posyandu
+    assert set(chosen) & set(_active(app, scene.sister))
     response = client.post("/trainings/planning/fill", data={
         "event": event_id, "cadres": chosen, "puskesmas": ""})
     assert response.status_code == 302 and response.location.endswith(f"/trainings/{event_id}")
-    enrolled = _participants(app, event_id)
+    enrolled = participants_of(app, event_id)
     assert set(enrolled) == set(chosen)
 
     days = [today - timedelta(days=2), today - timedelta(days=1)]
@@ -166,8 +225,8 @@ def test_coordinator_plans_fills_runs_and_finishes_a_training(as_coordinator, ap
     assert all(outcome[enrolled[c]] == (Outcome.COMPLETED, None) for c in completed)
 
     page = client.get(f"/trainings/{event_id}").text
-    anggrek = _posyandu_id(app, "Anggrek")
-    melati = _posyandu_id(app, "Melati")
+    anggrek = scene.home
+    melati = scene.sister
     due = page[page.index('id="due"'):page.index("<h2>", page.index('id="due"'))]
     assert f'/cadres/{completed[0]}"' in due and f'/cadres/{chosen[0]}"' not in due
     links = re.findall(r'href="(/posyandu/\d+/assessments/new\?[^"]+)"', due)
@@ -188,10 +247,10 @@ def test_coordinator_plans_fills_runs_and_finishes_a_training(as_coordinator, ap
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_every_page_of_an_event_renders_with_participants(as_coordinator, app, lang):
+def test_every_page_of_an_event_renders_with_participants(as_coordinator, app, lang, scene):
     as_coordinator.post("/language", data={"lang": lang})
-    event_id = _create(as_coordinator, app)
-    cadres = _active_cadres(app, "Anggrek")[:3]
+    event_id = create_training(as_coordinator, app)
+    cadres = _active(app, scene.home)[:3]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
     day = (_today(app) - timedelta(days=2)).isoformat()
     for url in ("", "/edit", "/participants", "/participants?untrained=D&level=purwa",
@@ -200,22 +259,22 @@ def test_every_page_of_an_event_renders_with_participants(as_coordinator, app, l
         assert page.status_code == 200, (url, page.text[:500])
     attendance = as_coordinator.get(f"/trainings/{event_id}/attendance?day={day}").text
     assert all(f'name="present" value="{p}"' in attendance
-               for p in _participants(app, event_id).values())
+               for p in participants_of(app, event_id).values())
 
 
 # --- scope and roles --------------------------------------------------------------------
 
 
-def test_cadre_outside_the_area_cannot_be_added(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    lakudo = _active_cadres(app, "Flamboyan", "Lakudo")[0]
-    anggrek = _active_cadres(app, "Anggrek")[0]
+def test_cadre_outside_the_area_cannot_be_added(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
+    lakudo = _active(app, scene.far)[0]
+    anggrek = _active(app, scene.home)[0]
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/participants",
                                    data={"cadres": [anggrek, lakudo]})
     assert response.status_code == 422
     assert "does not serve in this training&#39;s area; nothing was added" in response.text
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
     page = as_coordinator.get(f"/trainings/{event_id}/participants").text
     assert f'value="{anggrek}"' in page and f'value="{lakudo}"' not in page
 
@@ -227,30 +286,30 @@ EVENT_URLS = ["/trainings/{id}", "/trainings/{id}/edit", "/trainings/{id}/partic
 
 
 @pytest.mark.parametrize("url", EVENT_URLS)
-def test_another_puskesmas_gets_404(client, app, url):
-    login(client, "koordinator")
-    event_id = _create(client, app)
+def test_another_puskesmas_gets_404(client, app, url, scene):
+    sign_in(client, scene.coordinator)
+    event_id = create_training(client, app)
     client.post("/logout")
-    login(client, "koordinator.lakudo")
+    sign_in(client, scene.other_coordinator)
     assert client.get(url.format(id=event_id)).status_code == 404
     if not url.endswith(("}", ".pdf", ".xlsx")):
-        assert client.post(url.format(id=event_id), data=_form(app)).status_code == 404
+        assert client.post(url.format(id=event_id), data=training_form(app)).status_code == 404
     with app.app_context():
         assert db.session.get(TrainingEvent, event_id).title == "Penyegaran Paket D (uji)"
 
 
-def test_another_puskesmas_cannot_open_the_posyandu_trainings_page(client, app):
-    login(client, "koordinator.lakudo")
-    assert client.get(f"/posyandu/{_posyandu_id(app, 'Anggrek')}/trainings").status_code == 404
-    assert client.get(f"/posyandu/{_posyandu_id(app, 'Flamboyan', 'Lakudo')}/trainings"
+def test_another_puskesmas_cannot_open_the_posyandu_trainings_page(client, app, scene):
+    sign_in(client, scene.other_coordinator)
+    assert client.get(f"/posyandu/{scene.home}/trainings").status_code == 404
+    assert client.get(f"/posyandu/{scene.far}/trainings"
                       ).status_code == 200
 
 
 def test_editing_changes_the_facts_and_audits_them(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+    event_id = create_training(as_coordinator, app)
     edit_page = as_coordinator.get(f"/trainings/{event_id}/edit").text
     assert 'value="D1" checked' in edit_page and "Bidan Salma" in edit_page
-    response = as_coordinator.post(f"/trainings/{event_id}/edit", data=_form(
+    response = as_coordinator.post(f"/trainings/{event_id}/edit", data=training_form(
         app, title="Penyegaran Paket D dan E", skills=[*D_SKILLS, "E1"],
         outside_facilitators="Bidan Salma\nLa Ode Umar"))
     assert response.status_code == 302
@@ -266,31 +325,32 @@ def test_editing_changes_the_facts_and_audits_them(as_coordinator, app):
         assert entry.changes["skills"] == ["D1,D2,D3", "D1,D2,D3,E1"]
 
 
-@pytest.mark.parametrize("username", ["pelatih", "kades.lalibo"])
-def test_trainers_and_village_heads_view_but_do_not_edit(client, app, username):
-    login(client, "koordinator")
-    event_id = _create(client, app)
+@pytest.mark.parametrize("role", ["trainer", "head"])
+def test_trainers_and_village_heads_view_but_do_not_edit(client, app, scene, role):
+    sign_in(client, scene.coordinator)
+    event_id = create_training(client, app)
     client.post(f"/trainings/{event_id}/participants",
-                data={"cadres": _active_cadres(app, "Anggrek")[:2]})
+                data={"cadres": _active(app, scene.home)[:2]})
     client.post("/logout")
-    login(client, username)
+    username = getattr(scene, role)
+    sign_in(client, username if isinstance(username, str) else username[1])
     assert client.get(f"/trainings/{event_id}").status_code == 200
     assert client.get(f"/trainings/{event_id}/attendance.pdf").status_code == 200
     assert f"/trainings/{event_id}\"" in client.get("/trainings/").text
     for url in ("edit", "participants", "attendance", "tests", "finish", "cancel"):
         assert client.get(f"/trainings/{event_id}/{url}").status_code == 403
-    assert client.post("/trainings/new", data=_form(app)).status_code == 403
+    assert client.post("/trainings/new", data=training_form(app)).status_code == 403
 
 
-def test_district_event_is_for_admins_and_open_to_the_districts_cadres(as_admin, app):
-    event_id = _create(as_admin, app, organiser="district", puskesmas="0")
-    lakudo = _active_cadres(app, "Flamboyan", "Lakudo")[:2]
-    anggrek = _active_cadres(app, "Anggrek")[:2]
+def test_district_event_is_for_admins_and_open_to_the_districts_cadres(as_admin, app, scene):
+    event_id = create_training(as_admin, app, organiser="district", puskesmas="0")
+    lakudo = _active(app, scene.far)[:2]
+    anggrek = _active(app, scene.home)[:2]
     assert as_admin.post(f"/trainings/{event_id}/participants",
                          data={"cadres": lakudo + anggrek}).status_code == 302
-    assert len(_participants(app, event_id)) == 4
+    assert len(participants_of(app, event_id)) == 4
     as_admin.post("/logout")
-    login(as_admin, "koordinator")
+    sign_in(as_admin, scene.coordinator)
     _english(as_admin)
     page = as_admin.get(f"/trainings/{event_id}")
     assert page.status_code == 200  # visible, not editable, others' cadres hidden
@@ -302,33 +362,34 @@ def test_district_event_is_for_admins_and_open_to_the_districts_cadres(as_admin,
 # --- capacity ---------------------------------------------------------------------------
 
 
-def test_capacity_is_all_or_nothing(as_coordinator, app):
-    event_id = _create(as_coordinator, app, capacity="3")
-    cadres = _active_cadres(app, "Anggrek")
+def test_capacity_is_all_or_nothing(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app, capacity="3")
+    cadres = _active(app, scene.home)
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/participants",
                                    data={"cadres": cadres[:4]})
     assert response.status_code == 422
     assert "Only 3 places are left and you chose 4 new cadres; nothing was added." in response.text
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
     whole = as_coordinator.post(f"/trainings/{event_id}/participants/posyandu",
-                                data={"posyandu": _posyandu_id(app, "Anggrek")})
+                                data={"posyandu": scene.home})
     assert whole.status_code == 422 and "nothing was added" in whole.text
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
     assert as_coordinator.post(f"/trainings/{event_id}/participants",
                                data={"cadres": cadres[:3]}).status_code == 302
     again = as_coordinator.post(f"/trainings/{event_id}/participants",
                                 data={"cadres": cadres[:3]})  # already in: skipped
-    assert again.status_code == 302 and len(_participants(app, event_id)) == 3
-    lower = as_coordinator.post(f"/trainings/{event_id}/edit", data=_form(app, capacity="2"))
+    assert again.status_code == 302 and len(participants_of(app, event_id)) == 3
+    lower = as_coordinator.post(f"/trainings/{event_id}/edit",
+                                data=training_form(app, capacity="2"))
     assert lower.status_code == 422 and "the capacity cannot be lower" in lower.text
 
 
-def test_a_participant_can_be_taken_off_an_open_training(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    cadres = _active_cadres(app, "Anggrek")[:2]
+def test_a_participant_can_be_taken_off_an_open_training(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
+    cadres = _active(app, scene.home)[:2]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
-    enrolled = _participants(app, event_id)
+    enrolled = participants_of(app, event_id)
     day = (_today(app) - timedelta(days=2)).isoformat()
     as_coordinator.post(f"/trainings/{event_id}/attendance",
                         data={"day": day, "present": list(enrolled.values())})
@@ -336,17 +397,17 @@ def test_a_participant_can_be_taken_off_an_open_training(as_coordinator, app):
     response = as_coordinator.post(
         f"/trainings/{event_id}/participants/{enrolled[cadres[0]]}/remove")
     assert response.status_code == 302
-    assert set(_participants(app, event_id)) == {cadres[1]}
+    assert set(participants_of(app, event_id)) == {cadres[1]}
     assert _count(app, TrainingAttendance) == before - 1
 
 
-def test_a_whole_posyandu_joins_at_once(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    melati = _posyandu_id(app, "Melati")
+def test_a_whole_posyandu_joins_at_once(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
+    melati = scene.sister
     response = as_coordinator.post(f"/trainings/{event_id}/participants/posyandu",
                                    data={"posyandu": melati})
     assert response.status_code == 302
-    assert set(_participants(app, event_id)) == set(_active_cadres(app, "Melati"))
+    assert set(participants_of(app, event_id)) == set(_active(app, scene.sister))
 
 
 # --- the rules --------------------------------------------------------------------------
@@ -394,22 +455,22 @@ def test_end_before_start_is_refused_and_nothing_saved(as_coordinator, app):
     _english(as_coordinator)
     before = _count(app, TrainingEvent)
     today = _today(app).isoformat()
-    response = as_coordinator.post("/trainings/new", data=_form(
+    response = as_coordinator.post("/trainings/new", data=training_form(
         app, start_date=today, end_date=(_today(app) - timedelta(days=1)).isoformat()))
     assert response.status_code == 422
     assert "The last day cannot be before the first day." in response.text
     assert 'value="Penyegaran Paket D (uji)"' in response.text
     assert _count(app, TrainingEvent) == before
-    no_skill = as_coordinator.post("/trainings/new", data=_form(app, skills=[]))
+    no_skill = as_coordinator.post("/trainings/new", data=training_form(app, skills=[]))
     assert no_skill.status_code == 422 and "at least one skill" in no_skill.text
     assert _count(app, TrainingEvent) == before
 
 
-def test_a_score_over_100_is_refused_and_nothing_saved(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+def test_a_score_over_100_is_refused_and_nothing_saved(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:2]})
-    first, second = _participants(app, event_id).values()
+                        data={"cadres": _active(app, scene.home)[:2]})
+    first, second = participants_of(app, event_id).values()
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/tests", data={
         f"pre-{first}": "40", f"post-{first}": "101", f"pre-{second}": "55",
@@ -422,11 +483,11 @@ def test_a_score_over_100_is_refused_and_nothing_saved(as_coordinator, app):
             TrainingParticipant.event_id == event_id)).all() == [None, None]
 
 
-def test_attendance_outside_the_event_is_refused_and_nothing_saved(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+def test_attendance_outside_the_event_is_refused_and_nothing_saved(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:2]})
-    present = list(_participants(app, event_id).values())
+                        data={"cadres": _active(app, scene.home)[:2]})
+    present = list(participants_of(app, event_id).values())
     _english(as_coordinator)
     before = _count(app, TrainingAttendance)
     for day in (_today(app) - timedelta(days=5), _today(app)):  # before it, after it
@@ -435,23 +496,23 @@ def test_attendance_outside_the_event_is_refused_and_nothing_saved(as_coordinato
         assert response.status_code == 422
         assert "This day is not a day of the training." in response.text
     assert _count(app, TrainingAttendance) == before
-    future = as_coordinator.post("/trainings/new", data=_form(
+    future = as_coordinator.post("/trainings/new", data=training_form(
         app, start_date=_today(app).isoformat(),
         end_date=(_today(app) + timedelta(days=1)).isoformat()))
     future_id = int(re.search(r"/trainings/(\d+)/", future.location).group(1))
     as_coordinator.post(f"/trainings/{future_id}/participants",
-                        data={"cadres": _active_cadres(app, "Melati")[:1]})
+                        data={"cadres": _active(app, scene.sister)[:1]})
     response = as_coordinator.post(f"/trainings/{future_id}/attendance", data={
         "day": (_today(app) + timedelta(days=1)).isoformat(),
-        "present": list(_participants(app, future_id).values())})
+        "present": list(participants_of(app, future_id).values())})
     assert response.status_code == 422 and "still to come" in response.text
     assert _count(app, TrainingAttendance) == before
 
 
-def test_finished_and_cancelled_trainings_do_not_change(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+def test_finished_and_cancelled_trainings_do_not_change(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+                        data={"cadres": _active(app, scene.home)[:1]})
     confirm = as_coordinator.get(f"/trainings/{event_id}/cancel")
     assert confirm.status_code == 200
     assert as_coordinator.post(f"/trainings/{event_id}/cancel").status_code == 302
@@ -459,17 +520,17 @@ def test_finished_and_cancelled_trainings_do_not_change(as_coordinator, app):
         assert db.session.get(TrainingEvent, event_id).status == TrainingStatus.CANCELLED
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/participants",
-                                   data={"cadres": _active_cadres(app, "Anggrek")[1:2]})
+                                   data={"cadres": _active(app, scene.home)[1:2]})
     assert response.status_code == 422 and "cannot change" in response.text
-    assert len(_participants(app, event_id)) == 1
+    assert len(participants_of(app, event_id)) == 1
 
 
-def test_a_training_is_finished_from_its_last_day_on(as_coordinator, app):
+def test_a_training_is_finished_from_its_last_day_on(as_coordinator, app, scene):
     today = _today(app)
-    event_id = _create(as_coordinator, app, start_date=today.isoformat(),
+    event_id = create_training(as_coordinator, app, start_date=today.isoformat(),
                        end_date=(today + timedelta(days=2)).isoformat())
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+                        data={"cadres": _active(app, scene.home)[:1]})
     _english(as_coordinator)
     response = as_coordinator.post(f"/trainings/{event_id}/finish")
     assert response.status_code == 422 and "from its last day on" in response.text
@@ -480,24 +541,25 @@ def test_a_training_is_finished_from_its_last_day_on(as_coordinator, app):
 # --- history pages ----------------------------------------------------------------------
 
 
-def test_posyandu_page_counts_trained_assessed_and_mastered(as_coordinator, app):
-    anggrek = _posyandu_id(app, "Anggrek")
+def test_posyandu_page_counts_trained_assessed_and_mastered(as_coordinator, app, scene):
+    anggrek = scene.home
     page = as_coordinator.get(f"/posyandu/{anggrek}/trainings")
     assert page.status_code == 200
-    assert "Penyegaran Paket D: Usia Sekolah dan Remaja" in page.text  # the demo refresher
+    assert REFRESHER in page.text
     with app.app_context():
         from ilp_training.training.services.history import package_progress
 
         active, rows = package_progress(anggrek, framework_on(_today(app)), "en")
         by_code = {r.code: r for r in rows}
-    assert active == 14
-    assert by_code["A"].mastered == 14 and by_code["B"].mastered == 14  # all at least Purwa
-    assert by_code["D"].trained >= 1 and by_code["D"].mastered <= by_code["D"].assessed <= 14
+    assert active == 7
+    assert by_code["A"].mastered == 5 and by_code["B"].mastered == 5  # the five with a level
+    assert by_code["D"].trained == 2 and by_code["D"].mastered == 1  # completed; the Madya
+    assert by_code["D"].mastered <= by_code["D"].assessed <= 7
     assert f'href="/posyandu/{anggrek}/trainings"' in as_coordinator.get(
         f"/posyandu/{anggrek}/").text
 
 
-def test_district_page_shows_months_and_the_test_gain(as_admin, app):
+def test_district_page_shows_months_and_the_test_gain(as_admin, app, scene):
     with app.app_context():
         event = db.session.scalars(sa.select(TrainingEvent).where(
             TrainingEvent.title.startswith("Penyegaran Paket D"))).one()
@@ -508,7 +570,7 @@ def test_district_page_shows_months_and_the_test_gain(as_admin, app):
     assert page.status_code == 200 and "<svg" in page.text
     assert f"<strong>+{round(gain, 1):g}</strong>" in page.text
     as_admin.post("/logout")
-    login(as_admin, "koordinator.lakudo")
+    sign_in(as_admin, scene.other_coordinator)
     other = as_admin.get("/trainings/district").text
     assert "Penyegaran Paket D" not in other and "No training in these months yet." in other
 
@@ -529,10 +591,10 @@ def test_cadre_profile_lists_demo_training_with_days_and_scores(as_coordinator, 
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_attendance_pdf_lists_participants_under_both_headings(as_coordinator, app, lang):
+def test_attendance_pdf_lists_participants_under_both_headings(as_coordinator, app, lang, scene):
     as_coordinator.post("/language", data={"lang": lang})
-    event_id = _create(as_coordinator, app)
-    cadres = _active_cadres(app, "Anggrek")[:3] + _active_cadres(app, "Melati")[:2]
+    event_id = create_training(as_coordinator, app)
+    cadres = _active(app, scene.home)[:3] + _active(app, scene.sister)[:2]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
     response = as_coordinator.get(f"/trainings/{event_id}/attendance.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -572,10 +634,10 @@ def test_results_xlsx_opens_with_one_row_per_participant(as_coordinator, app):
 # --- queries do not grow with participants ----------------------------------------------
 
 
-def test_list_pages_do_not_grow_with_participants(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    anggrek = _posyandu_id(app, "Anggrek")
-    cadres = _active_cadres(app, "Anggrek")
+def test_list_pages_do_not_grow_with_participants(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
+    anggrek = scene.home
+    cadres = _active(app, scene.home)
     urls = ["/trainings/", f"/posyandu/{anggrek}/trainings", f"/trainings/{event_id}",
             "/trainings/planning", "/trainings/district", f"/trainings/{event_id}/attendance",
             f"/trainings/{event_id}/attendance.pdf"]
@@ -591,7 +653,7 @@ def test_list_pages_do_not_grow_with_participants(as_coordinator, app):
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres[:1]})
     few = measure()
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres[1:]})
-    assert len(_participants(app, event_id)) == len(cadres)
+    assert len(participants_of(app, event_id)) == len(cadres)
     assert measure() == few
 
 
@@ -604,12 +666,11 @@ def _offered(client: FlaskClient, event_id: int, query: str) -> set[int]:
     return {int(v) for v in re.findall(r'name="cadres" value="(\d+)"', page.text)}
 
 
-def test_participant_search_filters_by_posyandu_level_name_and_training(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    anggrek, melati = _posyandu_id(app, "Anggrek"), _posyandu_id(app, "Melati")
+def test_participant_search_filters_by_posyandu_level_name_and_training(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
+    anggrek, melati = scene.home, scene.sister
     with app.app_context():
-        demo = db.session.scalars(sa.select(TrainingEvent).where(
-            TrainingEvent.title == "Penyegaran Paket D: Usia Sekolah dan Remaja")).one()
+        demo = db.session.get(TrainingEvent, scene.refresher)
         trained = {p.cadre_id for p in demo.participants if p.outcome == Outcome.COMPLETED}
         cadres = db.session.scalars(sa.select(Cadre).where(
             Cadre.posyandu_id == anggrek, Cadre.status == CadreStatus.ACTIVE)).all()
@@ -618,9 +679,9 @@ def test_participant_search_filters_by_posyandu_level_name_and_training(as_coord
         first_name = someone.full_name.split()[0]
         same_name = {c.id for c in cadres if first_name.lower() in c.full_name.lower()}
     everyone = _offered(as_coordinator, event_id, "")
-    assert set(_active_cadres(app, "Anggrek")) | set(_active_cadres(app, "Melati")) <= everyone
+    assert set(_active(app, scene.home)) | set(_active(app, scene.sister)) <= everyone
     in_anggrek = _offered(as_coordinator, event_id, f"posyandu={anggrek}")
-    assert in_anggrek == set(_active_cadres(app, "Anggrek"))
+    assert in_anggrek == set(_active(app, scene.home))
     assert trained and trained & everyone
     assert not trained & _offered(as_coordinator, event_id, "untrained=D")
     assert _offered(as_coordinator, event_id, f"posyandu={anggrek}&level=purwa") == purwa
@@ -629,17 +690,17 @@ def test_participant_search_filters_by_posyandu_level_name_and_training(as_coord
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": [someone.id]})
     assert someone.id not in _offered(as_coordinator, event_id, "")  # already taking part
     assert _offered(as_coordinator, event_id, f"posyandu={melati}") <= set(
-        _active_cadres(app, "Melati"))
+        _active(app, scene.sister))
 
 
 # --- confirmation and the audit trail -----------------------------------------------------
 
 
-def test_removing_a_participant_asks_first_and_says_what_is_lost(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    cadre = _active_cadres(app, "Anggrek")[0]
+def test_removing_a_participant_asks_first_and_says_what_is_lost(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
+    cadre = _active(app, scene.home)[0]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": [cadre]})
-    pid = _participants(app, event_id)[cadre]
+    pid = participants_of(app, event_id)[cadre]
     day = (_today(app) - timedelta(days=2)).isoformat()
     as_coordinator.post(f"/trainings/{event_id}/attendance", data={"day": day, "present": [pid]})
     as_coordinator.post(f"/trainings/{event_id}/tests", data={f"pre-{pid}": "40",
@@ -650,21 +711,21 @@ def test_removing_a_participant_asks_first_and_says_what_is_lost(as_coordinator,
     confirm = as_coordinator.get(f"/trainings/{event_id}/participants/{pid}/remove")
     assert confirm.status_code == 200
     assert "Their attendance (1 day) and test scores (pre-test 40, post-test —)" in confirm.text
-    assert _participants(app, event_id) == {cadre: pid}  # asking removed nothing
+    assert participants_of(app, event_id) == {cadre: pid}  # asking removed nothing
     assert as_coordinator.post(
         f"/trainings/{event_id}/participants/{pid}/remove").status_code == 302
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
     with app.app_context():
         entry = db.session.scalars(sa.select(AuditEntry).where(
             AuditEntry.entity_id == event_id, AuditEntry.action == "remove_participant")).one()
         assert entry.changes == {"cadre_id": [cadre, None]}
 
 
-def test_every_change_of_a_training_is_audited_with_who_and_what(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
-    cadres = _active_cadres(app, "Anggrek")[:2]
+def test_every_change_of_a_training_is_audited_with_who_and_what(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
+    cadres = _active(app, scene.home)[:2]
     as_coordinator.post(f"/trainings/{event_id}/participants", data={"cadres": cadres})
-    enrolled = _participants(app, event_id)
+    enrolled = participants_of(app, event_id)
     day = (_today(app) - timedelta(days=2)).isoformat()
     as_coordinator.post(f"/trainings/{event_id}/attendance",
                         data={"day": day, "present": [enrolled[cadres[0]]]})
@@ -708,7 +769,7 @@ def test_bad_event_input_is_shown_on_its_field_and_nothing_saved(as_coordinator,
                                                                   overrides, field, message):
     _english(as_coordinator)
     before = _count(app, TrainingEvent)
-    response = as_coordinator.post("/trainings/new", data=_form(app, **overrides))
+    response = as_coordinator.post("/trainings/new", data=training_form(app, **overrides))
     assert response.status_code == 422
     blocks = response.text.split('class="field')[1:]  # each field's own box
     assert any(b.startswith(" has-error") and f'name="{field}"' in b and message in b
@@ -717,11 +778,11 @@ def test_bad_event_input_is_shown_on_its_field_and_nothing_saved(as_coordinator,
     assert _count(app, TrainingEvent) == before
 
 
-def test_bad_scores_and_strangers_are_refused_with_a_message(as_coordinator, app):
-    event_id = _create(as_coordinator, app)
+def test_bad_scores_and_strangers_are_refused_with_a_message(as_coordinator, app, scene):
+    event_id = create_training(as_coordinator, app)
     as_coordinator.post(f"/trainings/{event_id}/participants",
-                        data={"cadres": _active_cadres(app, "Anggrek")[:1]})
-    (pid,) = _participants(app, event_id).values()
+                        data={"cadres": _active(app, scene.home)[:1]})
+    (pid,) = participants_of(app, event_id).values()
     _english(as_coordinator)
     for value in ("-5", "7.5", "abc"):
         response = as_coordinator.post(f"/trainings/{event_id}/tests",
@@ -743,13 +804,13 @@ def test_bad_scores_and_strangers_are_refused_with_a_message(as_coordinator, app
 # --- pages ----------------------------------------------------------------------------------
 
 
-def test_history_lists_page_through(as_coordinator, app, monkeypatch):
+def test_history_lists_page_through(as_coordinator, app, monkeypatch, scene):
     monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
-    anggrek = _posyandu_id(app, "Anggrek")
+    anggrek = scene.home
     for n in range(2):
-        event_id = _create(as_coordinator, app, title=f"Latihan {n}")
+        event_id = create_training(as_coordinator, app, title=f"Latihan {n}")
         as_coordinator.post(f"/trainings/{event_id}/participants",
-                            data={"cadres": _active_cadres(app, "Anggrek")[:1]})
+                            data={"cadres": _active(app, scene.home)[:1]})
     _english(as_coordinator)
     as_coordinator.get("/trainings/")  # shows the flashed messages
     first = as_coordinator.get(f"/posyandu/{anggrek}/trainings").text
@@ -762,18 +823,15 @@ def test_history_lists_page_through(as_coordinator, app, monkeypatch):
     assert "Page 2 of" in district and district.count('class="title"') == 1
 
 
-def test_a_trainer_who_facilitates_records_attendance_and_tests_only(client, app):
-    from conftest import user_named
-
-    with app.app_context():
-        trainer = user_named("pelatih").id
-    login(client, "koordinator")
-    event_id = _create(client, app, facilitators=[str(trainer)])
+def test_a_trainer_who_facilitates_records_attendance_and_tests_only(client, app, scene):
+    trainer = scene.trainer[0]
+    sign_in(client, scene.coordinator)
+    event_id = create_training(client, app, facilitators=[str(trainer)])
     client.post(f"/trainings/{event_id}/participants",
-                data={"cadres": _active_cadres(app, "Anggrek")[:2]})
-    first, second = _participants(app, event_id).values()
+                data={"cadres": _active(app, scene.home)[:2]})
+    first, second = participants_of(app, event_id).values()
     client.post("/logout")
-    login(client, "pelatih")
+    sign_in(client, scene.trainer[1])
     page = client.get(f"/trainings/{event_id}").text
     assert f'href="/trainings/{event_id}/attendance"' in page
     assert f'href="/trainings/{event_id}/participants"' not in page
@@ -791,37 +849,38 @@ def test_a_trainer_who_facilitates_records_attendance_and_tests_only(client, app
         assert db.session.get(TrainingEvent, event_id).status == TrainingStatus.RUNNING
 
 
-def test_an_assessment_is_offered_only_at_posyandu_in_the_users_scope(app):
+def test_an_assessment_is_offered_only_at_posyandu_in_the_users_scope(app, scene):
     from ilp_training.training.services.reports import DueRow, assessable_posyandu
 
+    anggrek, elsewhere = scene.home, scene.far
     with app.app_context():
-        anggrek = posyandu_named("Anggrek").id
-        elsewhere = db.session.scalars(sa.select(Posyandu.id).where(
-            Posyandu.puskesmas_id != posyandu_named("Anggrek").puskesmas_id)).first()
-        due = [DueRow(1, "A", anggrek, "Anggrek", 0), DueRow(2, "B", elsewhere, "X", 0)]
-        assert assessable_posyandu(user_named("pelatih"), due) == {anggrek}
-        assert assessable_posyandu(user_named("admin"), due) == {anggrek, elsewhere}
-        assert assessable_posyandu(user_named("pelatih"), []) == set()
+        trainer = db.session.get(User, scene.trainer[0])
+        admin = db.session.scalars(sa.select(User).where(User.username == scene.admin)).one()
+        due = [DueRow(1, "A", anggrek, "A", 0), DueRow(2, "B", elsewhere, "X", 0)]
+        assert assessable_posyandu(trainer, due) == {anggrek}
+        assert assessable_posyandu(admin, due) == {anggrek, elsewhere}
+        assert assessable_posyandu(trainer, []) == set()
 
 
-def test_filling_from_the_planning_page_refuses_what_it_cannot_do(as_coordinator, app, client):
-    event_id = _create(as_coordinator, app, capacity="2")
-    cadres = _active_cadres(app, "Anggrek")[:3]
+def test_filling_from_the_planning_page_refuses_what_it_cannot_do(as_coordinator, app, client,
+                                                                  scene):
+    event_id = create_training(as_coordinator, app, capacity="2")
+    cadres = _active(app, scene.home)[:3]
     no_event = as_coordinator.post("/trainings/planning/fill", data={"cadres": cadres},
                                    follow_redirects=True)
     assert no_event.status_code == 200 and "Pilih pelatihan yang direncanakan" in no_event.text
     too_many = as_coordinator.post("/trainings/planning/fill", data={
         "event": event_id, "cadres": cadres}, follow_redirects=True)
     assert too_many.status_code == 200 and "/trainings/planning" in too_many.request.path
-    assert _participants(app, event_id) == {}  # all or nothing
+    assert participants_of(app, event_id) == {}  # all or nothing
     as_coordinator.post("/logout")
-    login(client, "koordinator.lakudo")  # another puskesmas's event: not found
+    sign_in(client, scene.other_coordinator)  # another puskesmas's event: not found
     assert client.post("/trainings/planning/fill", data={
         "event": event_id, "cadres": cadres[:1]}).status_code == 404
-    assert _participants(app, event_id) == {}
+    assert participants_of(app, event_id) == {}
 
 
-def test_the_manageable_clause_is_may_manage_event_in_sql(app):
+def test_the_manageable_clause_is_may_manage_event_in_sql(app, scene):
     with app.app_context():
         events = db.session.scalars(sa.select(TrainingEvent)).all()
         users = db.session.scalars(sa.select(User)).all()
@@ -835,13 +894,11 @@ def test_the_manageable_clause_is_may_manage_event_in_sql(app):
     assert {(Role.ADMIN, True), (Role.COORDINATOR, True), (Role.TRAINER, False)} <= seen
 
 
-@pytest.mark.parametrize(("username", "shown"), [
-    ("admin", "Lakudo"), ("koordinator", "Mawasangka Tengah")])
+@pytest.mark.parametrize(("role", "shown"), [("admin", "theirs"), ("coordinator", "ours")])
 def test_only_an_admin_picks_the_puskesmas_of_planning_and_the_district_view(
-        app, client, username, shown):
-    with app.app_context():
-        lakudo = db.session.scalar(sa.select(Puskesmas.id).where(Puskesmas.name == "Lakudo"))
-    login(client, username)
+        app, client, scene, role, shown):
+    lakudo, shown = scene.theirs[0], getattr(scene, shown)[1]
+    sign_in(client, getattr(scene, role))
     planning = client.get(f"/trainings/planning?puskesmas={lakudo}")
     assert planning.status_code == 200 and f"Puskesmas {shown}</p>" in planning.text
     district = client.get(f"/trainings/district?puskesmas={lakudo}")

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.models import Posyandu, TrainingEvent
-from tests.core.test_browser import PHONE, _fits_the_phone, browser, live, pytestmark  # noqa: F401
+from tests.browser import MARKS, PHONE, fits_the_phone
+
+pytestmark = MARKS
 
 
 def _login(page, base: str, username: str) -> None:
@@ -30,11 +32,11 @@ def _submit(page, selector: str) -> None:
 
 def _fits(page) -> None:
     page.wait_for_load_state()
-    _fits_the_phone(page)
+    fits_the_phone(page)
 
 
-def test_coordinator_runs_a_training_on_a_phone(live, browser):  # noqa: F811
-    base, app = live
+def test_coordinator_runs_a_training_on_a_phone(browser_site, browser):
+    base, app = browser_site
     with app.app_context():
         today = local_today()
         anggrek = db.session.scalar(sa.select(Posyandu.id).where(Posyandu.name == "Anggrek"))
