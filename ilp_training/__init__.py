@@ -104,14 +104,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from ilp_training.core.cli import (
-        assessments_cli,
-        demo_cli,
-        prune_command,
-        translate_cli,
-        worker_command,
-    )
+    from ilp_training.core.cli import prune_command, translate_cli, worker_command
     from ilp_training.core.curriculum_cli import curriculum_cli
+    from ilp_training.demo.cli import demo_cli
+    from ilp_training.scoring.cli import assessments_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)

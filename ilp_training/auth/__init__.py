@@ -35,6 +35,7 @@ def init_login(app: Flask) -> None:
     # whichever view calls them (see services/sessions.py).
     user_logged_in.connect(_started, app)
     user_logged_out.connect(_ended, app)
+    app.context_processor(role_flags)
 
 
 def _started(app: Flask, user: User, **extra: Any) -> None:
@@ -69,3 +70,12 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 ASSESSORS = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)  # who may score cadres
 INCENTIVE_VIEWERS = (Role.ADMIN, Role.COORDINATOR, Role.VILLAGE_HEAD)  # cadre welfare
+
+
+def role_flags() -> dict[str, bool]:
+    """What the signed-in user's role allows, for templates (which never test role names):
+    ``is_admin`` (district office), ``is_manager`` (admin or coordinator),
+    ``sees_incentives``."""
+    role = getattr(current_user, "role", None)
+    return {"is_admin": role == Role.ADMIN, "is_manager": role in MANAGERS,
+            "sees_incentives": role in INCENTIVE_VIEWERS}

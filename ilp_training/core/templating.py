@@ -66,22 +66,7 @@ def level_styles_url() -> str:
     return url_for("level_styles", v=version)
 
 
-def role_flags() -> dict[str, bool]:
-    """What the signed-in user's role allows, for templates (which never test role names):
-    ``is_admin`` (district office), ``is_manager`` (admin or coordinator),
-    ``sees_incentives``."""
-    from flask_login import current_user
-
-    from ilp_training.auth import INCENTIVE_VIEWERS, MANAGERS
-    from ilp_training.models import Role
-
-    role = getattr(current_user, "role", None)
-    return {"is_admin": role == Role.ADMIN, "is_manager": role in MANAGERS,
-            "sees_incentives": role in INCENTIVE_VIEWERS}
-
-
 def init_app(app: Flask) -> None:
-    app.context_processor(role_flags)
     app.add_template_global(level_name, "level_name")
     app.add_template_global(level_colour, "level_colour")
     app.add_template_global(level_pin, "level_pin")
