@@ -222,7 +222,7 @@ def register_scope(model: type, rule: Callable[[User], sa.Select[Any]]) -> None:
     _RULES[model] = rule
 
 
-def scoped(model: type[T], user: User) -> sa.Select[tuple[T]]:
+def scoped(model: type[T], user: User) -> sa.Select[T]:
     """``SELECT model`` restricted to what ``user`` may see."""
     return _RULES[model](user)
 

@@ -74,7 +74,7 @@ def _lock_notice(locked: service.LockedPeriod | None) -> dict[str, object] | Non
     for the village's head (others are told that the village head must re-open it)."""
     if locked is None:
         return None
-    head = is_reviewer(current_user, db.session.get(Region, locked.village_id))
+    head = is_reviewer(current_user, db.session.get_one(Region, locked.village_id))
     return {"village_name": locked.village_name, "label": exports.period_label(locked.period),
             "month_label": exports.period_label(Period(PeriodKind.MONTH, locked.month)),
             "reopen_url": url_for(".reopen", village_id=locked.village_id,

@@ -59,6 +59,7 @@ from ilp_training.certificates.services.issuing import (
 )
 from ilp_training.core import audit
 from ilp_training.core.curricula import framework_on
+from ilp_training.core.database import changed_rows
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.service import ServiceError
@@ -180,14 +181,14 @@ class _Part:
 def _take(job_id: int, index: int, holder: str, now: datetime) -> bool:
     """Lease the part to ``holder`` unless it is done or another worker's lease runs."""
     lease = timedelta(seconds=current_app.config["BULK_LEASE_SECONDS"])
-    taken = db.session.execute(
+    taken = changed_rows(
         sa.update(BulkJobPart).where(
             BulkJobPart.job_id == job_id, BulkJobPart.index == index,
             BulkJobPart.pdf.is_(None),
             sa.or_(BulkJobPart.leased_until.is_(None), BulkJobPart.leased_until < now,
                    BulkJobPart.leased_by == holder))
         .values(leased_by=holder, leased_until=now + lease,
-                attempts=BulkJobPart.attempts + 1)).rowcount
+                attempts=BulkJobPart.attempts + 1))
     return bool(taken)
 
 
@@ -199,7 +200,7 @@ def _open_part(job_id: int, index: int, holder: str) -> _Part | None:
     if job is None or job.status not in OPEN or not _take(job_id, index, holder, utcnow()):
         db.session.commit()
         return None  # gone, finished, failed, done, or held by a live worker
-    part = db.session.get(BulkJobPart, (job_id, index))
+    part = db.session.get_one(BulkJobPart, (job_id, index))
     if part.attempts > MAX_ATTEMPTS:
         db.session.commit()
         fail_job(job_id, f"part {index + 1} was started {MAX_ATTEMPTS} times and its "
@@ -268,14 +269,14 @@ def _run_part(job_id: int, index: int) -> None:
     pdf, issued = _render(work)
     # One transaction: the part is ours and not done (its row locked on PostgreSQL), its
     # certificates, failures, void serials and counters, and the part marked done.
-    still_ours = db.session.execute(sa.update(BulkJobPart).where(
+    still_ours = changed_rows(sa.update(BulkJobPart).where(
         BulkJobPart.job_id == job_id, BulkJobPart.index == index, BulkJobPart.pdf.is_(None),
-        BulkJobPart.leased_by == holder).values(leased_until=None)).rowcount
+        BulkJobPart.leased_by == holder).values(leased_until=None))
     if not still_ours:
         db.session.rollback()  # another run finished it, or took it over
         return
-    job = db.session.get(BulkJob, job_id)
-    certs, dropped = store(db.session.get(User, work.requester_id), issued, work.language,
+    job = db.session.get_one(BulkJob, job_id)
+    certs, dropped = store(db.session.get_one(User, work.requester_id), issued, work.language,
                            job.issued_on or local_today(), bulk_job_id=job_id)
     if dropped:
         gone = {id(item) for item, _reason in dropped}
@@ -288,7 +289,7 @@ def _run_part(job_id: int, index: int) -> None:
     db.session.add_all(BulkJobFailure(job_id=job_id, cadre_id=cid, reason=reason[:300],
                                       holder_name=work.names.get(cid, "?"))
                        for cid, reason in work.failures)
-    part = db.session.get(BulkJobPart, (job_id, index))
+    part = db.session.get_one(BulkJobPart, (job_id, index))
     part.pdf, part.certificate_ids = (pdf if certs else b""), [c.id for c in certs]
     parts_done, parts_total = db.session.execute(
         sa.update(BulkJob).where(BulkJob.id == job_id)
@@ -311,13 +312,13 @@ def _names(cadre_ids: Iterable[int]) -> dict[int, str]:
 def finish_job(job_id: int) -> None:
     """Join the parts into the print file and mark the job done (commits); a job already
     finished is left alone, so two finishers make one print file."""
-    mine = db.session.execute(sa.update(BulkJob).where(
+    mine = changed_rows(sa.update(BulkJob).where(
         BulkJob.id == job_id, BulkJob.finished_at.is_(None), BulkJob.status.in_(OPEN))
-        .values(finished_at=utcnow())).rowcount  # locks the job row on PostgreSQL
+        .values(finished_at=utcnow()))  # locks the job row on PostgreSQL
     if not mine:
         db.session.rollback()
         return
-    job = db.session.get(BulkJob, job_id)
+    job = db.session.get_one(BulkJob, job_id)
     parts = db.session.scalars(sa.select(BulkJobPart).where(BulkJobPart.job_id == job_id)
                                .order_by(BulkJobPart.index)).all()
     pdfs = [p.pdf for p in parts if p.pdf]

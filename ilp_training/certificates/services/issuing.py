@@ -110,7 +110,7 @@ def settings_for(puskesmas: Puskesmas) -> CertificateSettings | None:
                 CertificateSettings.puskesmas_id.is_(None)),
     ))).all()
     own = [s for s in rows if s.puskesmas_id == puskesmas.id]
-    return (own or rows or [None])[0]
+    return next(iter(own or rows), None)
 
 
 @dataclass(frozen=True)
@@ -299,7 +299,7 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
         if cadre.id not in reserved:
             serials.setdefault(settings.district_id, []).append("")
     for district_id, slots in serials.items():
-        slots[:] = serials_of(db.session.get(Region, district_id), today.year, len(slots))
+        slots[:] = serials_of(db.session.get_one(Region, district_id), today.year, len(slots))
         slots.reverse()
     training_framework = (framework_for(event.framework_id, event.framework_version)
                           if event is not None else None)
