@@ -229,6 +229,7 @@ def scoped(model: type[T], user: User) -> sa.Select[T]:
 
 def get_scoped_or_404(model: type[T], user: User, ident: int) -> T:
     """Load one ``model`` row by id within the user's scope, or abort with 404."""
+    # every scoped model has an integer id; T is any of them
     obj = db.session.scalars(scoped(model, user).where(model.id == ident)).first()  # type: ignore[attr-defined]
     if obj is None:
         abort(404)

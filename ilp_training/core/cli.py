@@ -42,7 +42,7 @@ def translate_extract() -> None:
 @translate_cli.command("update")
 def translate_update() -> None:
     """Extract, then merge the new messages into every catalog."""
-    translate_extract.callback()  # type: ignore[misc]
+    translate_extract.callback()  # type: ignore[misc]  # click types callback as optional
     _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching",
              "--width", "100")
 

@@ -84,14 +84,14 @@ def request_writes() -> bool:
 
 def writes(view: F) -> F:
     """Mark a view whose ``GET`` writes: its transactions take the write lock."""
-    view.db_writes = True  # type: ignore[attr-defined]
+    view.db_writes = True  # type: ignore[attr-defined]  # a mark on the view function
     return view
 
 
 def reads_first(view: F) -> F:
     """Mark a view that reads (and does its slow work) before it writes: its
     transactions begin as reads until it calls :func:`begin_writes`."""
-    view.db_writes = False  # type: ignore[attr-defined]
+    view.db_writes = False  # type: ignore[attr-defined]  # a mark on the view function
     return view
 
 

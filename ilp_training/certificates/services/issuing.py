@@ -515,7 +515,7 @@ def cadres_due(scope: sa.ColumnElement[bool], event: TrainingEvent | None = None
 def due_by_posyandu(scope: sa.ColumnElement[bool]) -> list[tuple[int, str, int]]:
     """(posyandu id, name, level certificates due) for each posyandu that ``scope``
     selects and that has any, by name: one query."""
-    return [tuple(row) for row in db.session.execute(  # type: ignore[misc]
+    return [row.tuple() for row in db.session.execute(
         sa.select(Posyandu.id, Posyandu.name, sa.func.count(Cadre.id))
         .join(Cadre, Cadre.posyandu_id == Posyandu.id)
         .where(scope, due_clause())
