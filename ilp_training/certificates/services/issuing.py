@@ -512,14 +512,14 @@ def cadres_due(scope: sa.ColumnElement[bool], event: TrainingEvent | None = None
         .where(scope, due_clause(event)).order_by(Posyandu.name, Cadre.full_name)))
 
 
-def due_by_posyandu(scope: sa.ColumnElement[bool]) -> list[tuple[int, str, int]]:
+def due_by_posyandu(scope: sa.ColumnElement[bool]) -> Sequence[tuple[int, str, int]]:
     """(posyandu id, name, level certificates due) for each posyandu that ``scope``
     selects and that has any, by name: one query."""
-    return [row.tuple() for row in db.session.execute(
+    return db.session.execute(
         sa.select(Posyandu.id, Posyandu.name, sa.func.count(Cadre.id))
         .join(Cadre, Cadre.posyandu_id == Posyandu.id)
         .where(scope, due_clause())
-        .group_by(Posyandu.id, Posyandu.name).order_by(Posyandu.name))]
+        .group_by(Posyandu.id, Posyandu.name).order_by(Posyandu.name)).all()
 
 
 def due_by_training(scope: sa.ColumnElement[bool], events: Sequence[TrainingEvent]
