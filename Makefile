@@ -49,8 +49,12 @@ test: setup
 bench: setup
 	@for script in bench/[!_]*.py; do echo "# $$script"; $(PY) $$script || exit 1; done
 
+# ruff, then the layers (import contracts, pyproject.toml [tool.importlinter]), then the
+# type hints (mypy on ilp_training and assessments, [tool.mypy]).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 extract: $(VENV)/.installed
 	$(FLASK) translate extract
@@ -62,5 +66,5 @@ check-translations: $(VENV)/.installed
 	$(FLASK) translate check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 	find translations -name '*.mo' -delete

@@ -78,6 +78,7 @@ def _trust_proxies(app: Flask) -> None:
     if proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        # Flask documents replacing wsgi_app with a middleware
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
@@ -115,14 +116,10 @@ def _register_jobs(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from ilp_training.core.cli import (
-        assessments_cli,
-        demo_cli,
-        prune_command,
-        translate_cli,
-        worker_command,
-    )
+    from ilp_training.core.cli import prune_command, translate_cli, worker_command
     from ilp_training.core.curriculum_cli import curriculum_cli
+    from ilp_training.demo.cli import demo_cli
+    from ilp_training.scoring.cli import assessments_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)

@@ -227,13 +227,14 @@ def register_scope(model: type, rule: Callable[[User], sa.Select[Any]]) -> None:
     _RULES[model] = rule
 
 
-def scoped(model: type[T], user: User) -> sa.Select[tuple[T]]:
+def scoped(model: type[T], user: User) -> sa.Select[T]:
     """``SELECT model`` restricted to what ``user`` may see."""
     return _RULES[model](user)
 
 
 def get_scoped_or_404(model: type[T], user: User, ident: int) -> T:
     """Load one ``model`` row by id within the user's scope, or abort with 404."""
+    # every scoped model has an integer id; T is any of them
     obj = db.session.scalars(scoped(model, user).where(model.id == ident)).first()  # type: ignore[attr-defined]
     if obj is None:
         abort(404)

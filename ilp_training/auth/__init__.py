@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, abort, current_app, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, user_logged_in, user_logged_out
 
 from ilp_training.auth import sessions
+from ilp_training.core import housekeeping
 from ilp_training.core.extensions import login_manager
 from ilp_training.models import Role, User
 
@@ -35,6 +36,12 @@ def init_login(app: Flask) -> None:
     # whichever view calls them (see services/sessions.py).
     user_logged_in.connect(_started, app)
     user_logged_out.connect(_ended, app)
+    housekeeping.add_pruner("user_sessions", _prune_sessions)
+
+
+def _prune_sessions(config: Mapping[str, Any]) -> int:
+    """The hourly housekeeping's part for sign-ins: those past ``SESSION_MAX_AGE_DAYS``."""
+    return sessions.prune_sessions(timedelta(days=int(config["SESSION_MAX_AGE_DAYS"])))
 
 
 def _started(app: Flask, user: User, **extra: Any) -> None:
@@ -72,7 +79,7 @@ def permission_required(may: Callable[[User], bool]) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)  # wraps() keeps the view's signature
 
     return decorator
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from ilp_training.core.database import changed_rows
 from ilp_training.core.extensions import db
 from ilp_training.models import User, UserSession, utcnow
 
@@ -61,11 +62,11 @@ def end_other_sessions(user: User, keep: str | None = None) -> int:
     stmt = sa.delete(UserSession).where(UserSession.user_id == user.id)
     if keep:
         stmt = stmt.where(UserSession.token_hash != _digest(keep))
-    return db.session.execute(stmt).rowcount or 0
+    return changed_rows(stmt)
 
 
 def prune_sessions(max_age: timedelta) -> int:
     """Delete the sign-ins older than ``max_age`` (no cookie can use them any more);
     returns how many."""
     stmt = sa.delete(UserSession).where(UserSession.created_at < utcnow() - max_age)
-    return db.session.execute(stmt).rowcount or 0
+    return changed_rows(stmt)

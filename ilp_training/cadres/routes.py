@@ -17,6 +17,7 @@ from ilp_training.cadres.forms import (
     MoveForm,
     ReactivateForm,
 )
+from ilp_training.cadres.nik import mask_nik, mask_personal, mask_phone
 from ilp_training.cadres.permissions import may_manage_cadres
 from ilp_training.certificates.forms import IssueForm
 from ilp_training.certificates.services.issuing import certificates_of, is_due, trainings_due
@@ -37,6 +38,10 @@ from ilp_training.scoring.permissions import may_assess_cadre
 from ilp_training.training.services.history import cadre_trainings
 
 bp = Blueprint("cadres", __name__)
+# The masks of personal data, for every template (the roster, the audit log).
+bp.add_app_template_filter(mask_nik, "mask_nik")
+bp.add_app_template_filter(mask_phone, "mask_phone")
+bp.add_app_template_global(mask_personal, "mask_personal")
 
 
 def _data(form: CadreForm) -> service.CadreData:

@@ -174,8 +174,9 @@ def bulk() -> ResponseReturnValue:
         flash(_("Choose a posyandu or puskesmas in your area."), "error")
         return redirect(url_for("certificates.index"))
     kind, _sep, ident = form.target.data.partition(":")
-    model = {"posyandu": Posyandu, "puskesmas": Puskesmas, "training": TrainingEvent}[kind]
-    target = get_scoped_or_404(model, current_user, id_or_404(ident))
+    models: dict[str, type[Posyandu | Puskesmas | TrainingEvent]] = {
+        "posyandu": Posyandu, "puskesmas": Puskesmas, "training": TrainingEvent}
+    target = get_scoped_or_404(models[kind], current_user, id_or_404(ident))
     open_jobs: list[JobOpen] = []
 
     def start() -> BulkJob:

@@ -1,4 +1,8 @@
-"""Operational ``flask`` commands: demo data, translations, the worker, housekeeping."""
+"""Operational ``flask`` commands of the core: translations, the worker, housekeeping.
+
+The areas' own commands live in the area (``demo load`` in :mod:`ilp_training.demo.cli`,
+``assessments replay-levels`` in :mod:`ilp_training.scoring.cli`); ``create_app``
+registers them all."""
 
 from __future__ import annotations
 
@@ -11,52 +15,10 @@ from flask.cli import AppGroup, with_appcontext
 from ilp_training.core.config import PROJECT_ROOT
 from ilp_training.core.extensions import db
 
-demo_cli = AppGroup("demo", help="Demo data grounded in the Buton Tengah seed case.")
 translate_cli = AppGroup("translate", help="Extract, update, compile and check translations.")
-assessments_cli = AppGroup("assessments", help="Stored competency state.")
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
-
-
-@demo_cli.command("load")
-@click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) when data exists.")
-def demo_load(if_empty: bool) -> None:
-    """Load the demo data into an empty database."""
-    from flask import current_app
-
-    from ilp_training.core.i18n import local_today
-    from ilp_training.demo.seed import database_is_empty, load_demo
-
-    if not database_is_empty():
-        click.echo("The database already holds data; demo data not loaded.")
-        if not if_empty:
-            sys.exit(1)
-        return
-    summary = load_demo(local_today(), current_app.config["PASSWORD_HASH_METHOD"])
-    db.session.commit()
-    click.echo("Demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
-
-
-@assessments_cli.command("replay-levels")
-def assessments_replay_levels() -> None:
-    """Recompute every assessed cadre's badges, level and level history from the
-    assessments that count (once, for a database from before the level-history rule)."""
-    import sqlalchemy as sa
-
-    from ilp_training.core.curricula import framework_on
-    from ilp_training.core.i18n import local_today
-    from ilp_training.models import Assessment, Cadre
-    from ilp_training.scoring.services import refresh_cadre
-
-    framework = framework_on(local_today())
-    assessed = sa.select(Assessment.cadre_id).distinct()
-    cadres = db.session.scalars(sa.select(Cadre).where(Cadre.id.in_(assessed))
-                                .order_by(Cadre.id)).all()
-    for cadre in cadres:
-        refresh_cadre(cadre, framework)
-    db.session.commit()
-    click.echo(f"Level history replayed for {len(cadres)} cadres.")
 
 
 def _pybabel(*args: str) -> None:
@@ -80,7 +42,7 @@ def translate_extract() -> None:
 @translate_cli.command("update")
 def translate_update() -> None:
     """Extract, then merge the new messages into every catalog."""
-    translate_extract.callback()  # type: ignore[misc]
+    translate_extract.callback()  # type: ignore[misc]  # click types callback as optional
     _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching",
              "--width", "100")
 

@@ -30,11 +30,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.sql import Executable
+
+from ilp_training.core.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +47,13 @@ _WRITES_KEY = "ilp_training.db_writes"  # a request's choice, in its WSGI enviro
 
 class ReadOnlyTransaction(RuntimeError):
     """A request wrote inside a transaction it began as a read (see the module rule)."""
+
+
+def changed_rows(statement: Executable) -> int:
+    """Execute an ``UPDATE`` or ``DELETE`` in the session; the number of rows it matched.
+    (SQLAlchemy types ``Session.execute`` as a ``Result``; for these statements it is a
+    ``CursorResult``, which carries the count.)"""
+    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount
 
 
 def sqlite_engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -74,14 +84,14 @@ def request_writes() -> bool:
 
 def writes(view: F) -> F:
     """Mark a view whose ``GET`` writes: its transactions take the write lock."""
-    view.db_writes = True  # type: ignore[attr-defined]
+    view.db_writes = True  # type: ignore[attr-defined]  # a mark on the view function
     return view
 
 
 def reads_first(view: F) -> F:
     """Mark a view that reads (and does its slow work) before it writes: its
     transactions begin as reads until it calls :func:`begin_writes`."""
-    view.db_writes = False  # type: ignore[attr-defined]
+    view.db_writes = False  # type: ignore[attr-defined]  # a mark on the view function
     return view
 
 

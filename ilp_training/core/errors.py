@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -32,7 +32,7 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def error_response(code: int, detail: str | None = None) -> ResponseReturnValue:
+def error_response(code: int, detail: str | None = None) -> tuple[Response | str, int]:
     """The error page (or JSON body) for ``code``, with ``detail`` instead of the usual text."""
     title, text = _messages().get(code, (_("Error"), _("The request failed.")))
     if _wants_json():
@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
-        body, code = error_response(exc.code or 500)  # type: ignore[misc]
+        body, code = error_response(exc.code or 500)
         # keep what the exception tells the client, e.g. Retry-After of a 429
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return body, code, headers

@@ -110,7 +110,7 @@ def _apply_policy(field: wtforms.Field) -> None:
 
 
 class BaseForm(FlaskForm):
-    class Meta:
+    class Meta(FlaskForm.Meta):
         def get_translations(self, form: Any) -> _BabelTranslations:
             return _BabelTranslations()
 

@@ -7,12 +7,12 @@ runs it by hand or from cron where no worker runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ilp_training.auth import sessions
 from ilp_training.core import throttle
+
+Pruner = Callable[[Mapping[str, Any]], int]  # deletes a table's expired rows, says how many
 
 # Rate events are kept a day at least: longer than any throttling window in use (sign-in
 # LOGIN_WINDOW_SECONDS, public verification a minute), so pruning never lifts a limit.
@@ -24,11 +24,22 @@ def rate_event_retention(config: Mapping[str, Any]) -> int:
     return max(RATE_EVENT_MIN_AGE_SECONDS, int(config["LOGIN_WINDOW_SECONDS"]))
 
 
+def _prune_rate_events(config: Mapping[str, Any]) -> int:
+    return throttle.prune(rate_event_retention(config))
+
+
+# The core's own table; an area adds its tables with add_pruner (auth: the sign-ins), so
+# that the core imports no area.
+_PRUNERS: dict[str, Pruner] = {"rate_events": _prune_rate_events}
+
+
+def add_pruner(table: str, pruner: Pruner) -> None:
+    """Have :func:`prune_expired` delete the expired rows of ``table`` with ``pruner``
+    (called while the app is built; the same table again replaces its pruner)."""
+    _PRUNERS[table] = pruner
+
+
 def prune_expired(config: Mapping[str, Any]) -> dict[str, int]:
-    """Delete the expired rate events and sign-ins (the caller commits); returns how many
-    rows of each table went."""
-    return {
-        "rate_events": throttle.prune(rate_event_retention(config)),
-        "user_sessions": sessions.prune_sessions(
-            timedelta(days=int(config["SESSION_MAX_AGE_DAYS"]))),
-    }
+    """Delete the expired rows of every table registered (rate events; the sign-ins
+    auth adds) (the caller commits); returns how many rows of each table went."""
+    return {table: pruner(config) for table, pruner in _PRUNERS.items()}

@@ -15,8 +15,6 @@ from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
-from ilp_training.cadres.nik import mask_nik, mask_personal, mask_phone
-
 
 def select_locale() -> str:
     """The locale for this request: the user's preference, the session's, or ``id``
@@ -27,7 +25,7 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("lang")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -79,15 +77,13 @@ def fnumber(value: int | float | Decimal | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the formatting and masking filters, and the locale in every template."""
+    """Register the formatting filters, and the locale in every template (the masks of
+    personal data come with the cadres' blueprint)."""
     app.add_template_filter(rupiah, "rupiah")
     app.add_template_filter(fdate, "fdate")
     app.add_template_filter(fdatetime, "fdatetime")
     app.add_template_filter(fnumber, "fnumber")
     app.add_template_filter(isodate, "isodate")
-    app.add_template_filter(mask_nik, "mask_nik")
-    app.add_template_filter(mask_phone, "mask_phone")
-    app.add_template_global(mask_personal, "mask_personal")
 
     @app.context_processor
     def _locale_context() -> dict[str, object]:

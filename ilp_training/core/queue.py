@@ -120,4 +120,4 @@ def init_app(app: Flask, *registrations: Callable[[Queue], None]) -> Queue:
 
 def queue(app: Flask | None = None) -> Queue:
     """The queue of ``app`` (default: the current app)."""
-    return (app or current_app).extensions["queue"]  # type: ignore[no-any-return]
+    return (app or current_app).extensions["queue"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,7 +26,16 @@ def cell_text(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def append_row(ws: Worksheet, values: Sequence[Any]) -> tuple[Cell, ...]:
+def first_sheet(book: Workbook) -> Worksheet:
+    """The worksheet a new workbook comes with (openpyxl types ``Workbook.active`` as any
+    kind of sheet, or none)."""
+    sheet = book.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError("the workbook's active sheet is not a worksheet")
+    return sheet
+
+
+def append_row(ws: Worksheet, values: Sequence[Any]) -> tuple[Cell | MergedCell, ...]:
     """Append ``values`` as a row (every export's rows go through here): illegal
     characters replaced, formula-like text stored as a text cell."""
     ws.append([cell_text(value) for value in values])

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ilp_training.core.database import changed_rows
 from ilp_training.core.extensions import db
 from ilp_training.models import RateEvent, utcnow
 
@@ -106,5 +107,4 @@ def clear(key: str) -> None:
 def prune(older_than_seconds: int) -> int:
     """Delete events older than the given age; returns how many were deleted."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    result = db.session.execute(sa.delete(RateEvent).where(RateEvent.at < cutoff))
-    return result.rowcount or 0
+    return changed_rows(sa.delete(RateEvent).where(RateEvent.at < cutoff))

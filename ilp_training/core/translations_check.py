@@ -14,6 +14,13 @@ def _placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER.findall(text))
 
 
+def _forms(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A message's id or translation as its forms: one, or one per plural form."""
+    if value is None or isinstance(value, str):
+        return (value or "",)
+    return tuple(value)
+
+
 def check_catalogs(directory: Path) -> list[str]:
     """Every problem in the ``.po`` files under ``directory``, one line each.
 
@@ -27,8 +34,7 @@ def check_catalogs(directory: Path) -> list[str]:
         for message in catalog:
             if not message.id:
                 continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            ids, strings = _forms(message.id), _forms(message.string)
             label = f"{path.parent.parent.name}: {ids[0]!r}"
             if message.fuzzy:
                 problems.append(f"{label} is fuzzy")

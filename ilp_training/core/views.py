@@ -111,7 +111,7 @@ class Page:
         return self.page < self.pages
 
 
-def paginate_counted(stmt: sa.Select[Any]) -> Page:
+def paginate_counted(stmt: sa.Select[*tuple[Any, ...]]) -> Page:
     """Like :func:`paginate` for a busy list (rows, not scalars): the page and the number
     of rows in one query (a window count, as a ``total`` column on each row). A page past
     the end (an old link after rows went away) shows the last page, at the cost of two
@@ -129,7 +129,7 @@ def paginate_counted(stmt: sa.Select[Any]) -> Page:
     return Page(list(rows), page, per_page, total)
 
 
-def paginate(stmt: sa.Select[Any], *, scalars: bool = True) -> Page:
+def paginate(stmt: sa.Select[*tuple[Any, ...]], *, scalars: bool = True) -> Page:
     """Run ``stmt`` for the requested page: one COUNT query and one page query."""
     page, per_page = page_args()
     total = db.session.scalar(

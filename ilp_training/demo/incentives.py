@@ -63,7 +63,7 @@ def _activity(coordinator: User, posyandu: Posyandu, month: date, today: date) -
 
 def load_demo_incentives(admin: User, coordinator: User, head: User, today: date) -> int:
     """Add the demo welfare records (the caller commits); returns the opening days made."""
-    district = db.session.get(Region, admin.district_id)
+    district = db.session.get_one(Region, admin.district_id)
     last_month = Period.month_before(today)
     months = [add_months(last_month.start, -2), add_months(last_month.start, -1),
               last_month.start]

@@ -19,7 +19,7 @@ from ilp_training.models import (
     CadreSkill,
     Organiser,
     Posyandu,
-    Region,
+    Puskesmas,
     TrainingType,
     User,
 )
@@ -37,11 +37,18 @@ def _cadres(puskesmas_id: int, name: str, without: str, limit: int) -> list[Cadr
         .order_by(Cadre.id).limit(limit)))
 
 
+def _puskesmas(coordinator: User) -> Puskesmas:
+    puskesmas = coordinator.puskesmas
+    if puskesmas is None:
+        raise ValueError("the demo's coordinator works at a puskesmas")
+    return puskesmas
+
+
 def _run(coordinator: User, framework: Framework, data: events.EventData,
          cadres: list[Cadre], absent_day2: int, scores: list[tuple[int, int]],
          today: date) -> int:
-    district = db.session.get(Region, coordinator.puskesmas.district_id)
-    event = events.create_event(coordinator, district, coordinator.puskesmas, data, framework)
+    puskesmas = _puskesmas(coordinator)
+    event = events.create_event(coordinator, puskesmas.district, puskesmas, data, framework)
     added = service.add_participants(coordinator, event, [c.id for c in cadres]).added
     ids = [p.id for p in added]
     for index, day in enumerate(event.days):
@@ -55,7 +62,8 @@ def _run(coordinator: User, framework: Framework, data: events.EventData,
 def load_demo_trainings(framework: Framework, coordinator: User, trainer: User,
                         today: date) -> int:
     """Add the demo trainings (the caller commits); returns the number of events."""
-    pid = coordinator.puskesmas_id
+    puskesmas = _puskesmas(coordinator)
+    pid = puskesmas.id
     package = framework.package
     refresher = events.EventData(
         type=TrainingType.REFRESHER, title="Penyegaran Paket D: Usia Sekolah dan Remaja",
@@ -75,8 +83,7 @@ def load_demo_trainings(framework: Framework, coordinator: User, trainer: User,
     _run(coordinator, framework, orientation,
          _cadres(pid, "Mawar", "A", 4) + _cadres(pid, "Cempaka", "A", 4), absent_day2=-1,
          scores=[(50, 72), (38, 66), (62, 80), (45, 58)], today=today)
-    district = db.session.get(Region, coordinator.puskesmas.district_id)
-    events.create_event(coordinator, district, coordinator.puskesmas, events.EventData(
+    events.create_event(coordinator, puskesmas.district, puskesmas, events.EventData(
         type=TrainingType.BASIC, title="Pelatihan Paket E: Usia Dewasa dan Lansia",
         organiser=Organiser.PUSKESMAS, venue="Aula Puskesmas Mawasangka Tengah",
         start_date=today + timedelta(days=21), end_date=today + timedelta(days=23),

@@ -79,7 +79,7 @@ def _lock_notice(locked: service.LockedPeriod | None) -> dict[str, object] | Non
     for the village's head (others are told that the village head must re-open it)."""
     if locked is None:
         return None
-    head = may_approve_summary(current_user, db.session.get(Region, locked.village_id))
+    head = may_approve_summary(current_user, db.session.get_one(Region, locked.village_id))
     return {"village_name": locked.village_name, "label": exports.period_label(locked.period),
             "month_label": exports.period_label(Period(PeriodKind.MONTH, locked.month)),
             "reopen_url": url_for(".reopen", village_id=locked.village_id,
@@ -212,7 +212,7 @@ def import_template() -> ResponseReturnValue:
 @permission_required(may_record_activity)
 @reads_first  # the file is parsed before the write lock is taken
 def import_upload() -> ResponseReturnValue:
-    form, refused = ImportForm(), []
+    form, refused = ImportForm(), list[ServiceError]()
     if form.validate_on_submit():
         data = form.file.data.read()
 

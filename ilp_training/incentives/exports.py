@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ilp_training.core.i18n import rupiah
-from ilp_training.core.spreadsheets import append_row
+from ilp_training.core.spreadsheets import append_row, first_sheet
 from ilp_training.incentives.rules import Period, PeriodKind
 from ilp_training.incentives.services.reports import Place, SummaryReport
 from ilp_training.incentives.terbilang import rupiah_in_words
@@ -134,7 +134,7 @@ def summary_xlsx(report: SummaryReport, locale: str, level_names: Mapping[str, s
     operational amounts and the totals (integer cells in rupiah format; each total also
     as Babel's rupiah text in the locale, as on the PDF)."""
     result, book = report.result, Workbook()
-    ws = book.active
+    ws = first_sheet(book)
     ws.title = _("Incentives")[:31]
     _row(ws, [_("Cadre incentive summary")], bold=True)
     for line in [*letterhead(report.place), period_label(report.period), status_line(report)]:
@@ -181,7 +181,7 @@ def import_template(cadres: Sequence[tuple[int, str, str, str]]) -> bytes:
     (read by ``services/activity_import.py``), sheet 3 the cadres of the user's area
     ``(id, name, posyandu, village)`` to copy IDs from."""
     book = Workbook()
-    opening = book.active
+    opening = first_sheet(book)
     opening.title = _("Opening days")[:31]
     _row(opening, [_("Date (YYYY-MM-DD)"), _("Posyandu"), _("Cadre ID"), _("Cadre name")],
          bold=True)

@@ -269,7 +269,7 @@ def days_by_level(cadre: CadreInput, month: date) -> dict[str | None, int]:
     if not cadre.levels:
         return {cadre.level_code: len(days)}
     after = add_months(month, 1).toordinal()
-    bounds = [(month.toordinal(), None)]  # before the first step: no level
+    bounds: list[tuple[int, str | None]] = [(month.toordinal(), None)]  # before: no level
     bounds += [(max(since.toordinal(), month.toordinal()), code)
                for since, code in cadre.levels if since.toordinal() < after]
     counts: dict[str | None, int] = {}
@@ -337,10 +337,11 @@ def compute_summary(data: SummaryInput) -> SummaryResult:
     lines = [cadre_line(c, data.period, data.terms) for c in data.cadres]
     rows = tuple(sorted((line for line in lines if line is not None),
                         key=lambda r: (r.posyandu.casefold(), r.name.casefold(), r.cadre_id)))
-    covered = [m for m in data.period.months if data.terms.get(m) is not None]
+    in_force = {m: t for m in data.period.months if (t := data.terms.get(m)) is not None}
+    covered = list(in_force)
+    operational = sum(t.operational for t in in_force.values())
     posyandu = tuple(
-        PosyanduLine(p.posyandu_id, p.name, len(covered),
-                     sum(data.terms[m].operational for m in covered))  # type: ignore[union-attr]
+        PosyanduLine(p.posyandu_id, p.name, len(covered), operational)
         for p in sorted(data.posyandu, key=lambda p: (p.name.casefold(), p.posyandu_id))
     )
     cadre_total = sum(r.total for r in rows)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ilp_training.core.extensions import db
+from ilp_training.core.extensions import Model, db
 from ilp_training.models.base import UTCDateTime, enum_column, utcnow
 from ilp_training.models.cadres import Cadre
 from ilp_training.models.regions import Posyandu
@@ -40,7 +40,7 @@ session_cadres = sa.Table(
 )
 
 
-class AssessmentSession(db.Model):
+class AssessmentSession(Model):
     """One sitting: an assessor at a posyandu on a date, with the cadres present."""
 
     __tablename__ = "assessment_sessions"
@@ -64,7 +64,7 @@ class AssessmentSession(db.Model):
 ORIGINAL = sa.text("supersedes_id IS NULL AND duplicate_of_id IS NULL")
 
 
-class Assessment(db.Model):
+class Assessment(Model):
     """One skill of one cadre judged once. Never updated: a correction is a new row that
     ``supersedes`` the old one and gives a reason."""
 
@@ -121,7 +121,7 @@ class Assessment(db.Model):
     )
 
 
-class IndicatorScore(db.Model):
+class IndicatorScore(Model):
     """The score one indicator got in one assessment."""
 
     __tablename__ = "indicator_scores"
@@ -136,7 +136,7 @@ class IndicatorScore(db.Model):
     __table_args__ = (sa.UniqueConstraint("assessment_id", "indicator_code"),)
 
 
-class CadreSkill(db.Model):
+class CadreSkill(Model):
     """A skill a cadre has mastered (a badge), and the assessment that decided it."""
 
     __tablename__ = "cadre_skills"
@@ -149,7 +149,7 @@ class CadreSkill(db.Model):
     assessment: Mapped[Assessment] = relationship()
 
 
-class LevelChange(db.Model):
+class LevelChange(Model):
     """A change of a cadre's level (``level_code`` None = belum berjenjang)."""
 
     __tablename__ = "level_changes"

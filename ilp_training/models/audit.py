@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ilp_training.core.extensions import db
+from ilp_training.core.extensions import Model
 from ilp_training.models.base import UTCDateTime, utcnow
 from ilp_training.models.users import User
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what to which record, when, with old and new values.
 
     ``changes`` maps a field name to ``[old, new]`` (JSON-safe values). Rows are never
@@ -42,7 +42,7 @@ def _refuse_audit_change(mapper: Any, connection: Any, target: AuditEntry) -> No
     raise PermissionError("the audit log is append-only")
 
 
-class RateEvent(db.Model):
+class RateEvent(Model):
     """One counted event (a failed login, a public lookup) for rate limiting by key."""
 
     __tablename__ = "rate_events"

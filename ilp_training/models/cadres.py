@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ilp_training.core.extensions import db
+from ilp_training.core.extensions import Model
 from ilp_training.models.base import UTCDateTime, enum_column, utcnow
 from ilp_training.models.regions import Posyandu
 
@@ -23,7 +23,7 @@ class CadreStatus(enum.StrEnum):
     INACTIVE = "inactive"
 
 
-class Cadre(db.Model):
+class Cadre(Model):
     """A posyandu cadre. NIK, phone and birth date are personal data (masked in lists)."""
 
     __tablename__ = "cadres"
@@ -68,7 +68,7 @@ class Cadre(db.Model):
         return self.status == CadreStatus.ACTIVE
 
 
-class CadreAssignment(db.Model):
+class CadreAssignment(Model):
     """One stretch of a cadre's service at a posyandu; a move closes one and opens another."""
 
     __tablename__ = "cadre_assignments"

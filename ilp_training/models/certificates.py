@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ilp_training.core.extensions import db
+from ilp_training.core.extensions import Model
 from ilp_training.models.base import UTCDateTime, enum_column, utcnow
 from ilp_training.models.cadres import Cadre
 from ilp_training.models.regions import Puskesmas, Region
@@ -29,7 +29,7 @@ class CertificateStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """An issued certificate. ``pdf`` and ``sha256`` are frozen at issue; ``claim`` is the
     plain-data statement printed on it and shown by the public verification page."""
 
@@ -84,7 +84,7 @@ class Certificate(db.Model):
     )
 
 
-class CertificateSettings(db.Model):
+class CertificateSettings(Model):
     """Emblem and signatory printed on certificates: one row per district, optionally one
     per puskesmas that overrides it."""
 
@@ -114,7 +114,7 @@ class CertificateSettings(db.Model):
     )
 
 
-class SerialCounter(db.Model):
+class SerialCounter(Model):
     """The last serial number used per district and year; only ever increases."""
 
     __tablename__ = "serial_counters"
@@ -131,7 +131,7 @@ class JobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class BulkJob(db.Model):
+class BulkJob(Model):
     """Issuing all due certificates of a posyandu or a puskesmas outside the request.
 
     Work is split in parts rendered by the worker; ``done``/``failed`` count certificates,
@@ -165,7 +165,7 @@ class BulkJob(db.Model):
     failures: Mapped[list[BulkJobFailure]] = relationship(order_by="BulkJobFailure.id")
 
 
-class BulkJobPart(db.Model):
+class BulkJobPart(Model):
     """One part of a bulk job, the unit a worker commits and a restarted worker resumes.
 
     ``serials`` (cadre id → serial) are reserved when the part starts and reused when it
@@ -188,7 +188,7 @@ class BulkJobPart(db.Model):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
-class BulkJobFailure(db.Model):
+class BulkJobFailure(Model):
     """A certificate of a bulk job that could not be issued, by name, with the reason."""
 
     __tablename__ = "bulk_job_failures"

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ilp_training.core.extensions import db
+from ilp_training.core.extensions import Model, db
 from ilp_training.incentives.rules import PeriodKind
 from ilp_training.models.base import UTCDateTime, enum_column, utcnow
 from ilp_training.models.cadres import Cadre
@@ -27,7 +27,7 @@ def _non_negative(*columns: str) -> tuple[sa.CheckConstraint, ...]:
     return tuple(sa.CheckConstraint(f"{c} >= 0", name=f"{c}_non_negative") for c in columns)
 
 
-class IncentiveScheme(db.Model):
+class IncentiveScheme(Model):
     """The amounts a district (owner: the regency) or one village (owner: the village,
     overriding the district) pays from ``valid_from`` (a first day of month) to
     ``valid_until`` (a first day of month, inclusive; ``None``: open-ended).
@@ -74,7 +74,7 @@ class IncentiveScheme(db.Model):
         return {t.level_code: t.amount for t in self.level_top_ups}
 
 
-class SchemeLevelTopUp(db.Model):
+class SchemeLevelTopUp(Model):
     """The monthly top-up of a scheme for cadres at one level (curriculum level code)."""
 
     __tablename__ = "incentive_level_top_ups"
@@ -97,7 +97,7 @@ opening_day_cadres = sa.Table(
 )
 
 
-class OpeningDay(db.Model):
+class OpeningDay(Model):
     """A posyandu opening day (*hari buka posyandu*) and the cadres who served on it."""
 
     __tablename__ = "opening_days"
@@ -117,7 +117,7 @@ class OpeningDay(db.Model):
     __table_args__ = (sa.UniqueConstraint("posyandu_id", "held_on"),)
 
 
-class HomeVisitCount(db.Model):
+class HomeVisitCount(Model):
     """How many home visits (*kunjungan rumah*) a cadre made in a month (first day)."""
 
     __tablename__ = "home_visit_counts"
@@ -137,7 +137,7 @@ class SummaryStatus(enum.StrEnum):
     APPROVED = "approved"
 
 
-class IncentiveSummary(db.Model):
+class IncentiveSummary(Model):
     """A village's incentive summary for one period: the draft's inputs (budget line,
     exclusions) and, once approved, its frozen versions."""
 
@@ -167,7 +167,7 @@ class IncentiveSummary(db.Model):
     )
 
 
-class SummaryExclusion(db.Model):
+class SummaryExclusion(Model):
     """A cadre the village head left out of a summary, with the reason."""
 
     __tablename__ = "summary_exclusions"
@@ -182,7 +182,7 @@ class SummaryExclusion(db.Model):
     __table_args__ = (sa.UniqueConstraint("summary_id", "cadre_id"),)
 
 
-class SummaryVersion(db.Model):
+class SummaryVersion(Model):
     """One approval of a summary with every figure copied. Never changed afterwards, except
     that re-opening records who re-opened it, when and why (the next approval is a new
     version)."""
@@ -223,7 +223,7 @@ class SummaryVersion(db.Model):
     )
 
 
-class SummaryCadreRow(db.Model):
+class SummaryCadreRow(Model):
     """One cadre's frozen figures in an approved version."""
 
     __tablename__ = "summary_cadre_rows"
@@ -258,7 +258,7 @@ class SummaryCadreRow(db.Model):
     )
 
 
-class SummaryPosyanduRow(db.Model):
+class SummaryPosyanduRow(Model):
     """One posyandu's frozen operational amount in an approved version."""
 
     __tablename__ = "summary_posyandu_rows"

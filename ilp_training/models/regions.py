@@ -7,7 +7,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ilp_training.core.extensions import db
+from ilp_training.core.extensions import Model, db
 from ilp_training.models.base import enum_column
 
 
@@ -28,7 +28,7 @@ CODE_LENGTH = {
 }
 
 
-class Region(db.Model):
+class Region(Model):
     """A province, kabupaten/kota, kecamatan or desa/kelurahan with its official code."""
 
     __tablename__ = "regions"
@@ -71,7 +71,7 @@ puskesmas_villages = sa.Table(
 )
 
 
-class Puskesmas(db.Model):
+class Puskesmas(Model):
     """A primary health centre; its catchment (wilayah kerja) is a set of villages."""
 
     __tablename__ = "puskesmas"
@@ -95,7 +95,7 @@ class Puskesmas(db.Model):
     __table_args__ = (sa.UniqueConstraint("district_id", "name"),)
 
 
-class Pustu(db.Model):
+class Pustu(Model):
     """A puskesmas pembantu: the village-level ILP post."""
 
     __tablename__ = "pustu"
@@ -109,7 +109,7 @@ class Pustu(db.Model):
     puskesmas: Mapped[Puskesmas] = relationship(back_populates="pustu")
 
 
-class Posyandu(db.Model):
+class Posyandu(Model):
     """A village health post; belongs to a village and is served by one puskesmas."""
 
     __tablename__ = "posyandu"

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ilp_training.core.extensions import db
+from ilp_training.core.extensions import Model
 from ilp_training.models.base import UTCDateTime, enum_column, utcnow
 from ilp_training.models.cadres import Cadre
 from ilp_training.models.regions import Posyandu, Puskesmas, Region
@@ -52,7 +52,7 @@ class OutcomeReason(enum.StrEnum):
     BELOW_PASS_MARK = "below_pass_mark"
 
 
-class TrainingEvent(db.Model):
+class TrainingEvent(Model):
     """One training: a puskesmas event (``puskesmas_id`` set) or a district-wide one
     (``puskesmas_id`` NULL). Every event belongs to a district (``district_id``)."""
 
@@ -120,7 +120,7 @@ class TrainingEvent(db.Model):
         return self.status in (TrainingStatus.PLANNED, TrainingStatus.RUNNING)
 
 
-class TrainingSkill(db.Model):
+class TrainingSkill(Model):
     """A skill (curriculum code) the event covers."""
 
     __tablename__ = "training_skills"
@@ -131,7 +131,7 @@ class TrainingSkill(db.Model):
     event: Mapped[TrainingEvent] = relationship(back_populates="skills")
 
 
-class TrainingFacilitator(db.Model):
+class TrainingFacilitator(Model):
     """A facilitator: a user of the site, or an outsider given by name."""
 
     __tablename__ = "training_facilitators"
@@ -154,7 +154,7 @@ class TrainingFacilitator(db.Model):
         return self.user.display_name if self.user is not None else (self.name or "")
 
 
-class TrainingParticipant(db.Model):
+class TrainingParticipant(Model):
     """A cadre taking part in an event; ``posyandu_id`` is where they served on enrolment,
     so a posyandu's training history survives moves. ``outcome`` is set on finishing."""
 
@@ -193,7 +193,7 @@ class TrainingParticipant(db.Model):
     )
 
 
-class TrainingAttendance(db.Model):
+class TrainingAttendance(Model):
     """A participant present on one day of the event (absence is no row)."""
 
     __tablename__ = "training_attendance"

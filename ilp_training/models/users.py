@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ilp_training.core.extensions import db
+from ilp_training.core.extensions import Model
 from ilp_training.models.base import UTCDateTime, enum_column, utcnow
 from ilp_training.models.regions import Puskesmas, Region
 
@@ -24,7 +24,7 @@ class Role(enum.StrEnum):
     VILLAGE_HEAD = "village_head"  # a village
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,7 +75,7 @@ class User(UserMixin, db.Model):
         return place.name if place is not None else ""
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser of a user, so that a sign-in can be ended on the server.
 
     The browser holds a random token in its (signed) session cookie; the table holds only

@@ -16,10 +16,11 @@ from typing import Any
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from assessments import Framework
-from ilp_training.core.spreadsheets import append_row, csv_text
+from ilp_training.core.spreadsheets import append_row, csv_text, first_sheet
 from ilp_training.models import CadreStatus
 from ilp_training.rosters.services import GapMatrix, GapRow, LevelRow
 
@@ -70,8 +71,8 @@ def _sheet(ws: Worksheet, title: str, headings: Sequence[str],
     ws.freeze_panes = "B2"
     for values in rows:
         _append(ws, values)
-    for column in ws.iter_cols(min_row=1, max_row=1):
-        ws.column_dimensions[column[0].column_letter].width = max(6, min(40, len(
+    for index, column in enumerate(ws.iter_cols(min_row=1, max_row=1), start=1):
+        ws.column_dimensions[get_column_letter(index)].width = max(6, min(40, len(
             str(column[0].value)) + 2))
 
 
@@ -80,7 +81,7 @@ def xlsx_bytes(cadres: list[list[Any]], levels: tuple[list[LevelRow], LevelRow],
     """A workbook with the sheets cadres, levels (per place) and skill gaps (per place:
     active cadres, then how many have mastered each skill)."""
     book = Workbook()
-    _sheet(book.active, _("Cadres"), cadre_headings(), cadres)
+    _sheet(first_sheet(book), _("Cadres"), cadre_headings(), cadres)
     level_rows, level_total = levels
     names = [c.name or _("no level yet") for c in level_total.counts]
     _sheet(book.create_sheet(), _("Levels"),

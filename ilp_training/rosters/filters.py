@@ -22,7 +22,7 @@ def _int_in(value: str | None, allowed: Collection[int]) -> int | None:
 
 
 def _choice(value: str | None, allowed: Collection[str]) -> str:
-    return value if value in allowed else ""
+    return value if value is not None and value in allowed else ""
 
 
 def parse_filters(
@@ -39,5 +39,5 @@ def parse_filters(
         level=_choice(args.get("level"), levels),
         package=_choice(args.get("package"), packages),
         assessed=Assessed(_choice(args.get("assessed"), {a.value for a in Assessed})),
-        status=Status(args.get("status") if args.get("status") in set(Status) else "active"),
+        status=Status(_choice(args.get("status"), set(Status)) or Status.ACTIVE),
     )

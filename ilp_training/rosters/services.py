@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from assessments import Framework
@@ -87,7 +87,7 @@ class Place:
     detail: str
 
 
-def _group_key(grouping: Grouping) -> sa.ColumnElement[int]:
+def _group_key(grouping: Grouping) -> InstrumentedAttribute[int]:
     return Posyandu.id if grouping == Grouping.POSYANDU else Posyandu.puskesmas_id
 
 
@@ -414,8 +414,8 @@ def _filter_clauses(filters: RosterFilters, framework: Framework,
     return clauses
 
 
-def cadre_list(user: User, filters: RosterFilters, framework: Framework,
-               today: date) -> sa.Select[Any]:
+def cadre_list(user: User, filters: RosterFilters, framework: Framework, today: date
+               ) -> sa.Select[int, str, CadreStatus, str | None, int, date | None, str, str]:
     """The cadres in scope that pass ``filters``, as plain rows ordered by village,
     posyandu and name: id, full_name, status, level_code, badge_count, last_assessed_on,
     posyandu_name, village_name. No NIK, phone or birth date.

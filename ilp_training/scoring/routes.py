@@ -197,7 +197,7 @@ def correct(assessment_id: int) -> ResponseReturnValue:
         entry = next((e for e in parsed.entries if e.skill_code == skill.code), None)
         if not errors and entry is None:
             errors = [_("Score every indicator of %(skill)s.", skill=skill.code)]
-        if not errors:
+        if not errors and entry is not None:
             ok = committed(form, lambda: service.correct_assessment(
                 current_user, item, entry.scores, entry.note, form.reason.data or "",
                 form.submission_key.data, framework))

@@ -33,8 +33,8 @@ def own_puskesmas_id() -> int | None:
 
 def district() -> Region:
     """The district a new event belongs to: the admin's, or the coordinator's puskesmas's."""
-    return db.session.get(Region, current_user.district_id
-                          or current_user.puskesmas.district_id)
+    return db.session.get_one(Region, current_user.district_id
+                              or current_user.puskesmas.district_id)
 
 
 def setup_form(form: EventForm, framework: Framework, puskesmas_id: int | None) -> None:

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 
 from assessments import Framework
 from ilp_training.core.i18n import fdate
-from ilp_training.core.spreadsheets import append_row
+from ilp_training.core.spreadsheets import append_row, first_sheet
 from ilp_training.models import TrainingEvent
 from ilp_training.training.forms import label
 from ilp_training.training.services.reports import ParticipantRow
@@ -79,7 +79,7 @@ def results_workbook(event: TrainingEvent, rows: Sequence[ParticipantRow]) -> by
     """One row per participant: name, posyandu, days present (of the event's days), pre,
     post, gain, outcome and reason (empty while the event is not finished)."""
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = _("Results")[:31]
     headings = [_("Name"), _("Posyandu"), _("Days present (of %(days)d)", days=len(event.days)),
                 _("Pre-test"), _("Post-test"),

@@ -55,7 +55,7 @@ LABELS = {
 
 def label(value: object) -> object:
     """The translated label of a training enum value (the value itself if unknown)."""
-    return LABELS.get(value, value)  # type: ignore[call-overload]
+    return LABELS.get(value, value)  # type: ignore[call-overload]  # any value may be asked
 
 
 def _number(label_text: object, low: int, high: int, **kwargs: object) -> IntegerField:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -178,6 +179,13 @@ def _flash_added(added: service.Added) -> None:
                        "%(num)d of the chosen cadres already took part.", added.already), "info")
 
 
+def _filter_args() -> dict[str, Any]:
+    """The request's query parameters to keep in a redirect, without those named like
+    url_for's own options (``_scheme``, ``_external``, ``_anchor``, ``_method``), which
+    would change the address or fail to build it."""
+    return {k: v for k, v in request.args.items() if not k.startswith("_")}
+
+
 @bp.route("/trainings/<int:event_id>/participants", methods=["GET", "POST"])
 @permission_required(may_plan_trainings)
 def participants(event_id: int) -> ResponseReturnValue:
@@ -190,7 +198,7 @@ def participants(event_id: int) -> ResponseReturnValue:
             added = ok.value
             _flash_added(added)
             return redirect(url_for("training.participants", event_id=event.id,
-                                    **request.args.to_dict()))
+                                    **_filter_args()))
     return _participants_page(event, form, AddPosyanduForm(formdata=None))
 
 
@@ -202,7 +210,7 @@ def add_posyandu(event_id: int) -> ResponseReturnValue:
     form.posyandu.choices = [SelectChoice(pid, name) for pid, name in reports.area_posyandu(event)]
     if form.validate_on_submit():
         ok = committed(form, lambda: service.add_posyandu(
-            current_user, event, db.session.get(Posyandu, form.posyandu.data)))
+            current_user, event, db.session.get_one(Posyandu, form.posyandu.data)))
         if ok:
             added = ok.value
             _flash_added(added)

@@ -54,6 +54,7 @@ from ilp_training.certificates.services.issuing import (
 )
 from ilp_training.core import audit
 from ilp_training.core.curricula import framework_on
+from ilp_training.core.database import changed_rows
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
 from ilp_training.models import (
@@ -178,7 +179,7 @@ def _take(job_id: int, index: int, holder: str, now: datetime, lease: timedelta)
             sa.or_(BulkJobPart.leased_until.is_(None), BulkJobPart.leased_until < now,
                    BulkJobPart.leased_by == holder))
         .values(leased_by=holder, leased_until=now + lease,
-                attempts=BulkJobPart.attempts + 1)).rowcount
+                attempts=BulkJobPart.attempts + 1))
     return bool(taken)
 
 
@@ -194,7 +195,7 @@ def open_part(job_id: int, index: int, holder: str, now: datetime, lease: timede
     job = db.session.get(BulkJob, job_id)
     if job is None or job.status not in OPEN or not _take(job_id, index, holder, now, lease):
         return None
-    part = db.session.get(BulkJobPart, (job_id, index))
+    part = db.session.get_one(BulkJobPart, (job_id, index))
     if part.attempts > MAX_ATTEMPTS:
         raise TooManyAttempts(f"part {index + 1} was started {MAX_ATTEMPTS} times and its "
                               "worker stopped each time")
@@ -231,10 +232,10 @@ def store_part(job_id: int, index: int, holder: str, work: Part, pdf: bytes,
     # The part is ours and not done (its row locked on PostgreSQL until the commit).
     still_ours = db.session.execute(sa.update(BulkJobPart).where(
         BulkJobPart.job_id == job_id, BulkJobPart.index == index, BulkJobPart.pdf.is_(None),
-        BulkJobPart.leased_by == holder).values(leased_until=None)).rowcount
+        BulkJobPart.leased_by == holder).values(leased_until=None))
     if not still_ours:
         return None
-    requester = db.session.get(User, work.requester_id)
+    requester = db.session.get_one(User, work.requester_id)
     certs, dropped = store(requester, issued, work.language, work.issued_on, bulk_job_id=job_id)
     if dropped:
         gone = {id(item) for item, _reason in dropped}
@@ -246,7 +247,7 @@ def store_part(job_id: int, index: int, holder: str, work: Part, pdf: bytes,
     db.session.add_all(BulkJobFailure(job_id=job_id, cadre_id=cid, reason=reason[:300],
                                       holder_name=work.names.get(cid, "?"))
                        for cid, reason in work.failures)
-    part = db.session.get(BulkJobPart, (job_id, index))
+    part = db.session.get_one(BulkJobPart, (job_id, index))
     part.pdf, part.certificate_ids = (pdf if certs else b""), [c.id for c in certs]
     parts_done, parts_total = db.session.execute(
         sa.update(BulkJob).where(BulkJob.id == job_id)
@@ -268,12 +269,12 @@ def _names(cadre_ids: Iterable[int]) -> dict[int, str]:
 def finish(job_id: int, now: datetime) -> bool:
     """Join the parts into the print file and mark the job done (flushes); ``False`` for
     a job already finished (left alone, so two finishers make one print file)."""
-    mine = db.session.execute(sa.update(BulkJob).where(
+    mine = changed_rows(sa.update(BulkJob).where(
         BulkJob.id == job_id, BulkJob.finished_at.is_(None), BulkJob.status.in_(OPEN))
-        .values(finished_at=now)).rowcount  # locks the job row on PostgreSQL
+        .values(finished_at=now))  # locks the job row on PostgreSQL
     if not mine:
         return False
-    job = db.session.get(BulkJob, job_id)
+    job = db.session.get_one(BulkJob, job_id)
     parts = db.session.scalars(sa.select(BulkJobPart).where(BulkJobPart.job_id == job_id)
                                .order_by(BulkJobPart.index)).all()
     pdfs = [p.pdf for p in parts if p.pdf]

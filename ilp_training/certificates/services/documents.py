@@ -206,7 +206,7 @@ def _render(pages: list[dict[str, Any]], singles: bool) -> tuple[bytes, list[byt
         content = page.obj.Contents  # WeasyPrint writes one stream per page
         content.write(b"q\n" + content.read_bytes() + b"\nQ\n" + qr_ops(
             context["verify_url"], left * _PT_PER_PX, height - top * _PT_PER_PX, size))
-        page.add_underlay(forms[key])
+        page.add_underlay(forms[key], None)  # None: over the whole page
     files = []
     for page in pdf.pages if singles else []:
         single = pikepdf.Pdf.new()

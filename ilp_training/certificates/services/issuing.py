@@ -110,7 +110,7 @@ def settings_for(puskesmas: Puskesmas) -> CertificateSettings | None:
                 CertificateSettings.puskesmas_id.is_(None)),
     ))).all()
     own = [s for s in rows if s.puskesmas_id == puskesmas.id]
-    return (own or rows or [None])[0]
+    return next(iter(own or rows), None)
 
 
 @dataclass(frozen=True)
@@ -299,7 +299,7 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
         if cadre.id not in reserved:
             serials.setdefault(settings.district_id, []).append("")
     for district_id, slots in serials.items():
-        slots[:] = serials_of(db.session.get(Region, district_id), today.year, len(slots))
+        slots[:] = serials_of(db.session.get_one(Region, district_id), today.year, len(slots))
         slots.reverse()
     training_framework = (framework_for(event.framework_id, event.framework_version)
                           if event is not None else None)
@@ -512,14 +512,14 @@ def cadres_due(scope: sa.ColumnElement[bool], event: TrainingEvent | None = None
         .where(scope, due_clause(event)).order_by(Posyandu.name, Cadre.full_name)))
 
 
-def due_by_posyandu(scope: sa.ColumnElement[bool]) -> list[tuple[int, str, int]]:
+def due_by_posyandu(scope: sa.ColumnElement[bool]) -> Sequence[tuple[int, str, int]]:
     """(posyandu id, name, level certificates due) for each posyandu that ``scope``
     selects and that has any, by name: one query."""
-    return [tuple(row) for row in db.session.execute(  # type: ignore[misc]
+    return db.session.execute(
         sa.select(Posyandu.id, Posyandu.name, sa.func.count(Cadre.id))
         .join(Cadre, Cadre.posyandu_id == Posyandu.id)
         .where(scope, due_clause())
-        .group_by(Posyandu.id, Posyandu.name).order_by(Posyandu.name))]
+        .group_by(Posyandu.id, Posyandu.name).order_by(Posyandu.name)).all()
 
 
 def due_by_training(scope: sa.ColumnElement[bool], events: Sequence[TrainingEvent]

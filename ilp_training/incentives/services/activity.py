@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -194,7 +195,8 @@ def record_opening_day(actor: User, posyandu: Posyandu, held_on: date,
     db.session.flush()
     after = sorted(c.id for c in day.cadres)
     if before != after or old_date != held_on.isoformat():
-        changes = {"cadres": [before, after], "held_on": [old_date, held_on.isoformat()]}
+        changes: dict[str, list[Any]] = {"cadres": [before, after],
+                                         "held_on": [old_date, held_on.isoformat()]}
         audit.record(actor, "create" if before is None else "update", "opening_day",
                      day.id, changes)
     return day
@@ -204,9 +206,9 @@ def delete_opening_day(actor: User, day: OpeningDay) -> None:
     """Remove an opening day entered by mistake (audited with its cadres), unless its
     month is locked."""
     ensure_unlocked([(day.posyandu.village_id, day.held_on)])
-    changes = {"posyandu_id": [day.posyandu_id, None],
-               "held_on": [day.held_on.isoformat(), None],
-               "cadres": [sorted(c.id for c in day.cadres), None]}
+    changes: dict[str, list[Any]] = {
+        "posyandu_id": [day.posyandu_id, None], "held_on": [day.held_on.isoformat(), None],
+        "cadres": [sorted(c.id for c in day.cadres), None]}
     day_id = day.id
     day.cadres = []
     db.session.delete(day)

@@ -295,15 +295,17 @@ class _LazySheet(ReadOnlyWorksheet):
         pass
 
 
-class _StreamingReader(ExcelReader):  # type: ignore[misc]
+class _StreamingReader(ExcelReader):
     """``openpyxl.load_workbook(read_only=True)`` with :class:`_LazySheet` sheets."""
 
     def read_worksheets(self) -> None:
         for sheet, rel in self.parser.find_sheets():
             if rel.target in self.valid_files and "chartsheet" not in rel.Type:
                 ws = _LazySheet(self.wb, sheet.name, rel.target, self.shared_strings)
-                ws.sheet_state = sheet.state
-                self.wb._sheets.append(ws)
+                ws.sheet_state = sheet.state or "visible"
+                # as openpyxl's own reader adds its read-only sheets (the stubs leave the
+                # private list out)
+                self.wb._sheets.append(ws)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -368,7 +370,8 @@ def import_activity(actor: User, posyandu: Sequence[Posyandu], rows: ActivityRow
     opening, visits = rows.opening, rows.visits
     dates = [d for d in (*(_day(v[0]) for _n, v in opening), *(_month(v[0]) for _n, v in visits))
              if d is not None]
-    check, errors = _Checker(posyandu, today, min([*dates, today])), []
+    check = _Checker(posyandu, today, min([*dates, today]))
+    errors: list[RowError] = []
     days = _opening_rows(check, opening, errors)
     counts = _visit_rows(check, visits, errors)
     if errors:

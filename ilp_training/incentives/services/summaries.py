@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ilp_training.core import audit
+from ilp_training.core.database import changed_rows
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
 from ilp_training.incentives.permissions import may_approve_summary
@@ -146,11 +147,11 @@ def _change_status(summary: IncentiveSummary, old: SummaryStatus, new: SummarySt
     its status was no longer ``old`` (a concurrent request changed it first: on
     PostgreSQL the UPDATE waits for that request's row lock, then finds nothing to
     change). The one place where a summary's status changes."""
-    result = db.session.execute(
+    changed = changed_rows(
         sa.update(IncentiveSummary)
         .where(IncentiveSummary.id == summary.id, IncentiveSummary.status == old)
         .values(status=new).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     sa.orm.attributes.set_committed_value(summary, "status", new)
     return True

@@ -68,7 +68,7 @@ class EventData:
     outside_facilitators: tuple[str, ...] = ()
 
 
-def facilitator_choices(district_id: int, puskesmas_id: int | None) -> sa.Select[tuple[User]]:
+def facilitator_choices(district_id: int, puskesmas_id: int | None) -> sa.Select[User]:
     """Site users who can facilitate: the district's admins and the staff (coordinators,
     trainers) of the event's puskesmas, or of every puskesmas of a district event."""
     places = sa.select(Puskesmas.id).where(Puskesmas.district_id == district_id)

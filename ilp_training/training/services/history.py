@@ -73,7 +73,8 @@ def cadre_trainings(cadre_id: int, user: User) -> list[HistoryRow]:
                       visible)
             .join(TP, TP.event_id == TE.id).where(TP.cadre_id == cadre_id)
             .order_by(TE.start_date.desc(), TE.id.desc()))
-    return [HistoryRow(*row[:-1], visible=bool(row[-1])) for row in db.session.execute(stmt)]
+    # visible is a boolean column; tuple(): mypy cannot spread a Row this wide as arguments
+    return [HistoryRow(*tuple(row)) for row in db.session.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ class PosyanduEventRow:
     completed: int
 
 
-def posyandu_trainings(posyandu_id: int) -> sa.Select[Any]:
+def posyandu_trainings(posyandu_id: int) -> sa.Select[
+        int, str, TrainingType, date, date, TrainingStatus, int, int]:
     """The trainings cadres of this posyandu (where they served on enrolment) took part
     in, newest first, with how many took part and completed: one query, to page through
     and read with :func:`posyandu_event_rows`."""
@@ -107,7 +109,7 @@ def _package_of(framework: Framework, column: Any) -> sa.ColumnElement[str]:
     return sa.case({s.code: s.package for s in framework.skills}, value=column, else_=None)
 
 
-def _per_package(pairs: sa.Select[Any]) -> dict[str, int]:
+def _per_package(pairs: sa.Select[int, str]) -> dict[str, int]:
     """Count distinct cadres per package from a ``(cadre_id, package)`` select."""
     inner = pairs.distinct().subquery()
     return dict(db.session.execute(
@@ -148,7 +150,7 @@ def package_progress(posyandu_id: int, framework: Framework,
                  .group_by(skills.c.cadre_id, skills.c.package).subquery())
     sizes = sa.case({p.code: len(p.skills) for p in framework.packages},
                     value=per_cadre.c.package, else_=-1)
-    mastered = dict(db.session.execute(
+    mastered: dict[str, int] = dict(db.session.execute(
         sa.select(per_cadre.c.package, sa.func.count()).where(per_cadre.c.n >= sizes)
         .group_by(per_cadre.c.package)).all())
     return total, [PackageProgress(p.code, p.name.get(locale), trained.get(p.code, 0),

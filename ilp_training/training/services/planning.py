@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -67,7 +66,7 @@ def next_package(framework: Framework, mastered: set[str]) -> str | None:
     return gaps[0].package if gaps else None
 
 
-def _pairs(stmt: sa.Select[Any]) -> dict[int, set[str]]:
+def _pairs(stmt: sa.Select[int, str]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     for cadre_id, code in db.session.execute(stmt):
         found.setdefault(cadre_id, set()).add(code)
