@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ilp_training.auth import ASSESSORS, MANAGERS, roles_required
+from ilp_training.cadres import cadre_number
 from ilp_training.cadres import services as service
 from ilp_training.cadres.forms import (
     CadreForm,
@@ -37,6 +38,7 @@ from ilp_training.scoring.competency import competency_profile
 from ilp_training.training.services.history import cadre_trainings
 
 bp = Blueprint("cadres", __name__)
+bp.add_app_template_global(cadre_number, "cadre_number")
 
 
 def _data(form: CadreForm) -> service.CadreData:
@@ -56,7 +58,7 @@ def roster(posyandu_id: int) -> ResponseReturnValue:
     page = paginate(cadre_roster(posyandu, search, status))
     return render_template(
         "cadres/roster.html", posyandu=posyandu, page=page, q=search, status=status,
-        statuses=list(CadreStatus),
+        statuses=list(CadreStatus), may_assess=current_user.role in ASSESSORS,
     )
 
 

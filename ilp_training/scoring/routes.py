@@ -18,6 +18,7 @@ from wtforms import SelectChoice
 
 from assessments import Framework
 from ilp_training.auth import ASSESSORS, roles_required
+from ilp_training.cadres import cadre_label
 from ilp_training.core.curricula import framework_for, framework_on
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
@@ -58,7 +59,7 @@ def new_session(posyandu_id: int) -> ResponseReturnValue:
                                Cadre.status == CadreStatus.ACTIVE).order_by(Cadre.full_name)
     ).all()
     form = SessionForm()
-    form.cadres.choices = [SelectChoice(c.id, c.full_name) for c in active]
+    form.cadres.choices = [SelectChoice(c.id, cadre_label(c.full_name, c.id)) for c in active]
     if request.method == "GET":
         form.assessed_on.data = local_today()
         form.setting.data, form.method.data = Setting.POSYANDU_DAY, Method.OBSERVATION
@@ -162,7 +163,7 @@ def grid(session_id: int, code: str) -> ResponseReturnValue:
     if not framework.has_skill(code):
         abort(404)
     skill = framework.skill(code)
-    names = {c.id: c.full_name for c in sitting.cadres}
+    names = {c.id: cadre_label(c.full_name, c.id) for c in sitting.cadres}
     return _scores_page(sitting, framework, lambda f: parse_grid(f, framework, skill, names),
                         "scoring/grid.html", f"grid-{sitting.id}-{code}", skill=skill)
 
