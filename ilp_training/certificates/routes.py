@@ -86,7 +86,9 @@ def index() -> ResponseReturnValue:
     due = service.due_by_posyandu(area)
     trainings = service.due_by_training(area, _finished_trainings(20))
     search = request.args.get("q", "").strip()[:80]
-    stmt = scoped(Certificate, current_user).order_by(Certificate.issued_at.desc())
+    # newest first in serial order: serials (district-year-number) rise with each issue,
+    # whereas a bulk job's certificates share one issue time
+    stmt = scoped(Certificate, current_user).order_by(Certificate.serial.desc())
     if search:
         stmt = stmt.where(sa.or_(Certificate.holder_name.ilike(f"%{search}%"),
                                  Certificate.serial.ilike(f"%{search}%")))

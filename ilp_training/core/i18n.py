@@ -16,7 +16,8 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from ilp_training.cadres.nik import mask_nik, mask_personal, mask_phone
-from ilp_training.core.audit import ACTION_LABELS
+from ilp_training.core.audit import ACTION_LABELS, field_label
+from ilp_training.core.audit import describe as audit_describe
 
 
 def select_locale() -> str:
@@ -89,6 +90,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(mask_nik, "mask_nik")
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_global(mask_personal, "mask_personal")
+    app.add_template_global(audit_describe, "audit_sentence")
+    app.add_template_global(field_label, "field_label")
 
     @app.context_processor
     def _locale_context() -> dict[str, object]:

@@ -81,6 +81,33 @@ def level_names() -> dict[str, str]:
     return {lv.code: lv.name.get(locale) for lv in framework_on(local_today()).levels}
 
 
+def section_links() -> list[tuple[str, str, str]]:
+    """The incentive pages the signed-in user's role may open, as (endpoint, URL, label):
+    the navigation of every incentives page. A village head's summary is their village's
+    for last month; the others start from the list of villages."""
+    role = current_user.role
+    if role == Role.VILLAGE_HEAD:
+        period = Period.month_before(local_today())
+        links = [("incentives.summary", url_for(".summary", village_id=current_user.village_id,
+                                                period_key=period.key), _("Summary"))]
+    else:
+        links = [("incentives.index", url_for(".index"), _("Summaries"))]
+    links.append(("incentives.scheme_list", url_for(".scheme_list"), _("Incentive schemes")))
+    if role in activity.EDITORS:
+        links.append(("incentives.activity_month", url_for(".activity_month"),
+                      _("Activity records")))
+    if role == Role.ADMIN:
+        links.append(("incentives.district", url_for(".district"), _("District view")))
+    return links
+
+
+@bp.context_processor
+def _section_navigation() -> dict[str, object]:
+    if not current_user.is_authenticated or current_user.role not in VIEWERS:
+        return {}
+    return {"incentive_links": section_links()}
+
+
 @bp.get("/")
 @roles_required(*VIEWERS)
 def index() -> ResponseReturnValue:
