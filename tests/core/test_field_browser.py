@@ -80,6 +80,13 @@ def _no_overflow(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+def _small(page, selector: str) -> list[str]:
+    """Visible elements matching ``selector`` under 44 px tall (touch targets)."""
+    return page.evaluate("""s => [...document.querySelectorAll(s)]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+        .map(e => e.outerHTML.slice(0, 100))""", selector)
+
+
 def _namesakes(app) -> list[int]:
     with app.app_context():
         return list(db.session.scalars(sa.select(Cadre.id).join(Posyandu).where(
@@ -99,6 +106,7 @@ def test_trainer_tells_namesakes_apart_from_posyandu_to_grid(live, browser):
     assert len(rows) == 2 and all(any(n in r for r in rows) for n in numbers), rows
     # the levels of the posyandu's cadres are on the page
     assert page.locator("main tbody .badge.level, main tbody .badge.muted").count() >= 9
+    assert _small(page, "main .actions .button, main tbody a") == []
     page.click("text=Nilai di posyandu ini")
     _no_overflow(page)
     labels = page.locator("label.check").filter(has_text="Wa Lina Saleh").all_inner_texts()
@@ -132,6 +140,9 @@ def test_coordinator_finds_the_pustu_from_the_start_page(live, browser):
     text = " ".join(section.inner_text().split())
     assert "Melayani: Lantongau" in text
     assert "Posyandu Cempaka" in text and "Posyandu Mawar" in text
+    page.set_viewport_size(PHONE)
+    _no_overflow(page)
+    assert _small(page, "section.pustu a, main td a, .cards a") == []
     section.locator("a", has_text="Posyandu Mawar").click()
     page.wait_for_load_state()
     assert "Posyandu Mawar" in page.inner_text("h1")
@@ -144,6 +155,7 @@ def test_village_head_reaches_schemes_and_activity(live, browser):
     page.click("nav.site-nav >> text=Insentif")
     page.wait_for_load_state()
     assert "Lalibo" in page.inner_text("h1")
+    assert _small(page, "nav.section-nav a") == []
     summary_url = page.url
     page.click("nav.section-nav >> text=Skema insentif")
     page.wait_for_load_state()

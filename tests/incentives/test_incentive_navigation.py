@@ -68,5 +68,5 @@ def test_village_head_breadcrumb_leads_off_the_summary(client):
     assert page.status_code == 200  # the period's page, not a redirect back
     assert 'href="/incentives/schemes"' in page.text
     assert 'href="/incentives/activity"' in page.text
-    nav = re.search(r'<nav class="section-nav".*?</nav>', summary.text, re.S).group(0)
+    nav = re.search(r'<nav class="tabs section-nav".*?</nav>', summary.text, re.S).group(0)
     assert "/incentives/schemes" in nav and "/incentives/activity" in nav
