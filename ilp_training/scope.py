@@ -10,6 +10,9 @@ Scopes by role:
 - ``coordinator`` and ``trainer``: the posyandu of their puskesmas;
 - ``village_head``: the posyandu of their village.
 
+Pustu follow their puskesmas (a village head sees the pustu in their village); a
+puskesmas's page lists only the posyandu the user sees.
+
 User accounts: an admin sees those bound to places in the admin's district.
 
 Training events: an admin sees every event of the district; others the events of the
@@ -44,6 +47,7 @@ from ilp_training.models import (
     OpeningDay,
     Posyandu,
     Puskesmas,
+    Pustu,
     Region,
     RegionLevel,
     Role,
@@ -75,6 +79,18 @@ def puskesmas_clause(user: User) -> ColumnElement[bool]:
         return Puskesmas.id == user.puskesmas_id
     serving = sa.select(Posyandu.puskesmas_id).where(posyandu_clause(user))
     return Puskesmas.id.in_(serving)
+
+
+def pustu_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on :class:`Pustu`: those of the puskesmas in the user's scope; for a
+    village head, the pustu in their village."""
+    if user.role == Role.VILLAGE_HEAD:
+        return Pustu.village_id == user.village_id
+    return Pustu.puskesmas_id.in_(sa.select(Puskesmas.id).where(puskesmas_clause(user)))
+
+
+def _scoped_pustu(user: User) -> sa.Select[Any]:
+    return sa.select(Pustu).where(pustu_clause(user))
 
 
 def _scoped_posyandu(user: User) -> sa.Select[Any]:
@@ -208,6 +224,7 @@ _RULES: dict[type, Callable[[User], sa.Select[Any]]] = {
     Posyandu: _scoped_posyandu,
     Cadre: _scoped_cadres,
     Puskesmas: _scoped_puskesmas,
+    Pustu: _scoped_pustu,
     User: _scoped_users,
     AssessmentSession: _scoped_sessions,
     Assessment: _scoped_assessments,

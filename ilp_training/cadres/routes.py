@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ilp_training.auth import permission_required
+from ilp_training.cadres import cadre_number
 from ilp_training.cadres import services as service
 from ilp_training.cadres.forms import (
     CadreForm,
@@ -34,7 +35,7 @@ from ilp_training.models import (
 )
 from ilp_training.scope import get_scoped_or_404, scoped
 from ilp_training.scoring.competency import competency_profile
-from ilp_training.scoring.permissions import may_assess_cadre
+from ilp_training.scoring.permissions import may_assess_cadre, may_score
 from ilp_training.training.services.history import cadre_trainings
 
 bp = Blueprint("cadres", __name__)
@@ -42,6 +43,7 @@ bp = Blueprint("cadres", __name__)
 bp.add_app_template_filter(mask_nik, "mask_nik")
 bp.add_app_template_filter(mask_phone, "mask_phone")
 bp.add_app_template_global(mask_personal, "mask_personal")
+bp.add_app_template_global(cadre_number, "cadre_number")
 
 
 def _data(form: CadreForm) -> service.CadreData:
@@ -62,6 +64,7 @@ def roster(posyandu_id: int) -> ResponseReturnValue:
     return render_template(
         "cadres/roster.html", posyandu=posyandu, page=page, q=search, status=status,
         statuses=list(CadreStatus), may_manage=may_manage_cadres(current_user),
+        may_assess=may_score(current_user),
     )
 
 

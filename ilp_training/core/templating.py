@@ -23,6 +23,19 @@ def level_name(code: str | None) -> str:
         return code
 
 
+def localised(value: object) -> str:
+    """A curriculum text in the reader's language: a stored ``{"id": ..., "en": ...}``
+    (certificate claims) or a curriculum :class:`~assessments.model.Text`; Indonesian
+    when the text has no version in that language. A template global, so macros imported
+    without the template's context (``current_locale`` is not theirs) still see it."""
+    if value is None:
+        return ""
+    locale = str(get_locale())
+    if isinstance(value, dict):
+        return str(value.get(locale) or value.get("id") or "")
+    return str(value.get(locale))  # type: ignore[attr-defined]
+
+
 def level_colour(code: str | None) -> str:
     """The level's pin colour (``#RRGGBB``), grey when unknown."""
     try:
@@ -68,6 +81,7 @@ def level_styles_url() -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(level_name, "level_name")
+    app.add_template_global(localised, "localised")
     app.add_template_global(level_colour, "level_colour")
     app.add_template_global(level_pin, "level_pin")
     app.add_template_global(level_styles_url, "level_styles_url")

@@ -26,6 +26,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ilp_training.auth import permission_required
+from ilp_training.cadres import cadre_label
 from ilp_training.core.database import begin_writes, reads_first
 from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
@@ -126,7 +127,7 @@ def _opening_form(posyandu: Posyandu, day: OpeningDay | None) -> OpeningDayForm:
     cadres = service.cadres_serving_on(posyandu, today - timedelta(days=366), today)
     ticked = list(day.cadres) if day is not None else []
     known = {c.id for c in cadres}
-    form.cadres.choices = [SelectChoice(c.id, c.full_name) for c in
+    form.cadres.choices = [SelectChoice(c.id, cadre_label(c.full_name, c.id)) for c in
                            [*cadres, *(c for c in ticked if c.id not in known)]]
     if request.method == "GET":
         form.cadres.data = [c.id for c in ticked]

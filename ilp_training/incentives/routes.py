@@ -102,6 +102,34 @@ def level_names() -> dict[str, str]:
     return {lv.code: lv.name.get(locale) for lv in framework_on(local_today()).levels}
 
 
+def section_links() -> list[tuple[str, str, str]]:
+    """The incentive pages the signed-in user's role may open, as (endpoint, URL, label):
+    the navigation of every incentives page. A village head's summary is their village's
+    for last month; the others start from the list of villages."""
+    user = current_user
+    if may_review_summaries(user):  # a village head: their village's summary
+        period = Period.month_before(local_today())
+        links = [("incentives.summary", url_for(".summary", village_id=current_user.village_id,
+                                                period_key=period.key), _("Summary"))]
+    else:
+        links = [("incentives.index", url_for(".index"), _("Summaries"))]
+    links.append(("incentives.scheme_list", url_for(".scheme_list"), _("Incentive schemes")))
+    if may_record_activity(user):
+        links.append(("incentives.activity_month", url_for(".activity_month"),
+                      _("Activity records")))
+    if may_see_district_overview(user):
+        links.append(("incentives.district", url_for(".district"), _("District view")))
+    return links
+
+
+@bp.context_processor
+def _section_navigation() -> dict[str, object]:
+    user = signed_in_user()
+    if user is None or not may_see_incentives(user):
+        return {}
+    return {"incentive_links": section_links()}
+
+
 @bp.get("/")
 @permission_required(may_see_incentives)
 def index() -> ResponseReturnValue:

@@ -9,7 +9,14 @@ from flask_login import current_user, login_required
 from ilp_training.auth.services import set_locale
 from ilp_training.core.extensions import db
 from ilp_training.core.views import paginate
-from ilp_training.main.services import posyandu_overview, scope_totals
+from ilp_training.main.services import (
+    posyandu_overview,
+    puskesmas_list,
+    puskesmas_overview,
+    scope_totals,
+)
+from ilp_training.models import Puskesmas
+from ilp_training.scope import get_scoped_or_404
 
 bp = Blueprint("main", __name__)
 
@@ -17,7 +24,22 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    return render_template("main/index.html", totals=scope_totals(current_user))
+    return render_template("main/index.html", totals=scope_totals(current_user),
+                           home_puskesmas=current_user.puskesmas_id)
+
+
+@bp.get("/puskesmas/")
+@login_required
+def puskesmas_index() -> ResponseReturnValue:
+    return render_template("main/puskesmas_list.html", rows=puskesmas_list(current_user))
+
+
+@bp.get("/puskesmas/<int:puskesmas_id>")
+@login_required
+def puskesmas(puskesmas_id: int) -> ResponseReturnValue:
+    place = get_scoped_or_404(Puskesmas, current_user, puskesmas_id)
+    return render_template("main/puskesmas.html",
+                           overview=puskesmas_overview(place, current_user))
 
 
 @bp.get("/posyandu/")

@@ -20,13 +20,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from assessments import Framework
+from ilp_training.cadres import cadre_number
 from ilp_training.core.spreadsheets import append_row, csv_text, first_sheet
 from ilp_training.models import CadreStatus
 from ilp_training.rosters.services import GapMatrix, GapRow, LevelRow
 
 
 def cadre_headings() -> list[str]:
-    return [_("Name"), _("Posyandu"), _("Village"), _("Level"), _("Badges"),
+    return [_("Name"), _("Cadre number"), _("Posyandu"), _("Village"), _("Level"), _("Badges"),
             _("Last assessed"), _("Status")]
 
 
@@ -42,7 +43,7 @@ def _level_name(framework: Framework, locale: str, code: str | None) -> str:
 def cadre_records(rows: Iterable[Any], framework: Framework, locale: str) -> list[list[Any]]:
     """One list of cell values per cadre row of :func:`services.rosters.cadre_list`."""
     return [
-        [row.full_name, row.posyandu_name, row.village_name,
+        [row.full_name, cadre_number(row.id), row.posyandu_name, row.village_name,
          _level_name(framework, locale, row.level_code), row.badge_count,
          row.last_assessed_on,
          _("Active") if row.status == CadreStatus.ACTIVE else _("Inactive")]

@@ -17,6 +17,7 @@ from wtforms import SelectChoice
 
 from assessments import Framework
 from ilp_training.auth import permission_required
+from ilp_training.cadres import cadre_label
 from ilp_training.core.curricula import framework_for, framework_on
 from ilp_training.core.i18n import local_today
 from ilp_training.core.views import committed
@@ -52,7 +53,7 @@ def new_session(posyandu_id: int) -> ResponseReturnValue:
     posyandu = get_scoped_or_404(Posyandu, current_user, posyandu_id)
     active = service.active_cadres(posyandu)
     form = SessionForm()
-    form.cadres.choices = [SelectChoice(c.id, c.full_name) for c in active]
+    form.cadres.choices = [SelectChoice(c.id, cadre_label(c.full_name, c.id)) for c in active]
     if request.method == "GET":
         form.assessed_on.data = local_today()
         form.setting.data, form.method.data = Setting.POSYANDU_DAY, Method.OBSERVATION
@@ -151,7 +152,7 @@ def grid(session_id: int, code: str) -> ResponseReturnValue:
     if not framework.has_skill(code):
         abort(404)
     skill = framework.skill(code)
-    names = {c.id: c.full_name for c in sitting.cadres}
+    names = {c.id: cadre_label(c.full_name, c.id) for c in sitting.cadres}
     return _scores_page(sitting, framework, lambda f: parse_grid(f, framework, skill, names),
                         "scoring/grid.html", f"grid-{sitting.id}-{code}", skill=skill)
 

@@ -10,7 +10,8 @@ values (type, dates) follow the user's language. Days are split into sheets of
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from flask_babel import force_locale, get_locale
@@ -19,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from assessments import Framework
+from ilp_training.cadres import cadre_number
 from ilp_training.core.i18n import fdate
 from ilp_training.core.spreadsheets import append_row, first_sheet
 from ilp_training.models import TrainingEvent
@@ -41,7 +43,10 @@ def _headings() -> dict[str, str]:
     return {"list": _("Attendance list"), "training": _("Training"),
             "organiser": _("Organiser"), "venue": _("Venue"), "dates": _("Dates"),
             "facilitators": _("Facilitators"), "skills": _("Skills"), "name": _("Name"),
-            "signature": _("Signature"), "no": _("No.")}
+            "signature": _("Signature"), "no": _("No."),
+            "recorded": _("Attendance recorded"), "days": _("Days present"),
+            "pre": _("Pre-test"), "post": _("Post-test"), "outcome": _("Outcome"),
+            "present": _("present"), "absent": _("absent")}
 
 
 def bilingual_headings() -> dict[str, dict[str, str]]:
@@ -54,12 +59,21 @@ def bilingual_headings() -> dict[str, dict[str, str]]:
 
 
 def attendance_context(event: TrainingEvent, rows: Sequence[ParticipantRow],
-                       framework: Framework) -> dict[str, Any]:
+                       framework: Framework,
+                       attended: Mapping[int, set[date]] | None = None) -> dict[str, Any]:
     """Plain data for ``pdf/attendance.html``: the event facts, the participants, and the
-    days in sheets of at most :data:`DAYS_PER_SHEET`."""
+    days in sheets of at most :data:`DAYS_PER_SHEET`.
+
+    Before any attendance is recorded (``attended`` empty) it is the sheet to sign: a box
+    per participant and day. Once attendance is recorded it is the record: per day present
+    or absent, the days present, the tests and the outcome (while the event is finished;
+    before, the outcome stays empty)."""
     locale = str(get_locale())
     days = [fdate(day, "EEE d MMM") for day in event.days]
+    attended = attended or {}
     return {
+        "recorded": bool(attended),
+        "participants": [_participant(r, event, attended.get(r.id, set())) for r in rows],
         "lang": locale,
         "h": bilingual_headings(),
         "title": event.title,
@@ -70,9 +84,19 @@ def attendance_context(event: TrainingEvent, rows: Sequence[ParticipantRow],
         "dates": f"{fdate(event.start_date, 'long')} – {fdate(event.end_date, 'long')}",
         "facilitators": [f.label for f in event.facilitators],
         "skills": _skills(event, framework, locale),
-        "sheets": [days[i:i + DAYS_PER_SHEET] for i in range(0, len(days), DAYS_PER_SHEET)],
-        "participants": [{"name": r.name, "posyandu": r.posyandu} for r in rows],
+        "sheets": [list(range(i, min(i + DAYS_PER_SHEET, len(days))))
+                   for i in range(0, len(days), DAYS_PER_SHEET)],
+        "day_labels": days,
     }
+
+
+def _participant(row: ParticipantRow, event: TrainingEvent, present: set[date]
+                 ) -> dict[str, Any]:
+    return {"name": row.name, "number": cadre_number(row.cadre_id), "posyandu": row.posyandu,
+            "present": [day in present for day in event.days], "days": len(present),
+            "pre": row.pre, "post": row.post,
+            "outcome": str(label(row.outcome)) if row.outcome else "",
+            "reason": str(label(row.reason)) if row.reason else ""}
 
 
 def results_workbook(event: TrainingEvent, rows: Sequence[ParticipantRow]) -> bytes:

@@ -330,7 +330,8 @@ def cancel(event_id: int) -> ResponseReturnValue:
 @login_required
 def attendance_pdf(event_id: int) -> ResponseReturnValue:
     event = get_scoped_or_404(TrainingEvent, current_user, event_id)
-    context = exports.attendance_context(event, _visible_rows(event), _framework(event))
+    context = exports.attendance_context(event, _visible_rows(event), _framework(event),
+                                         reports.attendance_by_participant(event))
     return send_file(io.BytesIO(render_pdf("pdf/attendance.html", context)),
                      mimetype="application/pdf", download_name=f"daftar-hadir-{event.id}.pdf")
 

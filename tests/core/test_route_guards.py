@@ -138,6 +138,7 @@ ARGUMENTS: dict[str, Callable[[], object]] = {
     "cadre_id": lambda: _first(sa.select(Cadre.id).where(Cadre.posyandu_id == _anggrek().id)
                                .order_by(Cadre.id)),
     "posyandu_id": lambda: _anggrek().id,
+    "puskesmas_id": lambda: _anggrek().puskesmas_id,
     "village_id": lambda: _anggrek().village_id,
     "user_id": lambda: user_named("pelatih").id,
     "active": lambda: 1,

@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from ilp_training.cadres import cadre_number
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.service import ServiceError
@@ -1150,7 +1151,8 @@ def test_a_good_import_saves_everything_and_twice_changes_nothing(app):
                                                                        "Home visits"]
     held_on = DEMO_MONTH.replace(day=15)  # the demo opens on the 8th and 22nd
     data = activity_book([(held_on.isoformat(), "Anggrek", a_id, a_name),
-                           (held_on, "anggrek", b_id, b_name)],  # a date cell, any case
+                          # a date cell, any case, the cadre number as pages show it
+                          (held_on, "anggrek", cadre_number(b_id), b_name)],
                           [(DEMO_PERIOD, a_id, a_name, 17),
                            (f"{FIRST_MONTH:%Y-%m}", b_id, None, 0)])  # a month not approved
     days, imports = _count(app, OpeningDay), _imports(app)

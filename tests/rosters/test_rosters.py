@@ -451,7 +451,8 @@ def test_xlsx_has_the_filtered_cadres_and_the_gaps(as_coordinator, app, scene, s
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     cadres, levels, gaps = book.worksheets
     assert cadres.max_row == 1 + len(active)
-    assert len(cadres[1]) == 7 and cadres["B1"].value == "Posyandu"
+    assert len(cadres[1]) == 8 and cadres["C1"].value == "Posyandu"
+    assert cadres["B1"].value == "Nomor kader" and cadres["B2"].value.startswith("K-")
     assert gaps.max_row == 1 + posyandu + 1 and gaps.max_column == 3 + 25
     assert levels.max_row == 1 + posyandu + 1
     anggrek_row = next(r for r in gaps.iter_rows(values_only=True) if r[0] == scene.home[1])
@@ -471,8 +472,8 @@ def test_csv_parses_with_the_same_columns(as_coordinator, app, seed_puskesmas):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert len(rows[0]) == 7 and all(len(r) == 7 for r in rows)
-    levels = {r[3] for r in rows[1:]}
+    assert len(rows[0]) == 8 and all(len(r) == 8 for r in rows)
+    levels = {r[4] for r in rows[1:]}
     assert levels == {"Purwa"}
     everything = as_coordinator.get("/roster/export.csv").data.decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(everything)))) == 1 + len(active)

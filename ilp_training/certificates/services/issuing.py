@@ -549,9 +549,9 @@ def trainings_due(cadre: Cadre) -> list[TrainingEvent]:
 
 
 def certificates_of(cadre: Cadre) -> list[Certificate]:
-    """Every certificate of a cadre, newest first."""
+    """Every certificate of a cadre, newest first (by serial, as the certificate list)."""
     return list(db.session.scalars(sa.select(Certificate).where(Certificate.cadre_id == cadre.id)
-                                   .order_by(Certificate.issued_at.desc())))
+                                   .order_by(Certificate.serial.desc())))
 
 
 def is_due(cadre: Cadre, event: TrainingEvent | None = None) -> bool:

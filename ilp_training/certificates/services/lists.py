@@ -23,9 +23,11 @@ MAX_SEARCH = 80  # characters of a search that are used
 
 
 def search_certificates(user: User, search: str) -> sa.Select[Any]:
-    """The certificates ``user`` sees, newest first; with ``search``, those whose holder's
-    name or serial contains it (any case). A statement, for the pager."""
-    stmt = scoped(Certificate, user).order_by(Certificate.issued_at.desc())
+    """The certificates ``user`` sees, newest first in serial order (serials rise with
+    each issue, whereas a bulk job's certificates share one issue time); with ``search``,
+    those whose holder's name or serial contains it (any case). A statement, for the
+    pager."""
+    stmt = scoped(Certificate, user).order_by(Certificate.serial.desc())
     search = search.strip()[:MAX_SEARCH]
     if search:
         stmt = stmt.where(sa.or_(Certificate.holder_name.ilike(f"%{search}%"),

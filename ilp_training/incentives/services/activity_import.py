@@ -151,6 +151,9 @@ class _Checker:
         )
 
     def cadre(self, id_cell: Any, name_cell: Any) -> tuple[Cadre | None, str | None]:
+        text = _text(id_cell) if isinstance(id_cell, str) else ""
+        if text[:2].upper() == "K-":  # the cadre number as the pages show it, K-000049
+            id_cell = text[2:]
         cadre_id = _whole(id_cell)
         cadre = self.cadres.get(cadre_id or -1)
         if cadre is None:

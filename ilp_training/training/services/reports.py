@@ -142,6 +142,17 @@ def assessable_posyandu(user: User, due: list[DueRow]) -> set[int]:
                                   .with_only_columns(Posyandu.id)))
 
 
+def attendance_by_participant(event: TrainingEvent) -> dict[int, set[date]]:
+    """Participant id → the days they were recorded present (one query); empty while no
+    attendance is recorded."""
+    found: dict[int, set[date]] = {}
+    for participant_id, day in db.session.execute(
+            sa.select(TrainingAttendance.participant_id, TrainingAttendance.day).join(TP)
+            .where(TP.event_id == event.id)):
+        found.setdefault(participant_id, set()).add(day)
+    return found
+
+
 def present_on(event: TrainingEvent, day: date) -> list[int]:
     """Ids of the participants recorded present on ``day``."""
     return list(db.session.scalars(
