@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from ilp_training.cadres.routes import bp as cadres_bp
     from ilp_training.certificates.routes import bp as certificates_bp
     from ilp_training.certificates.verify import bp as verify_bp
+    from ilp_training.imports.routes import bp as imports_bp
     from ilp_training.incentives.routes import bp as incentives_bp
     from ilp_training.main.routes import bp as main_bp
     from ilp_training.rosters.routes import bp as rosters_bp
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(incentives_bp)
+    app.register_blueprint(imports_bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -1,0 +1,110 @@
+"""Background work of large imports (huey, the queue of :mod:`ilp_training.core.tasks`):
+the check and the apply of a file above :data:`~.sheets.BACKGROUND_ROWS` rows. Each runs
+in one transaction that a dead worker's end rolls back; :func:`recover_imports` (every
+minute) queues again the jobs whose lease ran out and that no queued task will run.
+Progress (rows done) is kept in the queue's own store, beside the database, so that a
+page can read it while the apply's transaction is open."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from huey import crontab
+
+from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_today
+from ilp_training.core.tasks import app_context, huey
+from ilp_training.imports.checking import Progress
+from ilp_training.imports.services import apply_job, check_job, fail_job, lock_job
+from ilp_training.models import ImportJob, ImportStatus, utcnow
+
+_KEY = "import-progress:{}"
+
+
+def lease_until() -> object:
+    return utcnow() + timedelta(seconds=current_app.config.get("BULK_LEASE_SECONDS", 600))
+
+
+def reporter(job_id: int) -> Progress:
+    def report(done: int) -> None:
+        huey.put(_KEY.format(job_id), done)
+    return report
+
+
+def progress_of(job_id: int) -> int:
+    """Rows checked or applied so far by the running task (0 when none is known)."""
+    try:
+        value = huey.get(_KEY.format(job_id), peek=True)
+    except Exception:  # the store unreachable: the page shows no progress, not an error
+        return 0
+    return int(value) if isinstance(value, int) else 0
+
+
+def _run(job_id: int, status: ImportStatus) -> None:
+    job = lock_job(job_id)
+    if job.status != status:
+        db.session.rollback()
+        return
+    report = reporter(job_id)
+    report(0)
+    if status == ImportStatus.CHECKING:
+        check_job(job, local_today(), report)
+    else:
+        apply_job(job, local_today(), report)
+    db.session.commit()
+
+
+def _task(job_id: int, status: ImportStatus) -> None:
+    with app_context() as app:
+        try:
+            _run(job_id, status)
+        except Exception as exc:
+            db.session.rollback()
+            app.logger.exception("import %s failed", job_id)
+            fail_job(job_id, f"{type(exc).__name__}: {exc}")
+            raise
+
+
+@huey.task(retries=0)
+def check_import(job_id: int) -> None:
+    """Check a stored upload (idempotent: only a job still *checking*)."""
+    _task(job_id, ImportStatus.CHECKING)
+
+
+@huey.task(retries=0)
+def apply_import(job_id: int) -> None:
+    """Apply a confirmed upload in one transaction (only a job still *applying*)."""
+    _task(job_id, ImportStatus.APPLYING)
+
+
+def queue(job: ImportJob) -> None:
+    """Queue the work of a committed job in *checking* or *applying*."""
+    (check_import if job.status == ImportStatus.CHECKING else apply_import)(job.id)
+
+
+def recover_imports() -> list[int]:
+    """Queue again the background jobs left *checking* or *applying* by a worker that
+    died (lease run out, no task queued for them); returns their ids."""
+    pending = {task.args[0] for task in huey.pending()
+               if isinstance(task, check_import.task_class | apply_import.task_class)}
+    jobs = list(db.session.scalars(sa.select(ImportJob).where(
+        ImportJob.status.in_([ImportStatus.CHECKING, ImportStatus.APPLYING]),
+        ImportJob.background.is_(True), ImportJob.leased_until < utcnow())))
+    found = [job for job in jobs if job.id not in pending]
+    for job in found:
+        job.leased_until = lease_until()
+    db.session.commit()
+    for job in found:
+        queue(job)
+    return [job.id for job in found]
+
+
+@huey.periodic_task(crontab(), retries=0)
+def recover_import_jobs() -> None:
+    """Every minute: take up the imports of workers that died."""
+    with app_context() as app:
+        found = recover_imports()
+        if found:
+            app.logger.warning("imports queued again after a worker stopped: %s", found)
