@@ -13,11 +13,19 @@ import sqlalchemy as sa
 from flask import current_app
 from huey import crontab
 
+from ilp_training.core.database import begin_writes
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.core.tasks import app_context, huey
 from ilp_training.imports.checking import Progress
-from ilp_training.imports.services import apply_job, check_job, fail_job, lock_job
+from ilp_training.imports.services import (
+    apply_job,
+    fail_job,
+    lock_job,
+    plan_job,
+    read_rows,
+    store_check,
+)
 from ilp_training.models import ImportJob, ImportStatus, utcnow
 
 _KEY = "import-progress:{}"
@@ -43,17 +51,28 @@ def progress_of(job_id: int) -> int:
 
 
 def _run(job_id: int, status: ImportStatus) -> None:
-    job = lock_job(job_id)
-    if job.status != status:
-        db.session.rollback()
-        return
+    """The file is read, and a check made, in a reading transaction (as a ``GET``'s: on
+    SQLite no write lock is held meanwhile); the job is then locked and, if it is still
+    in ``status``, the check stored or the apply made (checked again under the lock)."""
     report = reporter(job_id)
     report(0)
-    if status == ImportStatus.CHECKING:
-        check_job(job, local_today(), report)
-    else:
-        apply_job(job, local_today(), report)
-    db.session.commit()
+    with current_app.test_request_context():  # reads first (database.request_writes)
+        job = db.session.get(ImportJob, job_id)
+        if job is None or job.status != status:
+            return
+        rows = read_rows(job.kind, job.data)
+        plan = plan_job(job, local_today(), report, rows) \
+            if status == ImportStatus.CHECKING else None
+        begin_writes()
+        job = lock_job(job_id)
+        if job.status != status:
+            db.session.rollback()
+            return
+        if plan is not None:
+            store_check(job, plan)
+        else:
+            apply_job(job, local_today(), report, rows)
+        db.session.commit()
 
 
 def _task(job_id: int, status: ImportStatus) -> None:

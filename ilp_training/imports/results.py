@@ -138,12 +138,12 @@ def _held(cadre_ids: list[int]) -> set[tuple[int, str, date]]:
     held: set[tuple[int, str, date]] = set()
     superseded = sa.select(Assessment.supersedes_id).where(Assessment.supersedes_id.is_not(None))
     for batch in chunks(cadre_ids):
-        held.update(db.session.execute(sa.select(
+        held.update((c, s, d) for c, s, d in db.session.execute(sa.select(
             Assessment.cadre_id, Assessment.skill_code, Assessment.assessed_on).where(
             Assessment.cadre_id.in_(batch),
             sa.or_(Assessment.method == Method.PAPER, sa.and_(
                 Assessment.competent.is_(True), Assessment.id.not_in(superseded),
-                Assessment.duplicate_of_id.is_(None))))).tuples())
+                Assessment.duplicate_of_id.is_(None))))))
     return held
 
 

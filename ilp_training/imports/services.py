@@ -50,9 +50,27 @@ def create_job(actor: User, kind: ImportKind, filename: str, data: bytes, rows: 
     return job
 
 
-def _plan(job: ImportJob, today: date, progress: Progress) -> Plan:
-    rows = read_rows(job.kind, job.data)
+def _plan(job: ImportJob, today: date, progress: Progress, rows: list[Row] | None) -> Plan:
+    if rows is None:
+        rows = read_rows(job.kind, job.data)
     return CHECKS[job.kind](job.requested_by, rows, today, progress)
+
+
+def plan_job(job: ImportJob, today: date, progress: Progress = no_progress,
+             rows: list[Row] | None = None) -> Plan:
+    """What the job's rows would do now (reads only)."""
+    return _plan(job, today, progress, rows)
+
+
+def store_check(job: ImportJob, plan: Plan) -> ImportJob:
+    """Keep a check's outcome: *refused* with every problem, or *checked* with the
+    preview."""
+    if plan.problems:
+        _refuse(job, plan.problems)
+    else:
+        job.status, job.preview = ImportStatus.CHECKED, plan.preview()
+    db.session.flush()
+    return job
 
 
 def _refuse(job: ImportJob, problems: list[Problem]) -> None:
@@ -64,13 +82,7 @@ def _refuse(job: ImportJob, problems: list[Problem]) -> None:
 def check_job(job: ImportJob, today: date, progress: Progress = no_progress) -> ImportJob:
     """Check the job's rows; it becomes *refused* (with every problem) or *checked*
     (with the preview). Changes nothing else."""
-    plan = _plan(job, today, progress)
-    if plan.problems:
-        _refuse(job, plan.problems)
-    else:
-        job.status, job.preview = ImportStatus.CHECKED, plan.preview()
-    db.session.flush()
-    return job
+    return store_check(job, _plan(job, today, progress, None))
 
 
 def lock_job(job_id: int) -> ImportJob:
@@ -93,11 +105,12 @@ def claim(job_id: int, lease_until: Any = None) -> ImportJob | None:
     return job
 
 
-def apply_job(job: ImportJob, today: date, progress: Progress = no_progress) -> ImportJob:
+def apply_job(job: ImportJob, today: date, progress: Progress = no_progress,
+              rows: list[Row] | None = None) -> ImportJob:
     """Check the rows again against what is stored now and apply them, in the caller's
     transaction (the job locked by the caller): *done* with what changed, or *refused*
-    with the problems found now (nothing applied)."""
-    plan = _plan(job, today, progress)
+    with the problems found now (nothing applied). ``rows``: the file already read."""
+    plan = _plan(job, today, progress, rows)
     if plan.problems or plan.apply is None:
         _refuse(job, plan.problems)
         db.session.flush()

@@ -36,4 +36,5 @@ def job_id(response) -> int:
 
 def rows_of(data: bytes) -> list[tuple[Any, ...]]:
     book = load_workbook(io.BytesIO(data))
-    return [tuple(r) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    return [tuple(r) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)
+            if any(v is not None for v in r)]
