@@ -13,6 +13,7 @@ twice changes nothing the second time.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
@@ -44,7 +45,16 @@ from ilp_training.imports.checking import (
     chunks,
 )
 from ilp_training.imports.sheets import is_example
-from ilp_training.models import Cadre, CadreAssignment, CadreStatus, ImportKind, Posyandu, Sex, User
+from ilp_training.models import (
+    AuditEntry,
+    Cadre,
+    CadreAssignment,
+    CadreStatus,
+    ImportKind,
+    Posyandu,
+    Sex,
+    User,
+)
 
 FIELD_COLUMNS = {"full_name": 2, "nik": 3, "sex": 4, "birth_date": 5, "phone": 6,
                  "start_date": 7, "bpjs_tk_number": 8}
@@ -111,6 +121,14 @@ def _merged(line: _Line, cadre: Cadre) -> CadreData:
     keep = {name: getattr(cadre, name) for name in ("nik", "birth_date", "phone", "start_date")
             if name not in line.given}
     return replace(data, **keep)
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    """The audited fields of a new cadre's facts, as :func:`audit.snapshot` gives them."""
+    values = {name: row.get(name) for name in AUDITED_FIELDS}
+    return {name: value.value if isinstance(value, enum.Enum) else
+            value.isoformat() if isinstance(value, date) else value
+            for name, value in values.items()}
 
 
 def _stored(cadre: Cadre) -> CadreData:
@@ -196,22 +214,28 @@ def check_cadres(actor: User, rows: list[Row], today: date, progress: Progress) 
 def _apply(actor: User, new: list[_Line], changes: list[tuple[_Line, Cadre, CadreData | None,
                                                                 bool]],
            today: date, progress: Progress) -> dict[str, Any]:
-    """Register the new cadres (in bulk: one flush for all, then their assignments and
-    audit entries) and apply the updates and moves one by one through the cadre
-    services (each audited)."""
-    created = [Cadre(posyandu_id=line.place.posyandu_id, status=CadreStatus.ACTIVE,
-                     **asdict(line.data)) for line in new]
-    db.session.add_all(created)
-    db.session.flush()
-    progress(len(created) // 2)
-    db.session.add_all([CadreAssignment(cadre_id=cadre.id, posyandu_id=cadre.posyandu_id,
-                                        start_date=cadre.start_date or today)
-                        for cadre in created])
-    for cadre in created:
-        audit.record(actor, "create", "cadre", cadre.id,
-                     audit.diff({}, audit.snapshot(cadre, AUDITED_FIELDS)))
-    db.session.flush()
-    progress(len(created))
+    """Register the new cadres as :func:`~ilp_training.cadres.services.register_cadre`
+    does (the cadre, its first assignment, an audit entry of its facts), in bulk: three
+    multi-row inserts for all of them. Then apply the updates and moves one by one
+    through the cadre services (each audited)."""
+    facts = [{"posyandu_id": line.place.posyandu_id, "status": CadreStatus.ACTIVE,
+              **asdict(line.data)} for line in new]
+    ids: list[int] = []
+    for batch in chunks(facts, 1000):
+        ids.extend(db.session.scalars(sa.insert(Cadre).returning(
+            Cadre.id, sort_by_parameter_order=True), batch))
+    progress(len(ids) // 2)
+    if ids:
+        db.session.execute(sa.insert(CadreAssignment), [
+            {"cadre_id": cadre_id, "posyandu_id": row["posyandu_id"],
+             "start_date": row["start_date"] or today} for cadre_id, row in zip(ids, facts,
+                                                                              strict=True)])
+        db.session.execute(sa.insert(AuditEntry), [
+            {"user_id": actor.id, "action": "create", "entity": "cadre", "entity_id": cadre_id,
+             "changes": audit.diff({}, _snapshot(row))} for cadre_id, row in zip(ids, facts,
+                                                                                strict=True)])
+    progress(len(ids))
+    created = ids
     moved = 0
     for done, (line, cadre, facts, move) in enumerate(changes, start=1):
         if move:

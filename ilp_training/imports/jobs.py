@@ -23,7 +23,6 @@ from ilp_training.imports.services import (
     fail_job,
     lock_job,
     plan_job,
-    read_rows,
     store_check,
 )
 from ilp_training.models import ImportJob, ImportStatus, utcnow
@@ -51,17 +50,16 @@ def progress_of(job_id: int) -> int:
 
 
 def _run(job_id: int, status: ImportStatus) -> None:
-    """The file is read, and a check made, in a reading transaction (as a ``GET``'s: on
-    SQLite no write lock is held meanwhile); the job is then locked and, if it is still
-    in ``status``, the check stored or the apply made (checked again under the lock)."""
+    """A check is made in a reading transaction (as a ``GET``'s: on SQLite no write lock
+    is held meanwhile); the job is then locked and, if it is still in ``status``, the
+    check stored or the apply made (checked again under the lock)."""
     report = reporter(job_id)
     report(0)
     with current_app.test_request_context():  # reads first (database.request_writes)
         job = db.session.get(ImportJob, job_id)
         if job is None or job.status != status:
             return
-        rows = read_rows(job.kind, job.data)
-        plan = plan_job(job, local_today(), report, rows) \
+        plan = plan_job(job, local_today(), report) \
             if status == ImportStatus.CHECKING else None
         begin_writes()
         job = lock_job(job_id)
@@ -71,7 +69,7 @@ def _run(job_id: int, status: ImportStatus) -> None:
         if plan is not None:
             store_check(job, plan)
         else:
-            apply_job(job, local_today(), report, rows)
+            apply_job(job, local_today(), report)
         db.session.commit()
 
 

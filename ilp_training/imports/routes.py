@@ -90,8 +90,7 @@ def upload(kind: str) -> ResponseReturnValue:
         apply_service_error(form, exc)
         return _index({sheet: form})
     begin_writes()
-    job = services.create_job(current_user, sheet, form.file.data.filename or "", data,
-                              len(rows))
+    job = services.create_job(current_user, sheet, form.file.data.filename or "", rows)
     if job.background:
         job.leased_until = jobs.lease_until()
         db.session.commit()
@@ -132,8 +131,7 @@ def marked(import_id: int) -> ResponseReturnValue:
     item = get_scoped_or_404(ImportJob, current_user, import_id)
     if item.status != ImportStatus.REFUSED:
         abort(404)
-    rows = services.read_rows(item.kind, item.data)
-    return _xlsx(marked_copy(item.kind, rows, services.problems_of(item)),
+    return _xlsx(marked_copy(item.kind, services.rows_of(item), services.problems_of(item)),
                  f"{FILENAMES[item.kind]}-marked-{item.id}")
 
 

@@ -11,7 +11,7 @@ file once; the loser finds the job applied (or being applied) and says so.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,31 +35,39 @@ CHECKS: dict[ImportKind, Callable[[User, list[Row], date, Progress], Plan]] = {
 
 def read_rows(kind: ImportKind, data: bytes) -> list[Row]:
     """The rows with content of the upload's first sheet (no database; refuses what is
-    not a workbook within :data:`~.sheets.LIMITS` with a ``ServiceError`` on ``file``)."""
-    return read_sheets(data, LIMITS, (width(kind),))[0]
+    not a workbook within :data:`~.sheets.LIMITS` with a ``ServiceError`` on ``file``),
+    JSON-safe: a date or time cell becomes its ``YYYY-MM-DD`` text (how the check reads
+    a date written as text)."""
+    def plain(value: Any) -> Any:
+        return value.strftime("%Y-%m-%d") if isinstance(value, date | datetime) else value
+
+    return [(number, tuple(plain(v) for v in values))
+            for number, values in read_sheets(data, LIMITS, (width(kind),))[0]]
 
 
-def create_job(actor: User, kind: ImportKind, filename: str, data: bytes, rows: int
-               ) -> ImportJob:
-    """Store an upload already read (``rows`` with content) as a job to check."""
+def create_job(actor: User, kind: ImportKind, filename: str, rows: list[Row]) -> ImportJob:
+    """Store the rows read from an upload (:func:`read_rows`) as a job to check."""
     job = ImportJob(kind=kind, requested_by=actor, filename=filename[:200] or "upload.xlsx",
-                    data=data, rows=rows, status=ImportStatus.CHECKING,
-                    background=rows > BACKGROUND_ROWS)
+                    cells=[[number, list(values)] for number, values in rows],
+                    rows=len(rows), status=ImportStatus.CHECKING,
+                    background=len(rows) > BACKGROUND_ROWS)
     db.session.add(job)
     db.session.flush()
     return job
 
 
-def _plan(job: ImportJob, today: date, progress: Progress, rows: list[Row] | None) -> Plan:
-    if rows is None:
-        rows = read_rows(job.kind, job.data)
-    return CHECKS[job.kind](job.requested_by, rows, today, progress)
+def rows_of(job: ImportJob) -> list[Row]:
+    """The job's rows as read from the upload."""
+    return [(int(number), tuple(values)) for number, values in job.cells]
 
 
-def plan_job(job: ImportJob, today: date, progress: Progress = no_progress,
-             rows: list[Row] | None = None) -> Plan:
+def _plan(job: ImportJob, today: date, progress: Progress) -> Plan:
+    return CHECKS[job.kind](job.requested_by, rows_of(job), today, progress)
+
+
+def plan_job(job: ImportJob, today: date, progress: Progress = no_progress) -> Plan:
     """What the job's rows would do now (reads only)."""
-    return _plan(job, today, progress, rows)
+    return _plan(job, today, progress)
 
 
 def store_check(job: ImportJob, plan: Plan) -> ImportJob:
@@ -82,7 +90,7 @@ def _refuse(job: ImportJob, problems: list[Problem]) -> None:
 def check_job(job: ImportJob, today: date, progress: Progress = no_progress) -> ImportJob:
     """Check the job's rows; it becomes *refused* (with every problem) or *checked*
     (with the preview). Changes nothing else."""
-    return store_check(job, _plan(job, today, progress, None))
+    return store_check(job, _plan(job, today, progress))
 
 
 def lock_job(job_id: int) -> ImportJob:
@@ -105,12 +113,11 @@ def claim(job_id: int, lease_until: Any = None) -> ImportJob | None:
     return job
 
 
-def apply_job(job: ImportJob, today: date, progress: Progress = no_progress,
-              rows: list[Row] | None = None) -> ImportJob:
+def apply_job(job: ImportJob, today: date, progress: Progress = no_progress) -> ImportJob:
     """Check the rows again against what is stored now and apply them, in the caller's
     transaction (the job locked by the caller): *done* with what changed, or *refused*
-    with the problems found now (nothing applied). ``rows``: the file already read."""
-    plan = _plan(job, today, progress, rows)
+    with the problems found now (nothing applied)."""
+    plan = _plan(job, today, progress)
     if plan.problems or plan.apply is None:
         _refuse(job, plan.problems)
         db.session.flush()

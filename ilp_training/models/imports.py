@@ -34,7 +34,7 @@ class ImportStatus(enum.StrEnum):
 
 
 class ImportJob(db.Model):
-    """An uploaded sheet: the file as sent, what the check found (the bad rows, or the
+    """An uploaded sheet: the rows read from it, what the check found (the bad rows, or the
     preview), and what the apply changed. Seen only by the user who uploaded it."""
 
     __tablename__ = "import_jobs"
@@ -43,7 +43,10 @@ class ImportJob(db.Model):
     kind: Mapped[ImportKind] = mapped_column(enum_column(ImportKind, "import_kind"))
     requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(200))
-    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    # The rows read from the upload, [row number, [cell, …]] each, JSON-safe (dates as
+    # YYYY-MM-DD): read once, in the request, so neither the worker nor a second look
+    # parses the workbook again.
+    cells: Mapped[list[Any]] = mapped_column(sa.JSON, deferred=True)
     rows: Mapped[int] = mapped_column(default=0)  # rows with content
     status: Mapped[ImportStatus] = mapped_column(
         enum_column(ImportStatus, "import_status"), default=ImportStatus.CHECKING)

@@ -46,7 +46,7 @@ def upgrade():
     sa.Column('kind', sa.Enum('posyandu', 'cadres', 'results', name='import_kind', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('requested_by_id', sa.Integer(), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
-    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('cells', sa.JSON(), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('checking', 'refused', 'checked', 'applying', 'done', 'failed', name='import_status', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('background', sa.Boolean(), nullable=False),
