@@ -14,7 +14,7 @@ twice changes nothing the second time.
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -54,8 +54,10 @@ from ilp_training.models import (
     Posyandu,
     Sex,
     User,
+    utcnow,
 )
 
+FACTS = [f.name for f in fields(CadreData)]
 FIELD_COLUMNS = {"full_name": 2, "nik": 3, "sex": 4, "birth_date": 5, "phone": 6,
                  "start_date": 7, "bpjs_tk_number": 8}
 
@@ -121,6 +123,20 @@ def _merged(line: _Line, cadre: Cadre) -> CadreData:
     keep = {name: getattr(cadre, name) for name in ("nik", "birth_date", "phone", "start_date")
             if name not in line.given}
     return replace(data, **keep)
+
+
+def _reserve_ids(count: int) -> list[int]:
+    """``count`` ids for new cadres, taken before the insert so that one multi-row
+    INSERT needs no RETURNING: PostgreSQL's sequence hands them out (never twice);
+    SQLite's write lock, held by this transaction, keeps the ids after the largest."""
+    if count == 0:
+        return []
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalars(sa.text(
+            "SELECT nextval(pg_get_serial_sequence('cadres', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}))
+    start = (db.session.scalar(sa.select(sa.func.max(Cadre.id))) or 0) + 1
+    return list(range(start, start + count))
 
 
 def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
@@ -219,18 +235,20 @@ def _apply(actor: User, new: list[_Line], changes: list[tuple[_Line, Cadre, Cadr
     multi-row inserts for all of them. Then apply the updates and moves one by one
     through the cadre services (each audited)."""
     facts = [{"posyandu_id": line.place.posyandu_id, "status": CadreStatus.ACTIVE,
-              **asdict(line.data)} for line in new]
-    ids: list[int] = []
-    for batch in chunks(facts, 1000):
-        ids.extend(db.session.scalars(sa.insert(Cadre).returning(
-            Cadre.id, sort_by_parameter_order=True), batch))
+              **{name: getattr(line.data, name) for name in FACTS}} for line in new]
+    ids = _reserve_ids(len(facts))
+    if ids:
+        now = utcnow()
+        db.session.execute(Cadre.__table__.insert(), [
+            {**row, "id": cadre_id, "created_at": now, "updated_at": now}
+            for cadre_id, row in zip(ids, facts, strict=True)])
     progress(len(ids) // 2)
     if ids:
-        db.session.execute(sa.insert(CadreAssignment), [
+        db.session.execute(CadreAssignment.__table__.insert(), [
             {"cadre_id": cadre_id, "posyandu_id": row["posyandu_id"],
              "start_date": row["start_date"] or today} for cadre_id, row in zip(ids, facts,
                                                                               strict=True)])
-        db.session.execute(sa.insert(AuditEntry), [
+        db.session.execute(AuditEntry.__table__.insert(), [
             {"user_id": actor.id, "action": "create", "entity": "cadre", "entity_id": cadre_id,
              "changes": audit.diff({}, _snapshot(row))} for cadre_id, row in zip(ids, facts,
                                                                                 strict=True)])

@@ -16,6 +16,10 @@ from flask_babel.speaklater import LazyString
 
 from ilp_training.core.input_policy import date_in_range, describe, refused_character
 
+# What the input policy may refuse (control characters, bidirectional controls): only
+# text holding one is looked at character by character.
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -64,7 +68,7 @@ def text(value: Any, *, max_length: int) -> str:
     if isinstance(value, datetime | date):
         value = value.strftime("%Y-%m-%d")
     found = " ".join(str(value).split())
-    bad = refused_character(found)
+    bad = refused_character(found) if _SUSPECT.search(found) else None
     if bad is not None:
         raise CellError(_l("This cell holds a character that is not allowed (%(char)s).",
                            char=describe(bad)))
@@ -85,7 +89,12 @@ def day(value: Any) -> date | None:
         found = value
     elif isinstance(value, str):
         stripped = value.strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        if ISO_DAY.fullmatch(stripped):
+            try:
+                return _in_range(date.fromisoformat(stripped))
+            except ValueError:
+                raise CellError(_l("Not a date (use YYYY-MM-DD).")) from None
+        for fmt in ("%d/%m/%Y", "%d-%m-%Y"):
             try:
                 found = datetime.strptime(stripped, fmt).date()
                 break
@@ -93,6 +102,13 @@ def day(value: Any) -> date | None:
                 continue
     if found is None:
         raise CellError(_l("Not a date (use YYYY-MM-DD)."))
+    return _in_range(found)
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _in_range(found: date) -> date:
     if not date_in_range(found):
         raise CellError(_l("The date must lie between 1900 and 2099."))
     return found
