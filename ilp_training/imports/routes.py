@@ -36,7 +36,7 @@ from ilp_training.scope import get_scoped_or_404, scoped
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = "<any(posyandu, cadres, results):kind>"
+KINDS = "<any(posyandu, cadres, results):sheet>"
 SHOWN_PROBLEMS = 1000  # listed on the page; the marked copy has every one
 
 
@@ -64,33 +64,33 @@ def index() -> ResponseReturnValue:
 
 @bp.get(f"/{KINDS}/template.xlsx")
 @roles_required(*IMPORTERS)
-def template_xlsx(kind: str) -> ResponseReturnValue:
-    return _xlsx(template(ImportKind(kind)), f"template-{FILENAMES[ImportKind(kind)]}")
+def template_xlsx(sheet: str) -> ResponseReturnValue:
+    return _xlsx(template(ImportKind(sheet)), f"template-{FILENAMES[ImportKind(sheet)]}")
 
 
 @bp.get(f"/{KINDS}/export.xlsx")
 @roles_required(*IMPORTERS)
-def export_xlsx(kind: str) -> ResponseReturnValue:
-    data = export_sheet(ImportKind(kind), current_user)
-    return _xlsx(data, f"{FILENAMES[ImportKind(kind)]}-{local_today():%Y-%m-%d}")
+def export_xlsx(sheet: str) -> ResponseReturnValue:
+    data = export_sheet(ImportKind(sheet), current_user)
+    return _xlsx(data, f"{FILENAMES[ImportKind(sheet)]}-{local_today():%Y-%m-%d}")
 
 
 @bp.post(f"/{KINDS}")
 @roles_required(*IMPORTERS)
 @reads_first  # the file is read before the write lock is taken
-def upload(kind: str) -> ResponseReturnValue:
-    sheet = ImportKind(kind)
-    form = UploadForm(prefix=sheet.value)
+def upload(sheet: str) -> ResponseReturnValue:
+    kind = ImportKind(sheet)
+    form = UploadForm(prefix=kind.value)
     if not form.validate_on_submit():
-        return _index({sheet: form})
+        return _index({kind: form})
     data = form.file.data.read(LIMITS.file_bytes + 1)
     try:
-        rows = services.read_rows(sheet, data)
+        rows = services.read_rows(kind, data)
     except ServiceError as exc:
         apply_service_error(form, exc)
-        return _index({sheet: form})
+        return _index({kind: form})
     begin_writes()
-    job = services.create_job(current_user, sheet, form.file.data.filename or "", rows)
+    job = services.create_job(current_user, kind, form.file.data.filename or "", rows)
     if job.background:
         job.leased_until = jobs.lease_until()
         db.session.commit()
