@@ -310,3 +310,25 @@ def test_problems_are_shown_in_the_readers_language(app, as_coordinator):
     as_coordinator.post("/language", data={"lang": "en", "next": "/"})
     page = as_coordinator.get(f"/imports/jobs/{ident}").get_data(as_text=True)
     assert "8 to 15 digits" in page
+
+
+def test_a_job_left_by_a_dead_worker_is_taken_up_again_and_its_page_shows_progress(
+        app, as_coordinator):
+    from ilp_training.imports.jobs import recover_imports
+    from ilp_training.models import utcnow
+
+    rows = [cadre_row(f"Kader Sisa {i:03d}", date(1981, 1, 1) + timedelta(days=i), seq=i + 1)
+            for i in range(301)]
+    ident = job_id(upload(as_coordinator, "cadres", workbook(rows)))
+    with app.app_context():  # as if the confirming worker had died mid-apply
+        job = db.session.get(ImportJob, ident)
+        job.status, job.leased_until = ImportStatus.APPLYING, utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    page = as_coordinator.get(f"/imports/jobs/{ident}").get_data(as_text=True)
+    assert 'id="job-progress"' in page and "js/progress.js" in page
+    assert as_coordinator.get(f"/imports/jobs/{ident}.json").get_json()["finished"] is False
+    with app.app_context():
+        assert recover_imports() == [ident]  # queued again (run at once in the tests)
+    assert _job(app, ident).status == ImportStatus.DONE
+    assert _scalar(app, sa.select(sa.func.count(Cadre.id)).where(
+        Cadre.full_name.like("Kader Sisa %"))) == 301
