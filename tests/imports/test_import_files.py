@@ -9,31 +9,14 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from ilp_training.core.extensions import db
 from ilp_training.imports.sheets import LIMITS
 from ilp_training.models import ImportJob
 from tests.imports.helpers import upload
+from tests.incentives.test_import_limits import _workbook  # raw rows in a template
 
 SMALL_ROW = b"<row><c><v>1</v></c></row>"
-
-
-def _sheet(rows: int, row: bytes) -> bytes:
-    """A workbook whose first sheet holds ``rows`` copies of ``row`` (raw XML)."""
-    book = Workbook(write_only=True)
-    book.create_sheet("Kader").append(["h"] * 9)
-    plain = io.BytesIO()
-    book.save(plain)
-    out = io.BytesIO()
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(
-            out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                content = content.replace(b"</sheetData>", row * rows + b"</sheetData>")
-            target.writestr(info.filename, content)
-    return out.getvalue()
 
 
 def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -55,9 +38,9 @@ def _jobs(app) -> int:
     (_zip({"xl/worksheets/sheet1.xml": b"\0" * (LIMITS.unpacked_bytes + 1)}),
      "too large to import"),  # a zip bomb
     (_zip({"[Content_Types].xml": b"<Types/>"}, zipfile.ZIP_BZIP2), "not an Excel workbook"),
-    (_sheet(LIMITS.rows + 1, SMALL_ROW), f"At most {LIMITS.rows} rows"),
-    (_sheet(1, b'<row r="1048576"><c r="A1048576"><v>1</v></c></row>'), "goes on past row"),
-    (_sheet(0, b""), "no rows to import"),
+    (_workbook(LIMITS.rows + 1, SMALL_ROW), f"At most {LIMITS.rows} rows"),
+    (_workbook(1, b'<row r="1048576"><c r="A1048576"><v>1</v></c></row>'), "goes on past row"),
+    (_workbook(0, b""), "no rows to import"),
 ])
 def test_files_that_are_not_plain_workbooks_are_refused_before_anything_is_stored(
         app, as_coordinator, data, message):
