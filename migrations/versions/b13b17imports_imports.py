@@ -23,7 +23,8 @@ def _in(column, values):
 
 
 def _checks(settings, methods):
-    """Replace the CHECK constraints of the setting and method enums."""
+    """Replace the CHECK constraints of the setting and method enums (SQLite copies the
+    tables: ``env.py`` turns its foreign keys off around the migrations)."""
     for table in ("assessments", "assessment_sessions"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint("setting", type_="check")

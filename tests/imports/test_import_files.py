@@ -52,6 +52,7 @@ def test_files_that_are_not_plain_workbooks_are_refused_before_anything_is_store
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert _jobs(app) == before
+    print(f"\n{message}: {elapsed:.2f} s")
     assert elapsed < 2.0
 
 
