@@ -332,3 +332,22 @@ def test_a_job_left_by_a_dead_worker_is_taken_up_again_and_its_page_shows_progre
     assert _job(app, ident).status == ImportStatus.DONE
     assert _scalar(app, sa.select(sa.func.count(Cadre.id)).where(
         Cadre.full_name.like("Kader Sisa %"))) == 301
+
+
+def test_an_admin_imports_across_the_district_and_names_the_village_of_a_common_name(
+        app, client):
+    login(client, "admin")
+    cadre = _anggrek_cadre(app)
+    with app.app_context():
+        flamboyan = db.session.scalars(sa.select(Posyandu).where(
+            Posyandu.name == "Flamboyan").order_by(Posyandu.id)).first()
+        village = flamboyan.village.code
+    rows = [cadre_row("Dua Desa", date(1990, 3, 3), village="", posyandu="Flamboyan"),
+            _row_of(cadre, village=village, posyandu="Flamboyan")]
+    job = _job(app, job_id(upload(client, "cadres", workbook(rows))))
+    assert [(e[0], e[1]) for e in job.errors] == [(2, 1)]
+    assert "give the village" in job.errors[0][2]
+    ident = job_id(upload(client, "cadres", workbook(rows[1:])))
+    client.post(f"/imports/jobs/{ident}/apply")
+    with app.app_context():  # moved to another puskesmas of the district
+        assert db.session.get(Cadre, cadre.id).posyandu_id == flamboyan.id
