@@ -114,7 +114,7 @@ def _read(number: int, values: tuple[Any, ...], places: Places, today: date
     return _Line(number, place, data, given), []
 
 
-def _merged(line: _Line, cadre: Cadre) -> CadreData:
+def _merged(line: _Line, cadre: Any) -> CadreData:
     """The row's facts over the stored ones: an empty cell keeps what is stored."""
     data = line.data
     if "bpjs_tk_number" not in line.given:
@@ -147,23 +147,30 @@ def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
             for name, value in values.items()}
 
 
-def _stored(cadre: Cadre) -> CadreData:
+def _stored(cadre: Any) -> CadreData:
     return CadreData(full_name=cadre.full_name, sex=cadre.sex, nik=cadre.nik,
                      birth_date=cadre.birth_date, phone=cadre.phone,
                      start_date=cadre.start_date, bpjs_tk_enrolled=cadre.bpjs_tk_enrolled,
                      bpjs_tk_number=cadre.bpjs_tk_number)
 
 
-def _existing(lines: list[_Line], places: Places) -> tuple[dict[str, Cadre], dict[Any, Cadre]]:
+# The stored facts a row is compared with, read as plain rows (not ORM objects: a file
+# that changes nothing loads no cadre); the cadres to change are loaded when applied.
+STORED = (Cadre.id, Cadre.posyandu_id, Cadre.status, Cadre.full_name, Cadre.sex, Cadre.nik,
+          Cadre.birth_date, Cadre.phone, Cadre.start_date, Cadre.bpjs_tk_enrolled,
+          Cadre.bpjs_tk_number)
+
+
+def _existing(lines: list[_Line], places: Places) -> tuple[dict[str, Any], dict[Any, Any]]:
     """Registered cadres with the file's NIKs (anywhere), and the area's cadres without
     NIK by (posyandu, name)."""
-    by_nik: dict[str, Cadre] = {}
+    by_nik: dict[str, Any] = {}
     for batch in chunks(sorted({ln.data.nik for ln in lines if ln.data.nik})):
-        by_nik.update({c.nik: c for c in db.session.scalars(
-            sa.select(Cadre).where(Cadre.nik.in_(batch)))})
-    by_name: dict[Any, Cadre] = {}
+        by_nik.update({c.nik: c for c in db.session.execute(
+            sa.select(*STORED).where(Cadre.nik.in_(batch)))})
+    by_name: dict[Any, Any] = {}
     if any(ln.data.nik is None for ln in lines):
-        for cadre in db.session.scalars(sa.select(Cadre).where(
+        for cadre in db.session.execute(sa.select(*STORED).where(
                 Cadre.nik.is_(None), Cadre.posyandu_id.in_(list(places.by_id)))):
             by_name.setdefault((cadre.posyandu_id, key(cadre.full_name)), cadre)
     return by_nik, by_name
@@ -193,7 +200,7 @@ def check_cadres(actor: User, rows: list[Row], today: date, progress: Progress) 
         lines.append(line)
     by_nik, by_name = _existing(lines, places)
     new: list[_Line] = []
-    changes: list[tuple[_Line, Cadre, CadreData | None, bool]] = []
+    changes: list[tuple[_Line, Any, CadreData | None, bool]] = []
     for line in lines:
         cadre = (by_nik.get(line.data.nik) if line.data.nik
                  else by_name.get((line.place.posyandu_id, key(line.data.full_name))))
@@ -227,7 +234,7 @@ def check_cadres(actor: User, rows: list[Row], today: date, progress: Progress) 
     return plan
 
 
-def _apply(actor: User, new: list[_Line], changes: list[tuple[_Line, Cadre, CadreData | None,
+def _apply(actor: User, new: list[_Line], changes: list[tuple[_Line, Any, CadreData | None,
                                                                 bool]],
            today: date, progress: Progress) -> dict[str, Any]:
     """Register the new cadres as :func:`~ilp_training.cadres.services.register_cadre`
@@ -255,7 +262,9 @@ def _apply(actor: User, new: list[_Line], changes: list[tuple[_Line, Cadre, Cadr
     progress(len(ids))
     created = ids
     moved = 0
-    for done, (line, cadre, facts, move) in enumerate(changes, start=1):
+    for done, (line, stored, facts, move) in enumerate(changes, start=1):
+        cadre = db.session.get(Cadre, stored.id)
+        assert cadre is not None
         if move:
             target = db.session.get(Posyandu, line.place.posyandu_id)
             assert target is not None
