@@ -4,7 +4,7 @@ Revision ID: b13b17imports
 Revises: b13a04sessions
 Create Date: 2026-12-01 17:28:13.306608
 
-Issue 17: spreadsheet imports. The uploaded files and what their check found
+Issue 17: spreadsheet imports. The rows read from each upload and what their check found
 (``import_jobs``); results transferred from paper records (method and setting
 ``paper``, who assessed as the record names them: ``assessments.assessed_by``); the
 Pustu that serves a posyandu (``posyandu.pustu_id``).
