@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from ilp_training.cadres.routes import bp as cadres_bp
     from ilp_training.certificates.routes import bp as certificates_bp
     from ilp_training.certificates.verify import bp as verify_bp
+    from ilp_training.imports.routes import bp as imports_bp
     from ilp_training.incentives.routes import bp as incentives_bp
     from ilp_training.main.routes import bp as main_bp
     from ilp_training.rosters.routes import bp as rosters_bp
@@ -104,15 +105,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(incentives_bp)
+    app.register_blueprint(imports_bp)
 
 
 def _register_jobs(app: Flask) -> None:
     """The app's background queue, made from its config, with each area's tasks."""
     from ilp_training.certificates import jobs as certificate_jobs
+    from ilp_training.core import housekeeping, queue
     from ilp_training.core import jobs as core_jobs
-    from ilp_training.core import queue
+    from ilp_training.imports import jobs as import_jobs
 
-    queue.init_app(app, core_jobs.register, certificate_jobs.register)
+    queue.init_app(app, core_jobs.register, certificate_jobs.register, import_jobs.register)
+    housekeeping.add_pruner("import_jobs", import_jobs.prune_uploads)
 
 
 def _register_commands(app: Flask) -> None:

@@ -73,6 +73,21 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _sqlite_foreign_keys(connection, on):
+    """SQLite changes a constraint by copying the table into a new one and dropping the
+    old, which the rows of other tables refer to: its foreign keys are not enforced while
+    migrations run (a PRAGMA that works only outside a transaction), and every reference
+    is checked once they are done."""
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.driver_connection
+    raw.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    if on:
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migrations broke foreign keys: {broken[:5]}")
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -98,6 +113,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        _sqlite_foreign_keys(connection, False)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -107,6 +123,7 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        _sqlite_foreign_keys(connection, True)
 
 
 if context.is_offline_mode():

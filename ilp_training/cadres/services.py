@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -56,6 +57,21 @@ class CadreData:
 
 def _clean(data: CadreData, cadre_id: int | None, today: date) -> CadreData:
     """Normalise and validate ``data``; raise :class:`ServiceError` on the first problem."""
+    def taken(nik: str) -> bool:
+        stmt = sa.select(Cadre.id).where(Cadre.nik == nik, Cadre.id != (cadre_id or -1))
+        return db.session.scalar(stmt) is not None
+
+    return clean_cadre_data(data, today, taken)
+
+
+def clean_cadre_data(data: CadreData, today: date, nik_taken: Callable[[str], bool]
+                     ) -> CadreData:
+    """The rules of a cadre's facts, for the form and the import alike: a name; a NIK of
+    the right form that agrees with the birth date and sex (:mod:`.nik`) and that
+    ``nik_taken`` says no other cadre holds; birth and start dates not in the future; a
+    phone of 8 to 15 digits (spaces and dashes dropped, a leading +); a BPJS
+    Ketenagakerjaan number when enrolled. Returns the normalised facts; raises
+    :class:`ServiceError` naming the field of the first problem."""
     name = " ".join(data.full_name.split())
     if not name:
         raise ServiceError(_l("The name is required."), "full_name")
@@ -65,8 +81,7 @@ def _clean(data: CadreData, cadre_id: int | None, today: date) -> CadreData:
             check_nik(nik, data.birth_date, data.sex == Sex.FEMALE)
         except NikError as exc:
             raise ServiceError(NIK_MESSAGES[exc.code], "nik") from exc
-        taken = sa.select(Cadre.id).where(Cadre.nik == nik, Cadre.id != (cadre_id or -1))
-        if db.session.scalar(taken) is not None:
+        if nik_taken(nik):
             raise ServiceError(_l("Another cadre is already registered with this NIK."), "nik")
     if data.birth_date is not None and data.birth_date > today:
         raise ServiceError(_l("The birth date cannot be in the future."), "birth_date")

@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "approve": _l("approved"),
     "reopen": _l("re-opened"),
     "import": _l("activity imported"),
+    "transfer": _l("results transferred from paper records"),
 }
 
 

@@ -108,6 +108,9 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # A sign-in ends after this many days even if the browser keeps its cookie.
         "SESSION_MAX_AGE_DAYS": int(env.get("SESSION_MAX_AGE_DAYS", "30")),
+        # The rows of an upload (NIK, phone, birth dates) are kept this long after its
+        # import ended (refused, done or failed), then forgotten by the housekeeping.
+        "IMPORT_KEEP_DAYS": int(env.get("IMPORT_KEEP_DAYS", "7")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "25")),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
         # Fixes the site's clock (ISO date or date-time): tests, demos, reproducing a day.

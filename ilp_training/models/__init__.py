@@ -29,6 +29,7 @@ from ilp_training.models.certificates import (
     JobStatus,
     SerialCounter,
 )
+from ilp_training.models.imports import ImportJob, ImportKind, ImportStatus
 from ilp_training.models.incentives import (
     HomeVisitCount,
     IncentiveScheme,
@@ -80,6 +81,9 @@ __all__ = [
     "CertificateSettings",
     "CertificateStatus",
     "HomeVisitCount",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
     "IncentiveScheme",
     "IncentiveSummary",
     "IndicatorScore",

@@ -22,6 +22,7 @@ class Setting(enum.StrEnum):
     POSYANDU_DAY = "posyandu_day"
     HOME_VISIT = "home_visit"
     SIMULATION = "simulation"
+    PAPER = "paper"  # transferred from paper records: where is not known
 
 
 class Method(enum.StrEnum):
@@ -30,6 +31,7 @@ class Method(enum.StrEnum):
     OBSERVATION = "observation"
     PRACTICE = "practice"
     QUESTIONS = "questions"
+    PAPER = "paper"  # transferred from paper records (no indicator scores)
 
 
 session_cadres = sa.Table(
@@ -87,6 +89,10 @@ class Assessment(Model):
     max_points: Mapped[int]
     percent: Mapped[int]  # rounded down, for display
     note: Mapped[str | None] = mapped_column(sa.String(500))
+    # Who assessed, as a paper record names them (an assessor or a puskesmas); only for
+    # results transferred from paper (``method`` paper), whose ``assessor`` is the user
+    # who imported them.
+    assessed_by: Mapped[str | None] = mapped_column(sa.String(160))
     supersedes_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("assessments.id"), unique=True
     )

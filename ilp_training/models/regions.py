@@ -120,9 +120,11 @@ class Posyandu(Model):
     puskesmas_id: Mapped[int] = mapped_column(sa.ForeignKey("puskesmas.id"), index=True)
     dusun: Mapped[str | None] = mapped_column(sa.String(80))
     rw: Mapped[str | None] = mapped_column(sa.String(10))
+    pustu_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pustu.id"))
 
     village: Mapped[Region] = relationship()
     puskesmas: Mapped[Puskesmas] = relationship(back_populates="posyandu")
+    pustu: Mapped[Pustu | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("village_id", "name"),)
 

@@ -18,11 +18,13 @@ SETTING_LABELS = {
     Setting.POSYANDU_DAY: _l("Posyandu opening day"),
     Setting.HOME_VISIT: _l("Home visit"),
     Setting.SIMULATION: _l("Simulation after training"),
+    Setting.PAPER: _l("Not recorded (paper record)"),
 }
 METHOD_LABELS = {
     Method.OBSERVATION: _l("Observation checklist"),
     Method.PRACTICE: _l("Practice / simulation"),
     Method.QUESTIONS: _l("Questions"),
+    Method.PAPER: _l("Transferred from paper records"),
 }
 
 
@@ -37,11 +39,13 @@ class SessionForm(BaseForm):
     assessed_on = FrameworkDateField(_l("Date of the assessment"), validators=[InputRequired()])
     setting = RadioField(
         _l("Where"), validators=[InputRequired()],
-        choices=[SelectChoice(s.value, label) for s, label in SETTING_LABELS.items()],
+        choices=[SelectChoice(s.value, label) for s, label in SETTING_LABELS.items()
+                 if s != Setting.PAPER],
     )
     method = RadioField(
         _l("Method"), validators=[InputRequired()],
-        choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()],
+        choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()
+                 if m != Method.PAPER],
     )
     cadres = CheckboxListField(_l("Cadres present"), coerce=coerce_id)
     submit = SubmitField(_l("Start assessing"))

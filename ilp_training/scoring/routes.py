@@ -185,6 +185,10 @@ def assessment(assessment_id: int) -> ResponseReturnValue:
 @permission_required(may_score)
 def correct(assessment_id: int) -> ResponseReturnValue:
     item = get_scoped_or_404(Assessment, current_user, assessment_id)
+    if item.method == Method.PAPER:
+        flash(_("A result transferred from paper records is not corrected: assess the skill "
+                "again, and the new assessment takes over."), "info")
+        return redirect(url_for("scoring.assessment", assessment_id=item.id))
     framework = framework_for(item.framework_id, item.framework_version)
     skill = framework.skill(item.skill_code)
     form, errors = CorrectionForm(), []

@@ -256,6 +256,9 @@ def correct_assessment(
                               "not count; correct the one that counts."))
     if is_superseded(original):
         raise ServiceError(_l("This assessment was already corrected; correct the newer one."))
+    if original.session is None:  # transferred from paper records: no sitting, no scores
+        raise ServiceError(_l("A result transferred from paper records is not corrected: "
+                              "assess the skill again, and the new assessment takes over."))
     entry = SkillEntry(original.cadre_id, original.skill_code, scores, note)
     result = _grade(framework, entry)
     session = original.session

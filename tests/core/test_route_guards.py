@@ -27,6 +27,9 @@ from ilp_training.models import (
     BulkJob,
     Cadre,
     Certificate,
+    ImportJob,
+    ImportKind,
+    ImportStatus,
     IncentiveScheme,
     IncentiveSummary,
     JobStatus,
@@ -108,6 +111,16 @@ def _job_id() -> int:
     return job.id
 
 
+def _import_id() -> int:
+    """An import of koordinator's (the demo has none: one is added)."""
+    job = ImportJob(kind=ImportKind.CADRES, requested_by_id=user_named("koordinator").id,
+                    filename="kader.xlsx", cells=[], rows=0, status=ImportStatus.REFUSED,
+                    errors=[])
+    db.session.add(job)
+    db.session.commit()
+    return job.id
+
+
 def _scheme_id() -> int:
     """A scheme of Anggrek's village (added if the demo has only the district's)."""
     village = _anggrek().village_id
@@ -144,6 +157,7 @@ ARGUMENTS: dict[str, Callable[[], object]] = {
     "active": lambda: 1,
     "cert_id": _cert_id,
     "job_id": _job_id,
+    "import_id": _import_id,
     "assessment_id": lambda: _first(sa.select(Assessment.id).join(AssessmentSession).where(
         AssessmentSession.posyandu_id == _anggrek().id).order_by(Assessment.id)),
     "session_id": lambda: _first(sa.select(AssessmentSession.id).where(
@@ -159,6 +173,7 @@ ARGUMENTS: dict[str, Callable[[], object]] = {
     "period_key": _month_key,
     "month_key": _month_key,
     "kind": lambda: "pdf",
+    "sheet": lambda: "cadres",
     "filename": lambda: "css/app.css",
 }
 

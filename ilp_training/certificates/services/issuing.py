@@ -118,7 +118,8 @@ class LevelFacts:
     """What a level certificate states beyond the cadre's own row."""
 
     mastered: frozenset[str]  # skill codes
-    assessed_by: list[str]  # the puskesmas (or district office) of the assessors
+    assessed_by: list[str]  # the assessors' puskesmas (or district office); for results
+    # transferred from paper records, the assessor the record names
 
 
 def level_facts(cadre_ids: Sequence[int]) -> dict[int, LevelFacts]:
@@ -129,15 +130,18 @@ def level_facts(cadre_ids: Sequence[int]) -> dict[int, LevelFacts]:
             .where(CadreSkill.cadre_id.in_(cadre_ids))):
         mastered[cadre_id].add(code)
     offices: dict[int, set[str]] = {cid: set() for cid in cadre_ids}
-    for cadre_id, puskesmas, district in db.session.execute(
-            sa.select(CadreSkill.cadre_id, Puskesmas.name, Region.name)
+    for cadre_id, puskesmas, district, paper in db.session.execute(
+            sa.select(CadreSkill.cadre_id, Puskesmas.name, Region.name, Assessment.assessed_by)
             .join(Assessment, CadreSkill.assessment_id == Assessment.id)
             .join(User, Assessment.assessor_id == User.id)
             .outerjoin(Puskesmas, User.puskesmas_id == Puskesmas.id)
             .outerjoin(Region, User.district_id == Region.id)
             .where(CadreSkill.cadre_id.in_(cadre_ids)).distinct()):
-        offices[cadre_id].add(f"Puskesmas {puskesmas}" if puskesmas is not None
-                              else f"Dinas Kesehatan {district or ''}".strip())
+        if paper is not None:  # transferred from paper: who the record names
+            offices[cadre_id].add(paper)
+        else:
+            offices[cadre_id].add(f"Puskesmas {puskesmas}" if puskesmas is not None
+                                  else f"Dinas Kesehatan {district or ''}".strip())
     return {cid: LevelFacts(frozenset(mastered[cid]), sorted(offices[cid]))
             for cid in cadre_ids}
 

@@ -13,19 +13,17 @@ ones. Rows that would change a month an approved summary locks refuse the whole 
 (:class:`~.activity.PeriodLocked`, the rule of :mod:`.activity`).
 
 Limits, so that a small upload cannot tie up the server: reading
-(:func:`read_workbook`) needs no database and comes first, so the view holds no
-transaction (on SQLite: no write lock) while a file is read. The package is checked
-before any XML is parsed: at most :data:`MAX_FILE_BYTES` uploaded, :data:`MAX_PARTS`
-members, :data:`MAX_UNPACKED_BYTES` unpacked, deflate or stored only. The sheets are
-then streamed and reading stops at the first row past the limits: :data:`MAX_ROWS` rows
-with content in all, nothing read below row :data:`MAX_SHEET_ROWS` + 1.
+(:func:`read_workbook`, through :func:`ilp_training.core.spreadsheets.read_sheets`)
+needs no database and comes first, so the view holds no transaction (on SQLite: no
+write lock) while a file is read. The package is checked before any XML is parsed: at
+most :data:`MAX_FILE_BYTES` uploaded, :data:`MAX_PARTS` members,
+:data:`MAX_UNPACKED_BYTES` unpacked, deflate or stored only. The sheets are then
+streamed and reading stops at the first row past the limits: :data:`MAX_ROWS` rows with
+content in all, nothing read below row :data:`MAX_SHEET_ROWS` + 1.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,15 +31,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from ilp_training.core import audit
 from ilp_training.core.dates import add_months
 from ilp_training.core.extensions import db
 from ilp_training.core.input_policy import ascii_int
 from ilp_training.core.service import ServiceError
+from ilp_training.core.spreadsheets import WorkbookLimits, read_sheets
 from ilp_training.incentives.services.activity import (
     MAX_VISITS,
     ensure_unlocked,
@@ -63,6 +59,9 @@ MAX_FILE_BYTES = 4 * 2**20  # the upload (a full template is about 250 KB)
 MAX_UNPACKED_BYTES = 8 * 2**20  # all members unpacked (a full template: about 2.5 MB)
 MAX_PART_BYTES = 2**20  # any other part, e.g. the shared strings (about 300 KB)
 MAX_PARTS = 64  # members of the package (a template has about 12)
+LIMITS = WorkbookLimits(file_bytes=MAX_FILE_BYTES, unpacked_bytes=MAX_UNPACKED_BYTES,
+                        part_bytes=MAX_PART_BYTES, parts=MAX_PARTS, rows=MAX_ROWS,
+                        sheet_rows=MAX_SHEET_ROWS)
 
 
 @dataclass(frozen=True)
@@ -165,24 +164,6 @@ class _Checker:
         return cadre, None
 
 
-def _rows(sheet: Any, room: int) -> list[tuple[int, tuple[Any, ...]]]:
-    """The rows with content of ``sheet`` from row 2 on, streamed: reading stops at the
-    ``room + 1``-th row with content or past row :data:`MAX_SHEET_ROWS` + 1 (refused), so
-    a sheet of a million rows costs no more than one at the limit."""
-    sheet.reset_dimensions()  # the file's own <dimension> may lie either way
-    rows: list[tuple[int, tuple[Any, ...]]] = []
-    found = sheet.iter_rows(min_row=2, max_row=MAX_SHEET_ROWS + 2, max_col=4, values_only=True)
-    for number, values in enumerate(found, start=2):
-        if number > MAX_SHEET_ROWS + 1:
-            raise ServiceError(_l("The sheet goes on past row %(row)d: delete the empty rows "
-                                  "below your data.", row=MAX_SHEET_ROWS + 1), "file")
-        if any(_text(v) for v in values):
-            rows.append((number, tuple(values) + (None,) * 4))
-            if len(rows) > room:
-                raise ServiceError(_l("At most %(max)d rows at a time.", max=MAX_ROWS), "file")
-    return rows
-
-
 def _opening_problem(check: _Checker, values: tuple[Any, ...],
                      seen: dict[tuple[int, date, int], int]
                      ) -> tuple[object | None, tuple[int, date, int] | None]:
@@ -261,56 +242,6 @@ def _visit_rows(check: _Checker, rows: list[tuple[int, tuple[Any, ...]]],
     return counts
 
 
-NOT_A_WORKBOOK = _l("This is not an Excel workbook (.xlsx).")
-
-
-def _check_archive(data: bytes) -> None:
-    """Refuse, before any XML is parsed, what is not a plain XLSX package of a sane size:
-    not a zip, more than :data:`MAX_PARTS` members, a member packed other than stored or
-    deflated, more than :data:`MAX_UNPACKED_BYTES` once unpacked (a zip bomb), or a part
-    other than a sheet (which is streamed) over :data:`MAX_PART_BYTES` (openpyxl parses
-    those whole when the workbook opens: shared strings, styles, the workbook). The
-    sizes are those the zip declares; :mod:`zipfile` never unpacks more than that."""
-    too_large = ServiceError(_l("This workbook is too large to import (at most %(mb)d MB "
-                                "unpacked).", mb=MAX_UNPACKED_BYTES // 2**20), "file")
-    if len(data) > MAX_FILE_BYTES:
-        raise too_large
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise ServiceError(NOT_A_WORKBOOK, "file") from exc
-    if any(m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-           or m.flag_bits & 0x1 for m in members):  # other codecs, or encrypted
-        raise ServiceError(NOT_A_WORKBOOK, "file")
-    if (len(members) > MAX_PARTS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES
-            or any(m.file_size > MAX_PART_BYTES for m in members
-                   if not m.filename.startswith("xl/worksheets/"))):
-        raise too_large
-
-
-class _LazySheet(ReadOnlyWorksheet):
-    """A read-only sheet that reads nothing until its rows are asked for. openpyxl's
-    own looks for the sheet's ``<dimension>`` when the workbook opens and, if there is
-    none, parses the whole sheet to find out (every sheet, however long)."""
-
-    def _get_size(self) -> None:
-        pass
-
-
-class _StreamingReader(ExcelReader):
-    """``openpyxl.load_workbook(read_only=True)`` with :class:`_LazySheet` sheets."""
-
-    def read_worksheets(self) -> None:
-        for sheet, rel in self.parser.find_sheets():
-            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
-                ws = _LazySheet(self.wb, sheet.name, rel.target, self.shared_strings)
-                ws.sheet_state = sheet.state or "visible"
-                # as openpyxl's own reader adds its read-only sheets (the stubs leave the
-                # private list out)
-                self.wb._sheets.append(ws)  # type: ignore[attr-defined]
-
-
 @dataclass(frozen=True)
 class ActivityRows:
     """The rows with content of the two sheets: ``(row number, (cell, …))`` each."""
@@ -320,32 +251,11 @@ class ActivityRows:
 
 
 def read_workbook(data: bytes) -> ActivityRows:
-    """Read an uploaded workbook, without the database: the archive is checked first
-    (:func:`_check_archive`), then sheets 1 and 2 are streamed (openpyxl read-only) up
-    to :data:`MAX_ROWS` rows with content in all. Refuses (``ServiceError`` on ``file``)
-    a file that is not a workbook, too large, or has no rows."""
-    _check_archive(data)
-    try:
-        reader = _StreamingReader(io.BytesIO(data), read_only=True, data_only=True)
-        reader.read()
-        book = reader.wb
-        try:
-            sheets = book.worksheets
-            if len(sheets) < 2:
-                raise ServiceError(_l("The workbook needs the two sheets of the template."),
-                                   "file")
-            opening = _rows(sheets[0], MAX_ROWS)
-            visits = _rows(sheets[1], MAX_ROWS - len(opening))
-        finally:
-            book.close()
-    except ServiceError:
-        raise
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
-            AttributeError, OSError, EOFError, SyntaxError, zlib.error) as exc:
-        # SyntaxError: XML that does not parse (ElementTree's ParseError)
-        raise ServiceError(NOT_A_WORKBOOK, "file") from exc
-    if not opening and not visits:
-        raise ServiceError(_l("The workbook has no rows to import."), "file")
+    """Read an uploaded workbook, without the database (:func:`read_sheets`: the
+    archive checked first, then sheets 1 and 2 streamed up to :data:`MAX_ROWS` rows with
+    content in all). Refuses (``ServiceError`` on ``file``) a file that is not a
+    workbook, too large, or has no rows."""
+    opening, visits = read_sheets(data, LIMITS, (4, 4))
     return ActivityRows(opening, visits)
 
 
