@@ -93,6 +93,22 @@ def level_styles_url() -> str:
     return url_for("level_styles", v=version)
 
 
+# The header's sections: which endpoints belong to which menu entry. The compact header
+# of a phone names the current one beside the menu button; the menu marks it.
+SECTIONS = {"main.posyandu_list": "posyandu", "cadres": "posyandu", "scoring": "posyandu",
+            "rosters": "roster", "training": "trainings", "certificates": "certificates",
+            "incentives": "incentives", "admin.audit_log": "audit", "admin": "users",
+            "auth.change_password": "password"}
+
+
+def current_section() -> str | None:
+    """The menu entry of the current page (its endpoint, else its blueprint), if any."""
+    from flask import request
+
+    endpoint = request.endpoint or ""
+    return SECTIONS.get(endpoint) or SECTIONS.get(endpoint.partition(".")[0])
+
+
 def role_flags() -> dict[str, bool]:
     """What the signed-in user's role allows, for templates (which never test role names):
     ``is_admin`` (district office), ``is_manager`` (admin or coordinator),
@@ -113,4 +129,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(level_colour, "level_colour")
     app.add_template_global(level_pin, "level_pin")
     app.add_template_global(level_styles_url, "level_styles_url")
+    app.add_template_global(current_section, "current_section")
     app.add_url_rule("/levels.css", "level_styles", level_styles)
