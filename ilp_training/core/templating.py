@@ -112,15 +112,15 @@ def current_section() -> str | None:
 def role_flags() -> dict[str, bool]:
     """What the signed-in user's role allows, for templates (which never test role names):
     ``is_admin`` (district office), ``is_manager`` (admin or coordinator),
-    ``sees_incentives``."""
+    ``is_assessor`` (manager or trainer: opens assessments), ``sees_incentives``."""
     from flask_login import current_user
 
-    from ilp_training.auth import INCENTIVE_VIEWERS, MANAGERS
+    from ilp_training.auth import ASSESSORS, INCENTIVE_VIEWERS, MANAGERS
     from ilp_training.models import Role
 
     role = getattr(current_user, "role", None)
     return {"is_admin": role == Role.ADMIN, "is_manager": role in MANAGERS,
-            "sees_incentives": role in INCENTIVE_VIEWERS}
+            "is_assessor": role in ASSESSORS, "sees_incentives": role in INCENTIVE_VIEWERS}
 
 
 def init_app(app: Flask) -> None:
