@@ -5,13 +5,14 @@ Starts the demo on a fresh SQLite database (in a temporary folder, on the fixed 
 360 × 740 with Playwright and Debian's chromium (never a downloaded browser):
 
 - ``docs/screenshots/scoring-grid.png``: the trainer (``pelatih``) scores skill B3 for
-  five cadres of Posyandu Anggrek;
+  five cadres of Posyandu Anggrek, the first one scored (one screen, the save button
+  kept at its foot);
 - ``docs/screenshots/village-summary.png``: the village head's (``kades.lalibo``)
   incentive summary of Desa Lalibo, every cadre's line closed;
 - ``docs/screenshots/verification.png``: the public page of a certificate issued to a
   Madya cadre of Anggrek.
 
-Each is the whole page. Usage: ``python scripts/screenshots.py [--out DIR] [--only NAME]``;
+The other two are the whole page. Usage: ``python scripts/screenshots.py [--out DIR] [--only NAME]``;
 prints each file with its size and the page's height in CSS pixels.
 """
 
@@ -91,9 +92,9 @@ def signed_in(browser, base: str, username: str):
     return page
 
 
-def shoot(page, out: Path, name: str) -> None:
+def shoot(page, out: Path, name: str, full_page: bool = True) -> None:
     path = out / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     height = page.evaluate("document.documentElement.scrollHeight")
     print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
           f"{path.stat().st_size // 1024} KiB, {height} px tall", flush=True)
@@ -108,7 +109,13 @@ def scoring_grid(browser, base: str, app: Flask, out: Path) -> None:
     page.click("#submit")
     page.goto(f"{page.url}/skills/B3")
     page.wait_for_load_state()
-    shoot(page, out, "scoring-grid")
+    first = page.locator("select[name^='score-']").first.get_attribute("name").split("-")[1]
+    for select in page.locator(f"select[name^='score-{first}-']").all():
+        select.select_option("2")
+    # One screen with the grid's first cadre scored and the save button kept in view.
+    page.locator("form.scoring").evaluate(
+        "form => window.scrollTo(0, form.getBoundingClientRect().top + scrollY - 90)")
+    shoot(page, out, "scoring-grid", full_page=False)
     page.close()
 
 
