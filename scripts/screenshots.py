@@ -12,8 +12,9 @@ Starts the demo on a fresh SQLite database (in a temporary folder, on the fixed 
 - ``docs/screenshots/verification.png``: the public page of a certificate issued to a
   Madya cadre of Anggrek.
 
-The other two are the whole page. Usage: ``python scripts/screenshots.py [--out DIR] [--only NAME]``;
-prints each file with its size and the page's height in CSS pixels.
+The other two are the whole page. Usage:
+``python scripts/screenshots.py [--out DIR] [--only NAME]``; prints each file with its size
+and the page's height in CSS pixels.
 """
 
 from __future__ import annotations
