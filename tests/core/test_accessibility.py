@@ -17,9 +17,10 @@ downloads (``.pdf``, ``.xlsx``, ``.csv``, ``.json``).
 Target size: every visible ``a``, ``button``, ``input``, ``select``, ``textarea`` and
 ``summary`` is at least 44 px wide and tall (a check box or radio button counts by its
 label, which toggles it); an element moved out of sight to the left (``.sr`` text, the
-heading row of a table shown as cards on a phone) is no pointer target. The one exception is WCAG 2.5.8's inline one: a link laid out
-``display: inline`` inside a block whose text outside its links and buttons has a letter
-or digit, i.e. a link in a sentence, whose height the line of text decides."""
+heading row of a table shown as cards on a phone) is no pointer target. The one
+exception is WCAG 2.5.8's inline one: a link laid out ``display: inline`` inside a block
+whose text outside its links and buttons has a letter or digit, i.e. a link in a
+sentence, whose height the line of text decides."""
 
 from __future__ import annotations
 
