@@ -24,6 +24,7 @@ sentence, whose height the line of text decides."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from pathlib import Path
@@ -36,7 +37,7 @@ from test_browser import CHROMIUM, CSP_VIOLATIONS, browser, live  # noqa: F401
 from ilp_training.core.extensions import db
 
 pytestmark = [pytest.mark.dates, pytest.mark.skipif(
-    CHROMIUM is None and not __import__("os").environ.get("REQUIRE_BROWSER"),
+    CHROMIUM is None and not os.environ.get("REQUIRE_BROWSER"),
     reason="chromium is not installed (apt-get install chromium); CI sets REQUIRE_BROWSER",
 )]
 
