@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint setup upgrade translations extract update-translations check-translations clean
+.PHONY: run test bench screenshots lint setup upgrade translations extract update-translations check-translations clean
 
 LOCK := requirements.lock
 
@@ -48,6 +48,11 @@ test: setup
 
 bench: setup
 	@for script in bench/[!_]*.py; do echo "# $$script"; $(PY) $$script || exit 1; done
+
+# The README's phone screenshots (docs/screenshots/): the demo on a fresh SQLite database,
+# photographed at 360 px by Debian's chromium (scripts/screenshots.py).
+screenshots: setup
+	$(PY) scripts/screenshots.py
 
 # ruff, then the layers (import contracts, pyproject.toml [tool.importlinter]), then the
 # type hints (mypy on ilp_training and assessments, [tool.mypy]).

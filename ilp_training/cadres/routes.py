@@ -96,6 +96,7 @@ def profile(cadre_id: int) -> ResponseReturnValue:
         competency=competency, skill_total=len(framework.skills),
         may_manage=may_manage_cadres(current_user),
         may_assess=may_assess_cadre(current_user, cadre),
+        may_open_assessments=may_score(current_user),
         certificates=certificates_of(cadre), certificate_due=is_due(cadre),
         trainings_due=trainings_due(cadre),
         issue_form=IssueForm(), trainings=cadre_trainings(cadre.id, current_user),

@@ -57,12 +57,39 @@ def level_pin(code: str | None) -> str:
     return pin_class(level_colour(code))
 
 
+def relative_luminance(colour: str) -> float:
+    """WCAG 2's relative luminance of ``#RRGGBB``: 0 (black) to 1 (white)."""
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2's contrast ratio of two ``#RRGGBB`` colours, 1 to 21."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)),
+                             reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def pin_text_colour(colour: str) -> str:
+    """The text colour of a badge on ``colour``: white or black, whichever contrasts more.
+
+    One of the two always reaches 4.58:1 (the worst case, a background of relative
+    luminance 0.179, is 4.58:1 against both), so every badge passes WCAG's 4.5:1 for
+    normal text whatever colour a curriculum gives its level."""
+    return max(("#ffffff", "#000000"), key=lambda text: contrast_ratio(colour, text))
+
+
 def level_stylesheet() -> str:
     """One rule per pin colour of every installed framework (the colours are checked
-    ``#RRGGBB`` by the curriculum loader)."""
+    ``#RRGGBB`` by the curriculum loader): the pin colour and the badge's text colour."""
     colours = {UNKNOWN_COLOUR} | {
         level.colour for framework in frameworks().values() for level in framework.levels}
-    return "".join(f".{pin_class(c)}{{--pin:{c.lower()}}}\n" for c in sorted(colours))
+    return "".join(f".{pin_class(c)}{{--pin:{c.lower()};--pin-text:{pin_text_colour(c)}}}\n"
+                   for c in sorted(colours))
 
 
 def level_styles() -> Response:
@@ -79,10 +106,27 @@ def level_styles_url() -> str:
     return url_for("level_styles", v=version)
 
 
+# The header's sections: which endpoints belong to which menu entry. The compact header
+# of a phone names the current one beside the menu button; the menu marks it.
+SECTIONS = {"main.posyandu_list": "posyandu", "cadres": "posyandu", "scoring": "posyandu",
+            "rosters": "roster", "training": "trainings", "certificates": "certificates",
+            "imports": "imports", "incentives": "incentives", "admin.audit_log": "audit",
+            "admin": "users", "auth.change_password": "password"}
+
+
+def current_section() -> str | None:
+    """The menu entry of the current page (its endpoint, else its blueprint), if any."""
+    from flask import request
+
+    endpoint = request.endpoint or ""
+    return SECTIONS.get(endpoint) or SECTIONS.get(endpoint.partition(".")[0])
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(level_name, "level_name")
     app.add_template_global(localised, "localised")
     app.add_template_global(level_colour, "level_colour")
     app.add_template_global(level_pin, "level_pin")
     app.add_template_global(level_styles_url, "level_styles_url")
+    app.add_template_global(current_section, "current_section")
     app.add_url_rule("/levels.css", "level_styles", level_styles)

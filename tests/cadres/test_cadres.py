@@ -1,6 +1,7 @@
 """The cadre registry: validation, audit, moves, deactivation, masking. Each test builds
 its puskesmas, posyandu, cadres and people with the factories (on the empty database)."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -209,3 +210,8 @@ def test_profile_offers_actions_by_role_and_counts_badges_of_the_curriculum(
     assert "25 dari 25 tanda kecakapan" in page  # the Utama cadre holds every skill
     assert ("Nilai di posyandu ini" in page) is assess
     assert (f"/cadres/{cadre_id}/edit" in page) is manage
+    # the assessments are listed for all; linked only for those who may open them
+    assessments = re.findall(r'href="(/assessments/\d+)"', page)
+    assert bool(assessments) is assess
+    if assessments:
+        assert empty_client.get(assessments[0]).status_code == 200

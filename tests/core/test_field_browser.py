@@ -9,18 +9,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from ilp_training.cadres import cadre_number
 from ilp_training.core.extensions import db
-from ilp_training.core.i18n import local_today
-from ilp_training.demo.seed import load_demo
 from ilp_training.models import Cadre, Posyandu
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -30,39 +24,6 @@ pytestmark = [pytest.mark.dates, pytest.mark.skipif(
 )]
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
-    """The site on a free localhost port, with its own migrated demo database."""
-    from conftest import FAST_HASH, other_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('field') / 'field.db'}"
-    with other_app(url, WTF_CSRF_ENABLED=True, TESTING=False) as app:
-        with app.app_context():
-            upgrade()
-            load_demo(local_today(), FAST_HASH)
-            db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}", app
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield chromium
-        chromium.close()
 
 
 def _sign_in(browser, base: str, username: str, password: str, viewport=PHONE):
@@ -93,12 +54,13 @@ def _namesakes(app) -> list[int]:
             Posyandu.name == "Kenanga", Cadre.full_name == "Wa Lina Saleh").order_by(Cadre.id)))
 
 
-def test_trainer_tells_namesakes_apart_from_posyandu_to_grid(live, browser):
-    base, app = live
+def test_trainer_tells_namesakes_apart_from_posyandu_to_grid(browser_site, browser):
+    base, app = browser_site
     ids = _namesakes(app)
     numbers = [cadre_number(i) for i in ids]
     assert len(ids) == 2
     page = _sign_in(browser, base, "pelatih", "pelatih-demo")
+    page.click(".menu-toggle summary")  # the phone's menu, behind its button
     page.click("nav.site-nav >> text=Posyandu")
     page.click("main >> a:text-is('Kenanga')")
     _no_overflow(page)
@@ -128,8 +90,8 @@ def test_trainer_tells_namesakes_apart_from_posyandu_to_grid(live, browser):
     page.close()
 
 
-def test_coordinator_finds_the_pustu_from_the_start_page(live, browser):
-    base, _app = live
+def test_coordinator_finds_the_pustu_from_the_start_page(browser_site, browser):
+    base, _app = browser_site
     page = _sign_in(browser, base, "koordinator", "koordinator-demo", DESKTOP)
     cards = " ".join(page.locator(".cards").inner_text().split())
     assert "1 pustu" in cards and "8 posyandu ILP" in cards and "74 kader aktif" in cards
@@ -149,9 +111,10 @@ def test_coordinator_finds_the_pustu_from_the_start_page(live, browser):
     page.close()
 
 
-def test_village_head_reaches_schemes_and_activity(live, browser):
-    base, _app = live
+def test_village_head_reaches_schemes_and_activity(browser_site, browser):
+    base, _app = browser_site
     page = _sign_in(browser, base, "kades.lalibo", "kades-demo")
+    page.click(".menu-toggle summary")  # the phone's menu, behind its button
     page.click("nav.site-nav >> text=Insentif")
     page.wait_for_load_state()
     assert "Lalibo" in page.inner_text("h1")
@@ -171,8 +134,8 @@ def test_village_head_reaches_schemes_and_activity(live, browser):
     page.close()
 
 
-def test_english_reader_sees_english_names_and_translated_history(live, browser):
-    base, app = live
+def test_english_reader_sees_english_names_and_translated_history(browser_site, browser):
+    base, app = browser_site
     with app.app_context():
         cadre_id = db.session.scalars(sa.select(Cadre.id).join(Posyandu).where(
             Posyandu.name == "Anggrek", Cadre.level_code == "madya").order_by(Cadre.id)).first()
@@ -193,4 +156,7 @@ def test_english_reader_sees_english_names_and_translated_history(live, browser)
     facts = " ".join(page.inner_text("dl.facts").split())
     assert "Posyandu management" in facts and "Pengelolaan Posyandu" not in facts, facts
     assert "Puskesmas Mawasangka Tengah" in facts
+    page.goto(f"{base}/")  # the language chosen is saved: back to Indonesian for the others
+    page.click("header >> button:text-is('ID')")
+    page.wait_for_load_state()
     page.close()

@@ -71,7 +71,7 @@ def test_https_sites_add_hsts(database_url):
 
 def test_the_level_stylesheet_colours_every_level_badge(client):
     css = client.get("/levels.css")
-    assert css.mimetype == "text/css" and ".pin-777777{--pin:#777777}" in css.text
+    assert css.mimetype == "text/css" and ".pin-777777{--pin:#777777;" in css.text
     login(client, "koordinator")
     page = client.get("/roster").text
     pins = set(re.findall(r'class="badge level (pin-[0-9a-f]{6})"', page))

@@ -575,8 +575,15 @@ def test_excluding_a_cadre_with_a_reason_pays_nothing_and_can_be_undone(head, ap
     assert empty.status_code == 200 and _grand_total(app) == before
     assert head.post(url + "/exclude", data={"reason": "Pindah ke desa lain"}).status_code == 302
     assert _grand_total(app) == before - line.total
-    page = _text(head.get(summary_url(app)))
+    response = head.get(summary_url(app))
+    html, page = response.text, _text(response)
     assert "Pindah ke desa lain" in page and "Include again" in page
+    # the phone's line of the cadre says it too, and opens to the reason and the undo
+    phone = html[html.index('class="phone-only cadre-sections"'):]
+    line_html = phone[phone.index('<li class="excluded">'):]
+    line_html = line_html[:line_html.index("</li>")]
+    assert "Excluded" in line_html and "Pindah ke desa lain" in line_html
+    assert f"/cadres/{line.cadre_id}/include" in line_html
     _approve(head, app)
     with app.app_context():
         row = db.session.scalars(sa.select(SummaryVersion).order_by(SummaryVersion.id.desc())
