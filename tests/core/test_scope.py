@@ -96,16 +96,16 @@ def test_lists_show_only_the_scope(empty_client, district):
 
 
 def _dashboard_totals(client) -> list[int]:
-    """Posyandu, active cadres, inactive cadres, as the dashboard's cards show them."""
-    return [int(n) for n in re.findall(r"<strong>(\d+)</strong>", client.get("/").text)[:3]]
+    """Pustu, posyandu, active cadres, inactive cadres, as the dashboard's cards show them."""
+    return [int(n) for n in re.findall(r"<strong>(\d+)</strong>", client.get("/").text)[:4]]
 
 
 def test_dashboard_counts_follow_scope(empty_client, district):
     sign_in(empty_client, district.coordinator)
-    assert _dashboard_totals(empty_client) == [3, 9, 0]  # 3 + 2 + 4 cadres of its puskesmas
+    assert _dashboard_totals(empty_client) == [0, 3, 9, 0]  # 3 + 2 + 4 cadres of its puskesmas
     empty_client.post("/logout")
     sign_in(empty_client, district.head)
-    assert _dashboard_totals(empty_client) == [2, 5, 0]  # the first village's 3 + 2
+    assert _dashboard_totals(empty_client) == [0, 2, 5, 0]  # the first village's 3 + 2
 
 
 def test_village_head_and_trainer_cannot_edit(empty_client, district):
