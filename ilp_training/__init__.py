@@ -64,6 +64,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     _register_blueprints(app)
+    from ilp_training import api
+
+    api.init_app(app)  # the JSON API (/api/v1) and its OpenAPI document
     _register_commands(app)
     return app
 
