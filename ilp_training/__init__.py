@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from ilp_training.incentives.routes import bp as incentives_bp
     from ilp_training.main.routes import bp as main_bp
     from ilp_training.rosters.routes import bp as rosters_bp
+    from ilp_training.scoring.offline import bp as offline_bp
     from ilp_training.scoring.routes import bp as scoring_bp
     from ilp_training.training import bp as training_bp
 
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cadres_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(scoring_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(rosters_bp)
     app.register_blueprint(certificates_bp)
