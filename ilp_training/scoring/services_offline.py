@@ -34,7 +34,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
 
 from assessments import Framework, GradingError, grade_skill
 from ilp_training.core import audit
@@ -46,6 +45,7 @@ from ilp_training.models import (
     Cadre,
     CadreSkill,
     CadreStatus,
+    IndicatorScore,
     Method,
     Posyandu,
     Setting,
@@ -220,15 +220,15 @@ def sync_sitting(
     cadres = {c.id: c for c in db.session.scalars(
         sa.select(Cadre).where(Cadre.id.in_(sorted(wanted))))}
     results: dict[str, EntryResult] = {}
-    held = services._held_by_sitting(session, {e.cadre_id for e in entries}) if session else {}
+    held = _held_scores(session.id) if session else {}
     fresh: list[OfflineEntry] = []
     for entry in entries:
         chain = held.get((entry.cadre_id, entry.skill_code))
         if chain is not None:  # stored before: whatever the cadre's state is now
-            same = any(services._scores_of(a) == dict(entry.scores) for a in chain)
-            results[entry.id] = (EntryResult(entry.id, ALREADY, None, chain[-1].id,
-                                             chain[-1].competent) if same
-                                 else EntryResult(entry.id, REFUSED, "other_scores"))
+            same = any(scores == dict(entry.scores) for _id, _ok, scores in chain)
+            last_id, last_competent, _scores = chain[-1]
+            results[entry.id] = (EntryResult(entry.id, ALREADY, None, last_id, last_competent)
+                                 if same else EntryResult(entry.id, REFUSED, "other_scores"))
             continue
         reason = _cadre_problem(cadres.get(entry.cadre_id), sitting.posyandu_id)
         if reason is None and not _grades(framework, entry):
@@ -241,6 +241,37 @@ def sync_sitting(
         session = _store_fresh(actor, sitting, session, fresh, cadres, framework, results)
     return SyncResult(session.id if session else None,
                       tuple(results[e.id] for e in entries))
+
+
+Held = tuple[int, bool, dict[str, int]]  # assessment id, competent, scores
+
+
+def _held_scores(session_id: int) -> dict[tuple[int, str], list[Held]]:
+    """Per (cadre, skill), the sitting's original assessment and its corrections (the
+    last is in force), with their scores: one query of plain rows, since a resync reads
+    a whole posyandu day (the sitting rule of ``services.record_assessments``)."""
+    rows = db.session.execute(
+        sa.select(Assessment.id, Assessment.cadre_id, Assessment.skill_code,
+                  Assessment.competent, Assessment.supersedes_id,
+                  IndicatorScore.indicator_code, IndicatorScore.score)
+        .join(IndicatorScore, IndicatorScore.assessment_id == Assessment.id)
+        .where(Assessment.session_id == session_id, Assessment.duplicate_of_id.is_(None))
+        .order_by(Assessment.id)).all()
+    found: dict[int, tuple[int, str, bool, int | None, dict[str, int]]] = {}
+    for row in rows:
+        item = found.setdefault(row.id, (row.cadre_id, row.skill_code, row.competent,
+                                         row.supersedes_id, {}))
+        item[4][row.indicator_code] = row.score
+    corrected_by = {item[3]: ident for ident, item in found.items() if item[3] is not None}
+    held: dict[tuple[int, str], list[Held]] = {}
+    for ident, (cadre_id, code, _ok, supersedes, _scores) in found.items():
+        if supersedes is None:
+            chain, current = [], ident
+            while current is not None:
+                chain.append((current, found[current][2], found[current][4]))
+                current = corrected_by.get(current)
+            held[(cadre_id, code)] = chain
+    return held
 
 
 def _grades(framework: Framework, entry: OfflineEntry) -> bool:
@@ -285,10 +316,3 @@ def _store_fresh(
         status = ALREADY if recorded.repeated or row in recorded.already else STORED
         results[entry.id] = EntryResult(entry.id, status, None, row.id, row.competent)
     return session
-
-
-def sitting_assessments(session_id: int) -> list[Assessment]:
-    """The assessments of a sitting with their scores (for checks and tests)."""
-    return list(db.session.scalars(
-        sa.select(Assessment).where(Assessment.session_id == session_id)
-        .options(selectinload(Assessment.scores)).order_by(Assessment.id)))

@@ -311,3 +311,28 @@ def test_the_openapi_document_validates_and_every_response_is_exercised(client, 
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert exercised == documented
+
+
+def test_a_corrected_entry_sent_again_is_already_stored(client, app):
+    """The sitting holds the original and its correction: either's scores are "already
+    stored" (the one in force comes back), other scores are refused."""
+    from ilp_training.scoring import services
+
+    login(client, "pelatih")
+    _posyandu_id, ids = _anggrek(app)
+    body = _payload(app, ids[:1])
+    stored = client.post(SYNC, json=body).get_json()["entries"][0]["assessment_id"]
+    corrected_scores = {code: 0 for code in body["entries"][0]["scores"]}
+    with app.test_request_context(method="POST"):
+        original = db.session.get(Assessment, stored)
+        correction = services.correct_assessment(
+            user_named("pelatih"), original, corrected_scores, None, "salah isi",
+            "k" * 32, _framework(app, _today(app))).assessments[0].id
+        db.session.commit()
+    again = client.post(SYNC, json=body).get_json()["entries"][0]
+    assert (again["status"], again["assessment_id"], again["competent"]) == \
+        ("already_stored", correction, False)
+    sent = _payload(app, ids[:1], sitting_id=body["sitting"]["id"], score=0)
+    assert _statuses(client.post(SYNC, json=sent)) == [("already_stored", None)]
+    other = _payload(app, ids[:1], sitting_id=body["sitting"]["id"], score=1)
+    assert _statuses(client.post(SYNC, json=other)) == [("refused", "other_scores")]

@@ -57,8 +57,21 @@
   }
 
   // ---- home: outbox, kept posyandu, sittings ------------------------------------------
+  // A posyandu is kept until the end of the day after its date (the site's day when the
+  // page was last loaded), unless a sitting of it still has entries to send.
+  function expire(state) {
+    var today = root.getAttribute("data-today"), busyBundles = {};
+    state.sittings.forEach(function (s) {
+      if (entriesOf(state, s.id).some(function (e) { return e.state === "draft" || e.state === "ready"; })) {
+        busyBundles[s.bundle] = true;
+      }
+    });
+    var old = state.bundles.filter(function (b) { return dayAfter(b.date) < today && !busyBundles[b.id]; });
+    return Promise.all(old.map(function (b) { return Box.remove(db, "bundles", b.id); }))
+      .then(function () { return old.length ? load() : state; });
+  }
   function renderHome() {
-    return load().then(function (state) {
+    return load().then(expire).then(function (state) {
       show("screen", false); show("prepare", true); show("kept", true); show("offline-intro", true);
       renderOutbox(state);
       var list = $("kept-list"); list.textContent = "";
