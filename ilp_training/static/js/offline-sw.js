@@ -1,6 +1,6 @@
 // The service worker of the offline scoring app (scope /offline/). The app page is
 // fetched from the network while there is one (and kept), else served from the cache;
-// its files (styles, scripts) come from the cache first. The API is never cached: the
+// its files (styles, scripts) come from the cache first and are refreshed behind it. The API is never cached: the
 // entries wait in IndexedDB until a sync reaches the server.
 "use strict";
 var CACHE = "ilp-offline-v1";
@@ -29,13 +29,15 @@ self.addEventListener("fetch", function (event) {
     }));
     return;
   }
-  event.respondWith(caches.match(request).then(function (hit) {
-    return hit || fetch(request).then(function (response) {
-      if (response.ok) {
-        var copy = response.clone();
-        caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
-      }
-      return response;
-    });
-  }));
+  // stale-while-revalidate: the kept copy at once, a fresh one kept for the next load
+  var network = fetch(request).then(function (response) {
+    if (response.ok) {
+      var copy = response.clone();
+      return caches.open(CACHE).then(function (cache) { return cache.put(request, copy); })
+        .then(function () { return response; });
+    }
+    return response;
+  });
+  event.waitUntil(network.catch(function () { return null; }));
+  event.respondWith(caches.match(request).then(function (hit) { return hit || network; }));
 });
