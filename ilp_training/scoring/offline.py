@@ -6,7 +6,9 @@ scoring pages of the site work as before, without any script."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, send_from_directory
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -34,10 +36,8 @@ def app_shell() -> ResponseReturnValue:
 def service_worker() -> ResponseReturnValue:
     """The service worker, served from /offline/ so that its scope is the offline app
     only; never cached by the browser's HTTP cache, so an update is seen at once."""
-    response = send_from_directory(current_app.static_folder or "", "js/offline-sw.js",
-                                   mimetype="text/javascript", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    script = Path(current_app.static_folder or "", "js", "offline-sw.js").read_bytes()
+    return Response(script, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 @bp.get("/manifest.webmanifest")
