@@ -66,6 +66,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     _register_blueprints(app)
     _register_jobs(app)
+    from ilp_training import api
+
+    api.init_app(app)  # the JSON API (/api/v1) and its OpenAPI document
     _register_commands(app)
     return app
 
@@ -92,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from ilp_training.incentives.routes import bp as incentives_bp
     from ilp_training.main.routes import bp as main_bp
     from ilp_training.rosters.routes import bp as rosters_bp
+    from ilp_training.scoring.offline import bp as offline_bp
     from ilp_training.scoring.routes import bp as scoring_bp
     from ilp_training.training import bp as training_bp
 
@@ -100,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cadres_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(scoring_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(rosters_bp)
     app.register_blueprint(certificates_bp)

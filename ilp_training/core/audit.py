@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -45,7 +48,22 @@ ACTION_LABELS = {
     "reopen": _l("re-opened"),
     "import": _l("activity imported"),
     "transfer": _l("results transferred from paper records"),
+    "sync": _l("scores synced from a phone"),
 }
+
+# How the changes of the current block came in, when not through a page (e.g. "sync"):
+# every entry recorded inside :func:`via` says so in ``changes["via"]``.
+_VIA: ContextVar[str | None] = ContextVar("audit_via", default=None)
+
+
+@contextmanager
+def via(channel: str) -> Iterator[None]:
+    """Mark the audit entries recorded inside the block as having come by ``channel``."""
+    token = _VIA.set(channel)
+    try:
+        yield
+    finally:
+        _VIA.reset(token)
 
 
 def action_label(action: str) -> str:
@@ -183,7 +201,11 @@ def record(
     actor: User | None, action: str, entity: str, entity_id: int | None,
     changes: dict[str, list[Any]] | None = None,
 ) -> AuditEntry:
-    """Append one audit entry; ``changes`` maps a field to ``[old, new]``."""
+    """Append one audit entry; ``changes`` maps a field to ``[old, new]`` (inside
+    :func:`via`, also ``"via": [None, channel]``)."""
+    channel = _VIA.get()
+    if channel is not None:
+        changes = {**(changes or {}), "via": [None, channel]}
     entry = AuditEntry(
         user_id=actor.id if actor is not None else None,
         action=action,

@@ -21,22 +21,33 @@ def _wants_json() -> bool:
 def _messages() -> dict[int, tuple[str, str]]:
     return {
         400: (_("Bad request"), _("The request could not be understood.")),
+        401: (_("Sign-in needed"), _("Please sign in again.")),
         403: (_("Not allowed"), _("Your role does not allow this page.")),
         404: (_("Not found"), _("This page does not exist, or it is outside your area.")),
         405: (_("Not allowed"), _("This page cannot be used this way.")),
         409: (_("Changed at the same moment"),
               _("Someone changed the same record at the same moment. Nothing was saved; "
                 "please check the page and try again.")),
+        422: (_("Not accepted"), _("The request does not fit the API's schema.")),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
         500: (_("Something went wrong"), _("The error was logged. Please try again later.")),
     }
+
+
+def json_error(code: int, detail: str | None = None) -> Response:
+    """The JSON error body for ``code`` (``{"error": {"code", "title", "message"}}``), with
+    ``detail`` instead of the usual text, as a response of that status."""
+    title, text = _messages().get(code, (_("Error"), _("The request failed.")))
+    response = jsonify(error={"code": code, "title": title, "message": detail or text})
+    response.status_code = code
+    return response
 
 
 def error_response(code: int, detail: str | None = None) -> tuple[Response | str, int]:
     """The error page (or JSON body) for ``code``, with ``detail`` instead of the usual text."""
     title, text = _messages().get(code, (_("Error"), _("The request failed.")))
     if _wants_json():
-        return jsonify(error={"code": code, "title": title, "message": detail or text}), code
+        return json_error(code, detail), code
     return render_template("errors/error.html", code=code, title=title, text=detail or text), code
 
 

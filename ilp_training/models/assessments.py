@@ -56,6 +56,9 @@ class AssessmentSession(Model):
     framework_id: Mapped[str] = mapped_column(sa.String(40))
     framework_version: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The id a phone made for a sitting scored offline (scoring/offline.py): a sync sent
+    # again finds this sitting instead of opening another.
+    offline_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True, index=True)
 
     posyandu: Mapped[Posyandu] = relationship()
     assessor: Mapped[User] = relationship()
