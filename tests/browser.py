@@ -80,17 +80,25 @@ class _PolicyWatchingBrowser:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Headless Chromium for the whole session."""
+def playwright_session() -> Iterator[object]:
+    """Playwright, started once: its sync API cannot be started again while it runs, so
+    a test that needs its own browser (the offline journey's persistent profile) launches
+    it from this one."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        CSP_VIOLATIONS.clear()
-        yield _PolicyWatchingBrowser(chromium)
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session) -> Iterator[object]:
+    """Headless Chromium for the whole session."""
+    chromium = playwright_session.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"])
+    CSP_VIOLATIONS.clear()
+    yield _PolicyWatchingBrowser(chromium)
+    chromium.close()
     assert CSP_VIOLATIONS == []
 
 

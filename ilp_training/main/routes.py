@@ -17,6 +17,7 @@ from ilp_training.main.services import (
 )
 from ilp_training.models import Puskesmas
 from ilp_training.scope import get_scoped_or_404
+from ilp_training.scoring.permissions import may_score
 
 bp = Blueprint("main", __name__)
 
@@ -47,7 +48,8 @@ def puskesmas(puskesmas_id: int) -> ResponseReturnValue:
 def posyandu_list() -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:80]
     page = paginate(posyandu_overview(current_user, search), scalars=False)
-    return render_template("main/posyandu_list.html", page=page, q=search)
+    return render_template("main/posyandu_list.html", page=page, q=search,
+                           may_score=may_score(current_user))
 
 
 @bp.post("/language")

@@ -9,6 +9,7 @@ phone's grading (static/js/offline-grade.js) against the engine on generated sco
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -175,9 +176,8 @@ def _server_rows(app) -> list[tuple[int, str]]:
                                   .where(AssessmentSession.offline_id.is_not(None))).all()
 
 
-def _journey(site: Site, tmp_path, slow: bool) -> None:
+def _journey(site: Site, tmp_path, slow: bool, p) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
 
     with site.app.app_context():
         anggrek = db.session.scalar(sa.select(Posyandu).where(Posyandu.name == "Anggrek"))
@@ -186,7 +186,7 @@ def _journey(site: Site, tmp_path, slow: bool) -> None:
         anggrek_id = anggrek.id
     assert cadres == 14
     profile = tmp_path / "profile"
-    with sync_playwright() as p:
+    with contextlib.nullcontext():  # Playwright runs for the session (tests/browser.py)
         context, page = _open(p, profile, slow)
         _sign_in(page, site.base)
         before = _anggrek_line(page, site.base)
@@ -237,6 +237,7 @@ def _journey(site: Site, tmp_path, slow: bool) -> None:
         # signing out now warns first; staying keeps everything
         warnings = []
         page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
+        page.click(".menu-toggle summary")  # sign-out is in the phone's menu
         page.click("form[data-outbox-warning] button")
         page.wait_for_timeout(500)
         assert warnings and str(cadres * 3) in warnings[0]
@@ -273,12 +274,12 @@ def _journey(site: Site, tmp_path, slow: bool) -> None:
     assert CSP_VIOLATIONS == []
 
 
-def test_a_posyandu_day_scored_offline_is_synced_once(site, tmp_path):
-    _journey(site, tmp_path, slow=False)
+def test_a_posyandu_day_scored_offline_is_synced_once(site, tmp_path, playwright_session):
+    _journey(site, tmp_path, False, playwright_session)
 
 
-def test_the_same_journey_on_a_slow_3g_connection(site, tmp_path):
-    _journey(site, tmp_path, slow=True)
+def test_the_same_journey_on_a_slow_3g_connection(site, tmp_path, playwright_session):
+    _journey(site, tmp_path, True, playwright_session)
 
 
 def _score_sets(framework, count: int, seed: int) -> list[tuple[str, dict[str, int]]]:
@@ -299,8 +300,7 @@ def _score_sets(framework, count: int, seed: int) -> list[tuple[str, dict[str, i
     return sets
 
 
-def test_the_phone_grades_as_the_engine(site):
-    from playwright.sync_api import sync_playwright
+def test_the_phone_grades_as_the_engine(site, playwright_session):
 
     with site.app.test_request_context():
         framework = framework_on(local_today())
@@ -309,7 +309,7 @@ def test_the_phone_grades_as_the_engine(site):
     for code, scores in sets:
         result = grade_skill(framework, code, scores)
         expected.append([result.competent, result.percent_floor, list(result.unmet_critical)])
-    with sync_playwright() as p:
+    with contextlib.nullcontext(playwright_session) as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport=PHONE)
         page.goto(f"{site.base}/login")
