@@ -18,6 +18,12 @@ def may_import(user: User) -> bool:
     return user.role in IMPORTERS
 
 
+def imports_district_wide(user: User) -> bool:
+    """Whether ``user`` imports into any puskesmas and village of their district (an
+    admin); a coordinator imports into their own puskesmas only."""
+    return user.role == Role.ADMIN
+
+
 def _scoped_jobs(user: User) -> sa.Select[Any]:
     """A job is the uploader's own (its file holds personal data)."""
     return sa.select(ImportJob).where(ImportJob.requested_by_id == user.id)

@@ -22,6 +22,7 @@ from ilp_training.core.spreadsheets import Row
 from ilp_training.imports import cells
 from ilp_training.imports.cells import VILLAGE_CODE, CellError, Problem, key, problem
 from ilp_training.imports.checking import NEW, UNCHANGED, UPDATED, Plan, Progress
+from ilp_training.imports.permissions import imports_district_wide
 from ilp_training.imports.sheets import is_example
 from ilp_training.models import (
     ImportKind,
@@ -29,12 +30,10 @@ from ilp_training.models import (
     Puskesmas,
     Pustu,
     Region,
-    RegionLevel,
-    Role,
     User,
     puskesmas_villages,
 )
-from ilp_training.scope import puskesmas_clause
+from ilp_training.scope import district_villages, puskesmas_clause
 
 FIELDS = ["name", "village_id", "puskesmas_id", "dusun", "rw", "pustu_id"]
 
@@ -64,11 +63,8 @@ class _Area:
                 puskesmas_villages.c.puskesmas_id, puskesmas_villages.c.village_id)
                 .where(puskesmas_villages.c.puskesmas_id.in_(ids))):
             self.catchment.setdefault(puskesmas_id, set()).add(village_id)
-        if user.role == Role.ADMIN:
-            district = db.session.get(Region, user.district_id)
-            assert district is not None
-            villages = sa.select(Region).where(Region.level == RegionLevel.VILLAGE,
-                                               Region.code.startswith(district.code + "."))
+        if imports_district_wide(user):  # an admin: any village of the district
+            villages = sa.select(Region).where(Region.id.in_(district_villages(user.district_id)))
         else:
             villages = sa.select(Region).where(Region.id.in_(
                 set().union(*self.catchment.values()) if self.catchment else set()))
@@ -96,7 +92,7 @@ class _Area:
         if not text:
             if existing is not None and existing.puskesmas in self.puskesmas:
                 return existing.puskesmas
-            if self.user.role != Role.ADMIN and len(self.puskesmas) == 1:
+            if not imports_district_wide(self.user) and len(self.puskesmas) == 1:
                 return self.puskesmas[0]
             raise CellError(_l("The puskesmas is required."))
         found = [p for p in self.puskesmas if key(p.name) == key(text)]
