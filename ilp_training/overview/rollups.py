@@ -204,7 +204,7 @@ def from_records(place: PlaceKey) -> Figures:
     must equal; one query)."""
     only = None if place.level == PlaceLevel.NATIONAL else place.id
     stmt = _records(place.level, place=only)
-    return _figures((metric, item, value) for _p, metric, item, value in
+    return _figures((metric, item, value) for _p, _parent, metric, item, value in
                     db.session.execute(stmt).all())
 
 
