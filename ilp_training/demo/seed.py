@@ -56,7 +56,7 @@ class DemoUser:
     username: str
     password: str
     display_name: str
-    place: str  # "district", a puskesmas name, or a village name
+    place: str  # "national", "province", "district", a puskesmas name, or a village name
 
 
 DEMO_USERS = [
@@ -67,6 +67,9 @@ DEMO_USERS = [
     DemoUser(Role.VILLAGE_HEAD, "kades.lalibo", "kades-demo", "La Ode Karim", "Lalibo"),
     DemoUser(Role.COORDINATOR, "koordinator.lakudo", "koordinator-demo", "Sitti Rahma",
              "Lakudo"),
+    DemoUser(Role.PROVINCE, "dinkes.sultra", "provinsi-demo", "Dinkes Provinsi Sulawesi Tenggara",
+             "province"),
+    DemoUser(Role.NATIONAL, "kemenkes", "kemenkes-demo", "Kementerian Kesehatan", "national"),
 ]
 
 FEMALE = ("Wa Ode Sariati", "Nurlina", "Wa Ani", "Sitti Aminah", "Hasriani", "Wa Ode Nurhayati",
@@ -167,7 +170,11 @@ def _load_users(district: Region, puskesmas: dict[str, Puskesmas],
     for demo in DEMO_USERS:
         user = User(username=demo.username, display_name=demo.display_name, role=demo.role,
                     locale=None)
-        if demo.role == Role.ADMIN:
+        if demo.role == Role.NATIONAL:
+            pass  # bound to no place
+        elif demo.role == Role.PROVINCE:
+            user.province = district.parent
+        elif demo.role == Role.ADMIN:
             user.district = district
         elif demo.role == Role.VILLAGE_HEAD:
             user.village = villages[demo.place]
