@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from ilp_training.imports.routes import bp as imports_bp
     from ilp_training.incentives.routes import bp as incentives_bp
     from ilp_training.main.routes import bp as main_bp
+    from ilp_training.overview.routes import bp as overview_bp
     from ilp_training.rosters.routes import bp as rosters_bp
     from ilp_training.scoring.offline import bp as offline_bp
     from ilp_training.scoring.routes import bp as scoring_bp
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(verify_bp)
     app.register_blueprint(incentives_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(overview_bp)
 
 
 def _register_jobs(app: Flask) -> None:
@@ -125,14 +127,18 @@ def _register_jobs(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from ilp_training.auth.cli import users_cli
     from ilp_training.core.cli import prune_command, translate_cli, worker_command
     from ilp_training.core.curriculum_cli import curriculum_cli
     from ilp_training.demo.cli import demo_cli
+    from ilp_training.overview.cli import overview_cli
     from ilp_training.scoring.cli import assessments_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(assessments_cli)
+    app.cli.add_command(overview_cli)
     app.cli.add_command(curriculum_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(prune_command)
+    app.cli.add_command(users_cli)

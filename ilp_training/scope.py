@@ -8,7 +8,15 @@ Scopes by role:
 
 - ``admin``: every posyandu whose puskesmas is in the admin's regency (district);
 - ``coordinator`` and ``trainer``: the posyandu of their puskesmas;
-- ``village_head``: the posyandu of their village.
+- ``village_head``: the posyandu of their village;
+- ``province`` and ``national`` (read-only, above the district): no posyandu, so no
+  cadre, sitting, certificate, training, summary or other record of people: they see
+  *counts, not people* (:func:`sees_people` is false for them).
+
+Counts by place (the overview pages, :mod:`ilp_training.overview`) follow
+:func:`place_scope`: a national user sees every place; a province user their province
+and everything in it; an admin their regency and below; a coordinator or trainer their
+puskesmas and its posyandu; a village head the posyandu of their village.
 
 Pustu follow their puskesmas (a village head sees the pustu in their village); a
 puskesmas's page lists only the posyandu the user sees.
@@ -28,6 +36,7 @@ those villages' overrides.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -58,9 +67,20 @@ from ilp_training.models import (
 
 T = TypeVar("T")
 
+# Read-only roles above the district: they see counts by place, never a person's record.
+COUNTS_ONLY = (Role.PROVINCE, Role.NATIONAL)
+
+
+def sees_people(user: User) -> bool:
+    """Whether ``user`` sees records of people at all (cadre lists, rosters, trainings,
+    certificates, summaries): everyone but the users above the district, who see counts
+    (:func:`place_scope`)."""
+    return user.role not in COUNTS_ONLY
+
 
 def posyandu_clause(user: User) -> ColumnElement[bool]:
-    """A WHERE clause on :class:`Posyandu` that keeps what ``user`` may see."""
+    """A WHERE clause on :class:`Posyandu` that keeps what ``user`` may see (nothing for
+    the users above the district: :func:`sees_people`)."""
     if user.role == Role.ADMIN:
         in_district = sa.select(Puskesmas.id).where(Puskesmas.district_id == user.district_id)
         return Posyandu.puskesmas_id.in_(in_district)
@@ -73,6 +93,8 @@ def posyandu_clause(user: User) -> ColumnElement[bool]:
 
 def puskesmas_clause(user: User) -> ColumnElement[bool]:
     """A WHERE clause on :class:`Puskesmas`: the puskesmas serving the user's scope."""
+    if not sees_people(user):
+        return sa.false()
     if user.role == Role.ADMIN:
         return Puskesmas.district_id == user.district_id
     if user.role in (Role.COORDINATOR, Role.TRAINER):
@@ -84,9 +106,69 @@ def puskesmas_clause(user: User) -> ColumnElement[bool]:
 def pustu_clause(user: User) -> ColumnElement[bool]:
     """A WHERE clause on :class:`Pustu`: those of the puskesmas in the user's scope; for a
     village head, the pustu in their village."""
+    if not sees_people(user):
+        return sa.false()
     if user.role == Role.VILLAGE_HEAD:
         return Pustu.village_id == user.village_id
     return Pustu.puskesmas_id.in_(sa.select(Puskesmas.id).where(puskesmas_clause(user)))
+
+
+def _under(code: str, root: str) -> bool:
+    """Whether the Kemendagri ``code`` is ``root`` or a place inside it (``74.14`` is in
+    ``74``; ``74.1`` would not be in ``74.14``)."""
+    return code == root or code.startswith(root + ".")
+
+
+@dataclass(frozen=True)
+class PlaceScope:
+    """Which places' counts a user may see (the overview pages). Downward closed: a
+    place in scope has all its children in scope.
+
+    ``everywhere``: every place (national users); ``region_code``: that province or
+    regency and every place in it (province users, admins); ``puskesmas_id``: that
+    puskesmas and its posyandu (coordinators, trainers); ``village_id``: the posyandu of
+    that village (village heads). Anything else is outside (a 404).
+    """
+
+    everywhere: bool = False
+    region_code: str | None = None
+    puskesmas_id: int | None = None
+    village_id: int | None = None
+
+    def nation(self) -> bool:
+        """The national page (every province's counts)."""
+        return self.everywhere
+
+    def region(self, code: str) -> bool:
+        """A province's or regency's page, by its Kemendagri code."""
+        return self.everywhere or (self.region_code is not None
+                                   and _under(code, self.region_code))
+
+    def puskesmas(self, puskesmas_id: int, district_code: str) -> bool:
+        """A puskesmas's page (``district_code``: its regency's code)."""
+        return self.region(district_code) or puskesmas_id == self.puskesmas_id
+
+    def posyandu(self, puskesmas_id: int, village_id: int, district_code: str) -> bool:
+        """A posyandu's page (served by ``puskesmas_id``, in ``village_id``, in the regency
+        of ``district_code``)."""
+        return self.puskesmas(puskesmas_id, district_code) or village_id == self.village_id
+
+
+def place_scope(user: User) -> PlaceScope:
+    """The places whose counts ``user`` may see (:class:`PlaceScope`): national users
+    all; a province user their province and below; an admin their regency and below; a
+    coordinator or trainer their puskesmas and its posyandu; a village head their
+    village's posyandu. Reads the bound region's code (one query at most)."""
+    if user.role == Role.NATIONAL:
+        return PlaceScope(everywhere=True)
+    region = {Role.PROVINCE: user.province, Role.ADMIN: user.district}.get(user.role)
+    if region is not None:
+        return PlaceScope(region_code=region.code)
+    if user.role in (Role.COORDINATOR, Role.TRAINER):
+        return PlaceScope(puskesmas_id=user.puskesmas_id)
+    if user.role == Role.VILLAGE_HEAD:
+        return PlaceScope(village_id=user.village_id)
+    return PlaceScope()
 
 
 def _scoped_pustu(user: User) -> sa.Select[Any]:
@@ -136,7 +218,10 @@ def _scoped_assessments(user: User) -> sa.Select[Any]:
 
 def _scoped_training_events(user: User) -> sa.Select[Any]:
     """Admins see every event of their district. Others see the events of the puskesmas
-    serving their scope and the district-wide events (no puskesmas) of that district."""
+    serving their scope and the district-wide events (no puskesmas) of that district.
+    Users above the district see none (:func:`sees_people`)."""
+    if not sees_people(user):
+        return sa.select(TrainingEvent).where(sa.false())
     if user.role == Role.ADMIN:
         return sa.select(TrainingEvent).where(TrainingEvent.district_id == user.district_id)
     serving = sa.select(Puskesmas.id).where(puskesmas_clause(user))
@@ -173,7 +258,10 @@ def village_clause(user: User) -> ColumnElement[bool]:
 
 def _scoped_incentive_schemes(user: User) -> sa.Select[Any]:
     """Admins see their district's schemes and its villages' overrides; others see the
-    district scheme and the overrides of the villages in their scope."""
+    district scheme and the overrides of the villages in their scope (users above the
+    district: none)."""
+    if not sees_people(user):
+        return sa.select(IncentiveScheme).where(sa.false())
     if user.role == Role.ADMIN:
         return sa.select(IncentiveScheme).where(sa.or_(
             IncentiveScheme.region_id == user.district_id,

@@ -196,14 +196,17 @@ def user(role: Role = Role.COORDINATOR, place: Region | Puskesmas | None = None,
          password: str = PASSWORD, locale: str | None = None,
          actor: User | None = None) -> User:
     """A user of ``role`` bound to ``place`` (through ``create_user``, so the role-to-place
-    rule runs): a district for an admin, a puskesmas for a coordinator or trainer, a
-    village for a village head; a new place of that kind by default."""
-    if place is None:
-        place = {Role.ADMIN: district, Role.VILLAGE_HEAD: village}.get(role, puskesmas)()
+    rule runs): a province for a province user, a district for an admin, a puskesmas for
+    a coordinator or trainer, a village for a village head (a new place of that kind by
+    default); a national user to none."""
+    if place is None and role != Role.NATIONAL:
+        place = {Role.ADMIN: district, Role.VILLAGE_HEAD: village,
+                 Role.PROVINCE: province}.get(role, puskesmas)()
     username = username or _name(role.value).lower().replace(" ", ".").replace("_", "-")
     return create_user(actor, UserData(username=username,
                                        display_name=display_name or username.title(),
-                                       role=role, place_id=place.id, locale=locale),
+                                       role=role, place_id=place.id if place else None,
+                                       locale=locale),
                        password, FAST_HASH)
 
 
@@ -221,6 +224,16 @@ def trainer(place: Puskesmas | None = None, **overrides: Any) -> User:
 
 def village_head(place: Region | None = None, **overrides: Any) -> User:
     return user(Role.VILLAGE_HEAD, place, **overrides)
+
+
+def province_user(place: Region | None = None, **overrides: Any) -> User:
+    """A read-only user of a province (Dinkes Provinsi; a new province by default)."""
+    return user(Role.PROVINCE, place, **overrides)
+
+
+def national_user(**overrides: Any) -> User:
+    """A read-only national user (Kemenkes), bound to no place."""
+    return user(Role.NATIONAL, None, **overrides)
 
 
 _nik_sequence = itertools.count(1)

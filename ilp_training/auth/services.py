@@ -28,7 +28,7 @@ from ilp_training.models import (
     utcnow,
 )
 
-PlaceKind = Literal["district", "puskesmas", "village"]
+PlaceKind = Literal["nation", "province", "district", "puskesmas", "village"]
 MIN_PASSWORD_LENGTH = 10
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
 
@@ -193,47 +193,71 @@ class UserData:
     username: str
     display_name: str
     role: Role
-    place_id: int
+    place_id: int | None  # None for a national user, bound to no place
     locale: str | None = None
 
 
 PLACE_OF_ROLE: dict[Role, PlaceKind] = {
+    Role.NATIONAL: "nation", Role.PROVINCE: "province",
     Role.ADMIN: "district", Role.COORDINATOR: "puskesmas", Role.TRAINER: "puskesmas",
     Role.VILLAGE_HEAD: "village",
 }
 
+# Read-only roles above the district: created from the command line only (``flask users
+# create``), since no user of the site may grant more than their own district.
+ABOVE_DISTRICT = (Role.PROVINCE, Role.NATIONAL)
+
 
 def place_kind(role: Role) -> PlaceKind:
     """The kind of place a user of ``role`` is bound to (the one rule; a CHECK constraint
-    on ``users`` holds it too): an admin to a district (regency), a coordinator or a
+    on ``users`` holds it too): a national user to the whole country (no place), a
+    province user to a province, an admin to a district (regency), a coordinator or a
     trainer to a puskesmas, a village head to a village. Their scope follows that place
     (:mod:`ilp_training.scope`)."""
     return PLACE_OF_ROLE[role]
 
 
-def _bind_place(user: User, role: Role, place_id: int) -> None:
+def _region_of_level(place_id: int | None, level: RegionLevel) -> Region | None:
+    region = db.session.get(Region, place_id) if place_id is not None else None
+    return region if region is not None and region.level == level else None
+
+
+def _bind_place(user: User, role: Role, place_id: int | None) -> None:
     """Bind ``user`` to the place its role needs (:func:`place_kind`); raise (on the form's
-    ``place``) if ``place_id`` is not a place of that kind."""
-    user.district_id = user.puskesmas_id = user.village_id = None
+    ``place``) if ``place_id`` is not a place of that kind (a national user takes none)."""
+    user.district_id = user.puskesmas_id = user.village_id = user.province_id = None
     kind = place_kind(role)
-    if kind == "district":
-        region = db.session.get(Region, place_id)
-        if region is None or region.level != RegionLevel.REGENCY:
+    if kind == "nation":
+        if place_id is not None:
+            raise ServiceError(_l("A national user is bound to no place."), "place")
+    elif kind == "province":
+        province = _region_of_level(place_id, RegionLevel.PROVINCE)
+        if province is None:
+            raise ServiceError(_l("Choose a province."), "place")
+        user.province_id = province.id
+    elif kind == "district":
+        region = _region_of_level(place_id, RegionLevel.REGENCY)
+        if region is None:
             raise ServiceError(_l("Choose a district."), "place")
         user.district_id = region.id
     elif kind == "puskesmas":
-        if db.session.get(Puskesmas, place_id) is None:
+        if place_id is None or db.session.get(Puskesmas, place_id) is None:
             raise ServiceError(_l("Choose a puskesmas."), "place")
         user.puskesmas_id = place_id
     else:
-        region = db.session.get(Region, place_id)
-        if region is None or region.level != RegionLevel.VILLAGE:
+        region = _region_of_level(place_id, RegionLevel.VILLAGE)
+        if region is None:
             raise ServiceError(_l("Choose a village."), "place")
         user.village_id = region.id
 
 
 def create_user(actor: User | None, data: UserData, password: str, method: str = "scrypt") -> User:
-    """Create an active user; the login name is lower case, unique, 3–60 of ``a-z0-9._-``."""
+    """Create an active user; the login name is lower case, unique, 3–60 of ``a-z0-9._-``.
+    ``actor`` is the admin creating it, or ``None`` for the command line (``flask users
+    create``), the only way to create the read-only users above the district
+    (:data:`ABOVE_DISTRICT`): an admin grants no more than their own district."""
+    if actor is not None and data.role in ABOVE_DISTRICT:
+        raise ServiceError(_l("This role is created from the command line only."), "role")
     name = data.username.strip().lower()
     if not USERNAME_RE.match(name):
         raise ServiceError(

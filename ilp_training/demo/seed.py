@@ -35,6 +35,7 @@ from ilp_training.models import (
     Sex,
     User,
 )
+from ilp_training.overview.rollups import rebuild as rebuild_rollups
 
 DATA_FILE = Path(__file__).with_name("buton_tengah.yaml")
 SEED_PUSKESMAS = "Mawasangka Tengah"
@@ -55,7 +56,7 @@ class DemoUser:
     username: str
     password: str
     display_name: str
-    place: str  # "district", a puskesmas name, or a village name
+    place: str  # "national", "province", "district", a puskesmas name, or a village name
 
 
 DEMO_USERS = [
@@ -66,6 +67,9 @@ DEMO_USERS = [
     DemoUser(Role.VILLAGE_HEAD, "kades.lalibo", "kades-demo", "La Ode Karim", "Lalibo"),
     DemoUser(Role.COORDINATOR, "koordinator.lakudo", "koordinator-demo", "Sitti Rahma",
              "Lakudo"),
+    DemoUser(Role.PROVINCE, "dinkes.sultra", "provinsi-demo", "Dinkes Provinsi Sulawesi Tenggara",
+             "province"),
+    DemoUser(Role.NATIONAL, "kemenkes", "kemenkes-demo", "Kementerian Kesehatan", "national"),
 ]
 
 FEMALE = ("Wa Ode Sariati", "Nurlina", "Wa Ani", "Sitti Aminah", "Hasriani", "Wa Ode Nurhayati",
@@ -166,7 +170,11 @@ def _load_users(district: Region, puskesmas: dict[str, Puskesmas],
     for demo in DEMO_USERS:
         user = User(username=demo.username, display_name=demo.display_name, role=demo.role,
                     locale=None)
-        if demo.role == Role.ADMIN:
+        if demo.role == Role.NATIONAL:
+            pass  # bound to no place
+        elif demo.role == Role.PROVINCE:
+            user.province = district.parent
+        elif demo.role == Role.ADMIN:
             user.district = district
         elif demo.role == Role.VILLAGE_HEAD:
             user.village = villages[demo.place]
@@ -193,5 +201,8 @@ def load_demo(today: date, password_method: str = "scrypt") -> dict[str, int]:
     load_demo_trainings(framework_on(today), users["koordinator"], users["pelatih"], today)
     load_demo_certificate_settings(district)
     load_demo_incentives(users["admin"], users["koordinator"], users["kades.lalibo"], today)
+    # The places were made here, outside any service: the overview's counts are computed
+    # once from the records at the end (set-based), as ``flask overview rebuild`` does.
+    rebuild_rollups()
     return {"villages": len(villages), "puskesmas": len(puskesmas), "cadres": cadres,
             "users": len(DEMO_USERS), "assessments": assessed}

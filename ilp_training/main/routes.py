@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from ilp_training.auth import signed_in_user
 from ilp_training.auth.services import set_locale
 from ilp_training.core.extensions import db
 from ilp_training.core.views import paginate
@@ -16,15 +17,27 @@ from ilp_training.main.services import (
     scope_totals,
 )
 from ilp_training.models import Puskesmas
-from ilp_training.scope import get_scoped_or_404
+from ilp_training.scope import get_scoped_or_404, sees_people
 from ilp_training.scoring.permissions import may_score
 
 bp = Blueprint("main", __name__)
 
 
+@bp.app_context_processor
+def _menu_flags() -> dict[str, bool]:
+    """What the main menu offers: the lists of posyandu, cadres and trainings, to those
+    who see people (:func:`ilp_training.scope.sees_people`; users above the district see
+    counts only)."""
+    user = signed_in_user()
+    return {"sees_people": user is not None and sees_people(user)}
+
+
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
+    """The start page; users above the district start at their overview of counts."""
+    if not sees_people(current_user):
+        return redirect(url_for("overview.home"))
     return render_template("main/index.html", totals=scope_totals(current_user),
                            home_puskesmas=current_user.puskesmas_id)
 

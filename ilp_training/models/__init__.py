@@ -51,6 +51,7 @@ from ilp_training.models.regions import (
     RegionLevel,
     puskesmas_villages,
 )
+from ilp_training.models.rollups import Metric, PlaceLevel, RollupCount
 from ilp_training.models.training import (
     Organiser,
     Outcome,
@@ -90,10 +91,12 @@ __all__ = [
     "JobStatus",
     "LevelChange",
     "Method",
+    "Metric",
     "OpeningDay",
     "Organiser",
     "Outcome",
     "OutcomeReason",
+    "PlaceLevel",
     "Posyandu",
     "Puskesmas",
     "Pustu",
@@ -101,6 +104,7 @@ __all__ = [
     "Region",
     "RegionLevel",
     "Role",
+    "RollupCount",
     "SchemeLevelTopUp",
     "SerialCounter",
     "Setting",

@@ -47,6 +47,9 @@ class Cadre(Model):
     level_code: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     level_since: Mapped[date | None]
     badge_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The packages whose every skill is mastered, as ",A,B," (delimited on both sides, so
+    # that ``LIKE '%,A,%'`` finds a package in SQL); "" for none. Kept with the level.
+    package_codes: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
     last_assessed_on: Mapped[date | None]
     framework_version: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

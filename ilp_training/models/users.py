@@ -22,6 +22,8 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"  # a puskesmas
     TRAINER = "trainer"  # assessor bound to a puskesmas
     VILLAGE_HEAD = "village_head"  # a village
+    PROVINCE = "province"  # provincial health office (Dinkes Provinsi): a province; read-only
+    NATIONAL = "national"  # the ministry (Kemenkes): bound to no place; read-only
 
 
 class User(UserMixin, Model):
@@ -35,6 +37,7 @@ class User(UserMixin, Model):
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"))
     puskesmas_id: Mapped[int | None] = mapped_column(sa.ForeignKey("puskesmas.id"))
     village_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"))
+    province_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -43,12 +46,15 @@ class User(UserMixin, Model):
     district: Mapped[Region | None] = relationship(foreign_keys=[district_id])
     puskesmas: Mapped[Puskesmas | None] = relationship()
     village: Mapped[Region | None] = relationship(foreign_keys=[village_id])
+    province: Mapped[Region | None] = relationship(foreign_keys=[province_id])
 
     __table_args__ = (
         sa.CheckConstraint(
             "(role = 'admin' AND district_id IS NOT NULL)"
             " OR (role IN ('coordinator', 'trainer') AND puskesmas_id IS NOT NULL)"
-            " OR (role = 'village_head' AND village_id IS NOT NULL)",
+            " OR (role = 'village_head' AND village_id IS NOT NULL)"
+            " OR (role = 'province' AND province_id IS NOT NULL)"
+            " OR role = 'national'",
             name="role_bound_to_place",
         ),
     )
@@ -65,12 +71,16 @@ class User(UserMixin, Model):
 
     @property
     def scope_label(self) -> str:
-        """The name of the place this user's role is bound to."""
+        """The name of the place this user's role is bound to (a national user's is the
+        country's)."""
+        if self.role == Role.NATIONAL:
+            return "Indonesia"
         place = {
             Role.ADMIN: self.district,
             Role.COORDINATOR: self.puskesmas,
             Role.TRAINER: self.puskesmas,
             Role.VILLAGE_HEAD: self.village,
+            Role.PROVINCE: self.province,
         }[self.role]
         return place.name if place is not None else ""
 

@@ -174,8 +174,8 @@ class LevelRow:
 NO_LEVEL_COLOUR = "#9aa5a0"
 
 
-def _level_counts(framework: Framework, locale: str,
-                  by_code: dict[str | None, int]) -> tuple[LevelCount, ...]:
+def level_counts(framework: Framework, locale: str,
+                 by_code: dict[str | None, int]) -> tuple[LevelCount, ...]:
     """Levels of the framework high → low, then any stored code the framework does not
     know (an older version's level, shown by its code), then "no level yet"."""
     known = [LevelCount(lv.code, lv.name.get(locale), lv.colour, by_code.get(lv.code, 0))
@@ -210,10 +210,10 @@ def level_summary(user: User, framework: Framework, locale: str, grouping: Group
         per_place.setdefault(place_id, {})[code] = count
         waiting[place_id] = waiting.get(place_id, 0) + awaiting
         total[code] = total.get(code, 0) + count
-    result = [LevelRow(p, _level_counts(framework, locale, per_place.get(p.id, {})),
+    result = [LevelRow(p, level_counts(framework, locale, per_place.get(p.id, {})),
                        waiting.get(p.id, 0))
               for p in places(user, grouping, posyandu)]
-    return result, LevelRow(None, _level_counts(framework, locale, total),
+    return result, LevelRow(None, level_counts(framework, locale, total),
                             sum(waiting.values()))
 
 

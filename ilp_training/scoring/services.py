@@ -379,11 +379,20 @@ def refresh_cadre(cadre: Cadre, framework: Framework, actor: User | None = None)
     level = steps[-1].level if steps else None
     cadre.level_code = level
     cadre.level_since = steps[-1].day if level else None
-    cadre.badge_count = determine_level(
-        final, [c for c, a in effective.items() if a.competent and final.has_skill(c)]).badges
+    result = determine_level(
+        final, [c for c, a in effective.items() if a.competent and final.has_skill(c)])
+    cadre.badge_count = result.badges
+    cadre.package_codes = package_codes(result.mastered_packages)
     cadre.framework_version = final.version
     cadre.last_assessed_on = max((a.assessed_on for a in rows), default=None)
     db.session.flush()
+
+
+def package_codes(codes: Iterable[str]) -> str:
+    """The stored form of a set of package codes: ``",A,B,"`` (sorted, delimited on both
+    sides so that SQL finds one with ``LIKE '%,A,%'``), ``""`` for none."""
+    ordered = sorted(set(codes))
+    return f",{','.join(ordered)}," if ordered else ""
 
 
 def _store_badges(cadre: Cadre, mastered: dict[str, Assessment]) -> None:
