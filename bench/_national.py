@@ -225,6 +225,11 @@ def _catchments(places: Places, region: dict[str, int], kecamatan: list[tuple[st
     return out
 
 
+# The complete packages a cadre of each stored level holds (``cadres.package_codes``).
+PACKAGES = {None: ("", ",A,"), "purwa": (",A,B,C,", ",A,B,D,", ",A,B,E,"),
+            "madya": (",A,B,C,D,", ",A,B,C,E,", ",A,B,D,E,"), "utama": (",A,B,C,D,E,",)}
+
+
 def _cadre_row(cid: int, posyandu: int, rng: random.Random, today: date, now: datetime,
                level: str | None) -> tuple[Any, ...]:
     lo, hi = BADGES[level]
@@ -243,14 +248,15 @@ def _cadre_row(cid: int, posyandu: int, rng: random.Random, today: date, now: da
             CadreStatus.INACTIVE if inactive else CadreStatus.ACTIVE,
             "pindah" if inactive else None, today - timedelta(days=30) if inactive else None,
             enrolled, f"{rng.randint(10**10, 10**11 - 1)}" if enrolled else None,
-            level, since, badges, last, "2024.1" if badges else None, now, now)
+            level, since, badges, last, "2024.1" if badges else None, now, now,
+            rng.choice(PACKAGES[level]) if badges else "")
 
 
 CADRE_COLUMNS = ("id", "full_name", "nik", "sex", "birth_date", "phone", "posyandu_id",
                  "start_date", "status", "inactive_reason", "inactive_since",
                  "bpjs_tk_enrolled", "bpjs_tk_number", "level_code", "level_since",
                  "badge_count", "last_assessed_on", "framework_version", "created_at",
-                 "updated_at")
+                 "updated_at", "package_codes")
 
 
 def _level_of(rng: random.Random) -> str | None:
@@ -333,6 +339,7 @@ def build(framework: Framework, today: date, sizes: Sizes, places: Places,
                                    strict=True):
         batch = history_batch(ids, framework, today, rng, pkm_posyandu, users["pelatih"],
                               count)
+        _complete_packages(framework, batch.rows)
         for key, table in TABLES:
             write.dicts(table, batch.rows.get(key, []))
     say(f"district under test: {sizes.district_cadres} cadres with their history")
@@ -363,6 +370,19 @@ def build(framework: Framework, today: date, sizes: Sizes, places: Places,
     say("assignments and level history")
     _reset_sequences()
     return Built(write.written, district_id, time.perf_counter() - started, places.source)
+
+
+def _complete_packages(framework: Framework, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Each cadre's complete packages from the badges of the batch (``",A,B,C,"``, sorted;
+    ``""`` for none), as the scoring services store them."""
+    held: dict[int, set[str]] = {}
+    for skill in rows.get("skills", []):
+        held.setdefault(skill["cadre_id"], set()).add(skill["skill_code"])
+    for cadre in rows.get("cadres", []):
+        codes = held.get(cadre["id"], set())
+        complete = sorted(p.code for p in framework.packages
+                          if set(p.skill_codes) <= codes)
+        cadre["package_codes"] = f",{','.join(complete)}," if complete else ""
 
 
 def _users(district_id: int, province_id: int, puskesmas_id: int) -> dict[str, int]:

@@ -175,7 +175,7 @@ def _national_counts(app: Flask) -> Callable[[], dict[str, int]]:
     def counts() -> dict[str, int]:
         with app.app_context():
             if rollups is not None:
-                return dict(rollups.national_levels())
+                return dict(rollups.figures(rollups.NATIONAL).by_level)
             return dict(db.session.execute(
                 sa.select(Cadre.level_code, sa.func.count())
                 .where(Cadre.level_code.is_not(None)).group_by(Cadre.level_code)).all())

@@ -204,7 +204,7 @@ def from_records(place: PlaceKey) -> Figures:
     must equal; one query)."""
     only = None if place.level == PlaceLevel.NATIONAL else place.id
     stmt = _records(place.level, place=only)
-    return _figures((metric, item, value) for _p, metric, item, value in
+    return _figures((metric, item, value) for _p, _up, metric, item, value in
                     db.session.execute(stmt).all())
 
 
@@ -318,8 +318,8 @@ def _record_selects(level: PlaceLevel) -> list[sa.Select[Any]]:
     tp, te = TrainingParticipant, TrainingEvent
     both = (te.status == TrainingStatus.FINISHED, tp.pre_score.is_not(None),
             tp.post_score.is_not(None))
-    for metric, value in ((Metric.GAIN_SUM, sa.func.sum(tp.post_score - tp.pre_score)),
-                          (Metric.GAIN_N, count)):
+    gain = sa.func.coalesce(sa.func.sum(tp.post_score - tp.pre_score), 0)  # 0, not NULL
+    for metric, value in ((Metric.GAIN_SUM, gain), (Metric.GAIN_N, count)):
         selects.append(_chain(_select(key, metric, empty, value).select_from(tp)
                               .join(te, te.id == tp.event_id), tp.posyandu_id).where(*both))
     selects += _training_selects(level, key)

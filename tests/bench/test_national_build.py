@@ -18,6 +18,7 @@ from ilp_training.core.curricula import framework_on
 from ilp_training.models import (
     Cadre,
     CadreSkill,
+    CadreStatus,
     Posyandu,
     Puskesmas,
     Region,
@@ -25,6 +26,8 @@ from ilp_training.models import (
     Role,
     User,
 )
+from ilp_training.overview import rollups
+from ilp_training.scoring.services import package_codes
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
@@ -76,6 +79,9 @@ def test_the_generator_writes_a_consistent_national_set(db_session) -> None:
     levels = grade_masks(framework, [framework.mask(badges[c.id]) for c in own])
     assert [c.level_code for c in own] == levels
     assert [c.badge_count for c in own] == [len(badges[c.id]) for c in own]
+    assert [c.package_codes for c in own] == [package_codes(
+        p.code for p in framework.packages if set(p.skill_codes) <= set(badges[c.id]))
+        for c in own]
     assert {"purwa", "madya", "utama", None} <= set(levels)
 
     # Outside it: most Purwa, fewer Madya, few Utama, some not graded; badges to match.
@@ -84,6 +90,12 @@ def test_the_generator_writes_a_consistent_national_set(db_session) -> None:
     assert spread["purwa"] > spread["madya"] > spread["utama"] > 0 and spread[None] > 0
     assert all(BADGES[c.level_code][0] <= c.badge_count <= BADGES[c.level_code][1]
                for c in others)
+
+    # The rollups rebuilt over the set equal the records.
+    rollups.rebuild()
+    national = rollups.figures(rollups.NATIONAL)
+    assert national == rollups.from_records(rollups.NATIONAL)
+    assert national.cadres == sum(c.status == CadreStatus.ACTIVE for c in [*own, *others])
 
 
 def test_without_a_database_the_script_says_it_skipped() -> None:
