@@ -132,9 +132,11 @@ def _register_commands(app: Flask) -> None:
     from ilp_training.core.curriculum_cli import curriculum_cli
     from ilp_training.demo.cli import demo_cli
     from ilp_training.overview.cli import overview_cli
+    from ilp_training.places.cli import places_cli
     from ilp_training.scoring.cli import assessments_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(places_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(assessments_cli)
     app.cli.add_command(overview_cli)

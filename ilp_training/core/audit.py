@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "import": _l("activity imported"),
     "transfer": _l("results transferred from paper records"),
     "sync": _l("scores synced from a phone"),
+    "load_places": _l("official places loaded"),
 }
 
 # How the changes of the current block came in, when not through a page (e.g. "sync"):
@@ -125,6 +126,12 @@ FIELD_LABELS = {
     "home_visits": _l("home visits"),
     "emblem": _l("emblem"),
     "assessed_on": _l("assessment date"),
+    "source": _l("source"),
+    "added": _l("added"),
+    "renamed": _l("renamed"),
+    "moved": _l("moved to another parent region"),
+    "province": _l("province"),
+    "names": _l("names"),
 }
 
 

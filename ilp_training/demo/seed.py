@@ -2,7 +2,9 @@
 an assessment history (:mod:`.assessments`).
 
 Deterministic (a fixed random seed), so tests and screenshots see the same people. Loaded
-only into an empty database. The puskesmas names are plausible, not official (see
+only into a database without users and puskesmas; the official places (``flask places
+load``) may be there already, and the demo's regions are then those rows (same codes, same
+names). The puskesmas names are plausible, not official (see
 ``buton_tengah.yaml``).
 """
 
@@ -80,27 +82,40 @@ SURNAMES = ("", " Binti La Ode", " Hamzah", " Saleh", " Kadir", " Umar", " Rauf"
 
 
 def database_is_empty() -> bool:
-    """True when no user and no region exist yet."""
+    """True when no user and no puskesmas exist yet (the official places may be there:
+    ``flask places load`` before the demo is fine, the demo then uses their rows)."""
     return db.session.scalar(sa.select(sa.func.count(User.id))) == 0 and (
-        db.session.scalar(sa.select(sa.func.count(Region.id))) == 0
+        db.session.scalar(sa.select(sa.func.count(Puskesmas.id))) == 0
     )
 
 
+def _region(stored: dict[str, Region], code: str, name: str, level: RegionLevel,
+            parent: Region | None) -> Region:
+    """The stored region of this code (loaded by ``flask places load``), else a new one."""
+    region = stored.get(code)
+    if region is None:
+        region = Region(code=code, name=name, level=level, parent=parent)
+        db.session.add(region)
+    return region
+
+
 def _load_regions(data: dict[str, Any]) -> tuple[Region, dict[str, Region], dict[str, Region]]:
-    province = Region(code=data["province"]["code"], name=data["province"]["name"],
-                      level=RegionLevel.PROVINCE)
-    district = Region(code=data["district"]["code"], name=data["district"]["name"],
-                      level=RegionLevel.REGENCY, parent=province)
+    codes = [data["province"]["code"], data["district"]["code"]]
+    for kec in data["kecamatan"]:
+        codes += [kec["code"], *(v["code"] for v in kec["villages"])]
+    stored = {r.code: r for r in db.session.scalars(sa.select(Region).where(
+        Region.code.in_(codes)))}
+    province = _region(stored, data["province"]["code"], data["province"]["name"],
+                       RegionLevel.PROVINCE, None)
+    district = _region(stored, data["district"]["code"], data["district"]["name"],
+                       RegionLevel.REGENCY, province)
     kecamatan: dict[str, Region] = {}
     villages: dict[str, Region] = {}
     for kec in data["kecamatan"]:
-        k = Region(code=kec["code"], name=kec["name"], level=RegionLevel.SUBDISTRICT,
-                   parent=district)
+        k = _region(stored, kec["code"], kec["name"], RegionLevel.SUBDISTRICT, district)
         kecamatan[kec["code"]] = k
         for v in kec["villages"]:
-            villages[v["name"]] = Region(code=v["code"], name=v["name"],
-                                         level=RegionLevel.VILLAGE, parent=k)
-    db.session.add(province)
+            villages[v["name"]] = _region(stored, v["code"], v["name"], RegionLevel.VILLAGE, k)
     return district, kecamatan, villages
 
 

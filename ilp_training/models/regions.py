@@ -59,6 +59,14 @@ class Region(Model):
             return "kelurahan" if self.code[9] == "1" else "desa"
         return self.level.value
 
+    @property
+    def official_name(self) -> str:
+        """The name as Kemendagri lists it: a regency with its kind (``Kabupaten Bogor``,
+        ``Kota Bogor``; the stored name is without it), any other place as stored."""
+        if self.level == RegionLevel.REGENCY:
+            return f"{self.kind.capitalize()} {self.name}"
+        return self.name
+
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name}>"
 
