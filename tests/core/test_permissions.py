@@ -38,9 +38,11 @@ from ilp_training.training import permissions as training
 
 # One demo user per role (ilp_training/demo/seed.py DEMO_USERS): the admin of Buton
 # Tengah, the coordinator and the trainer of Puskesmas Mawasangka Tengah, the head of
-# Desa Lalibo (served by that puskesmas).
+# Desa Lalibo (served by that puskesmas), and the read-only users above the district (the
+# province of Sulawesi Tenggara, the nation), whom no rule allows anything.
 ROLE_USERS = {Role.ADMIN: "admin", Role.COORDINATOR: "koordinator", Role.TRAINER: "pelatih",
-              Role.VILLAGE_HEAD: "kades.lalibo"}
+              Role.VILLAGE_HEAD: "kades.lalibo", Role.PROVINCE: "dinkes.sultra",
+              Role.NATIONAL: "kemenkes"}
 
 # The rules that depend on the role alone (the record's place is the scope's business):
 # rule → the roles it allows.
@@ -211,11 +213,13 @@ def test_each_role_is_bound_to_one_kind_of_place(app: Flask):
         bound = {role: place_kind(role) for role in ROLE_USERS}
         for role, name in ROLE_USERS.items():  # the demo users hold the place of that kind
             user = user_named(name)
-            held = {"district": user.district_id, "puskesmas": user.puskesmas_id,
-                    "village": user.village_id}
-            assert [k for k, v in held.items() if v is not None] == [bound[role]]
+            held = {"province": user.province_id, "district": user.district_id,
+                    "puskesmas": user.puskesmas_id, "village": user.village_id}
+            expected = [] if bound[role] == "nation" else [bound[role]]
+            assert [k for k, v in held.items() if v is not None] == expected
     assert bound == {Role.ADMIN: "district", Role.COORDINATOR: "puskesmas",
-                     Role.TRAINER: "puskesmas", Role.VILLAGE_HEAD: "village"}
+                     Role.TRAINER: "puskesmas", Role.VILLAGE_HEAD: "village",
+                     Role.PROVINCE: "province", Role.NATIONAL: "nation"}
     assert set(bound) == set(Role)
 
 

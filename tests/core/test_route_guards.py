@@ -175,6 +175,9 @@ ARGUMENTS: dict[str, Callable[[], object]] = {
     "period_key": _month_key,
     "month_key": _month_key,
     "kind": lambda: "pdf",
+    "fmt": lambda: "xlsx",
+    "province_code": lambda: "74",
+    "regency_code": lambda: "74.14",
     "sheet": lambda: "cadres",
     "filename": lambda: "css/app.css",
 }
@@ -296,4 +299,54 @@ def test_every_route_with_an_id_is_a_404_for_an_id_that_cannot_exist(app, as_adm
                 code = as_admin.open(path, method=method).status_code
                 if code != 404:
                     answers.append((method, path, code))
+    assert not answers, answers
+
+
+# Users above the district (issue 18) are read-only: every route that writes answers them
+# 403 or 404 (or, for the few open to every signed-in user, changes only their own
+# account: the language, the password, signing out), and no table changes.
+OWN_ACCOUNT = {"main.switch_language", "auth.logout", "auth.change_password", "auth.login"}
+
+
+def _table_sizes() -> dict[str, int]:
+    return {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
+@pytest.mark.parametrize("username", ["kemenkes", "dinkes.sultra"])
+def test_users_above_the_district_change_nothing(app, username):
+    values = _values(app)
+    client = app.test_client()
+    login(client, username)
+    with app.app_context():
+        before = _table_sizes()
+    answers = []
+    for rule in _rules(app):
+        if "POST" not in (rule.methods or set()) or rule.endpoint in PUBLIC | OWN_ACCOUNT:
+            continue
+        code = client.post(_url(app, rule, values), data={"csrf_token": "x"}).status_code
+        if code not in (403, 404):
+            answers.append((rule.rule, code))
+    assert not answers, answers
+    with app.app_context():
+        after = _table_sizes()
+    changed = {name: (before[name], after[name]) for name in before
+               if before[name] != after[name] and name not in ("rate_events", "user_sessions")}
+    assert not changed, changed
+
+
+@pytest.mark.parametrize("username", ["kemenkes", "dinkes.sultra"])
+def test_users_above_the_district_open_no_record_of_people(app, username):
+    """Every page with an id (a cadre, a sitting, a certificate, a training, a summary…)
+    is a 404 or 403 to them; the overview's own pages of a place are the exception."""
+    values = _values(app)
+    client = app.test_client()
+    login(client, username)
+    answers = []
+    for rule in _scoped_rules(app):
+        if rule.endpoint.startswith("overview.") or "GET" not in (rule.methods or set()):
+            continue
+        code = client.get(_url(app, rule, values)).status_code
+        if code not in (403, 404):
+            answers.append((rule.rule, code))
     assert not answers, answers
