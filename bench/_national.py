@@ -320,8 +320,8 @@ def build(framework: Framework, today: date, sizes: Sizes, places: Places,
         for j in range(count):
             pid = ids.take("posyandu")
             plan[-1].append(pid)
-            rows.append((pid, f"Posyandu {j + 1:02d}", c.villages[j % len(c.villages)],
-                         index + 1))
+            rows.append((pid, f"Posyandu {index + 1}.{j + 1}",
+                         c.villages[j % len(c.villages)], index + 1))
     national_posyandu = max(1, sizes.posyandu - district_posyandu)
     pk_first = len(district) + 1
     national_plan: list[tuple[int, int]] = []  # (posyandu id, puskesmas id)
@@ -330,8 +330,8 @@ def build(framework: Framework, today: date, sizes: Sizes, places: Places,
         for j in range(count):
             pid = ids.take("posyandu")
             national_plan.append((pid, pk_first + offset))
-            rows.append((pid, f"Posyandu {j + 1:02d}", c.villages[j % len(c.villages)],
-                         pk_first + offset))
+            rows.append((pid, f"Posyandu {pk_first + offset}.{j + 1}",
+                         c.villages[j % len(c.villages)], pk_first + offset))
     write(Posyandu.__table__, ("id", "name", "village_id", "puskesmas_id"), rows)
     say(f"posyandu: {len(rows)}")
 
