@@ -214,16 +214,20 @@ def _sittings(ids: _Ids, posyandu_id: int, assessor_id: int, framework: Framewor
     } for k in range(3)]
 
 
+# The batch's keys and their tables, in foreign-key order.
+TABLES = (("posyandu", Posyandu.__table__), ("cadres", Cadre.__table__),
+          ("assignments", CadreAssignment.__table__),
+          ("sessions", AssessmentSession.__table__), ("present", session_cadres),
+          ("assessments", Assessment.__table__), ("scores", IndicatorScore.__table__),
+          ("skills", CadreSkill.__table__), ("levels", LevelChange.__table__))
+
+
 def _write(batch: _Batch) -> None:
     """Insert a batch in foreign-key order."""
-    for table, target in (("posyandu", Posyandu), ("cadres", Cadre),
-                          ("assignments", CadreAssignment), ("sessions", AssessmentSession),
-                          ("present", session_cadres), ("assessments", Assessment),
-                          ("scores", IndicatorScore), ("skills", CadreSkill),
-                          ("levels", LevelChange)):
-        rows = batch.rows.get(table)
+    for key, table in TABLES:
+        rows = batch.rows.get(key)
         if rows:
-            db.session.execute(insert(target), rows)
+            db.session.execute(insert(table), rows)
 
 
 def _grow_puskesmas(count: int) -> list[Puskesmas]:
@@ -263,6 +267,27 @@ def _round_robin(items: list[int], count: int) -> Iterator[int]:
         yield items[i % len(items)]
 
 
+def history_batch(ids: _Ids, framework: Framework, today: date, rng: random.Random,
+                  posyandu_ids: list[int], assessor_id: int, count: int) -> _Batch:
+    """``count`` new cadres spread over ``posyandu_ids`` (which exist or are written
+    first), with three sittings per posyandu by ``assessor_id`` and each cadre's whole
+    history: the rows of every table of :data:`TABLES` but ``posyandu``."""
+    batch = _Batch()
+    sessions = {p: _sittings(ids, p, assessor_id, framework, rng, today) for p in posyandu_ids}
+    for rows in sessions.values():
+        for row in rows:
+            batch.add("sessions", row)
+    cadres = [_new_cadre(ids, p, rng, today) for p in _round_robin(posyandu_ids, count)]
+    masks = [_cadre_history(ids, batch, framework, c, sessions[c["posyandu_id"]], rng)
+             for c in cadres]
+    _levels(batch, framework, cadres, masks, sessions)
+    batch.rows["cadres"] = cadres
+    batch.rows["assignments"] = [
+        {"cadre_id": c["id"], "posyandu_id": c["posyandu_id"],
+         "start_date": c["start_date"], "end_date": None, "note": None} for c in cadres]
+    return batch
+
+
 def fill_district(framework: Framework, today: date, *, puskesmas: int = 25,
                   cadres_each: int = 400, posyandu_each: int = 40, seed: int = 2024) -> int:
     """Grow the demo district to ``puskesmas`` puskesmas of ``posyandu_each`` posyandu and
@@ -274,24 +299,14 @@ def fill_district(framework: Framework, today: date, *, puskesmas: int = 25,
     first_assessment = ids.assessment
     users = {u.username: u.id for u in db.session.scalars(sa.select(User))}
     for pkm in _grow_puskesmas(puskesmas):
-        batch = _Batch()
-        targets = _posyandu_of(pkm, ids, batch, posyandu_each)
+        new_posyandu = _Batch()
+        targets = _posyandu_of(pkm, ids, new_posyandu, posyandu_each)
         existing = db.session.scalar(sa.select(sa.func.count(Cadre.id)).join(Posyandu).where(
             Posyandu.puskesmas_id == pkm.id)) or 0
         assessor = users["pelatih"] if pkm.name == "Mawasangka Tengah" else users["admin"]
-        sessions = {p: _sittings(ids, p, assessor, framework, rng, today) for p in targets}
-        for rows in sessions.values():
-            for row in rows:
-                batch.add("sessions", row)
-        cadres = [_new_cadre(ids, p, rng, today)
-                  for p in _round_robin(targets, max(0, cadres_each - existing))]
-        masks = [_cadre_history(ids, batch, framework, c, sessions[c["posyandu_id"]], rng)
-                 for c in cadres]
-        _levels(batch, framework, cadres, masks, sessions)
-        batch.rows["cadres"] = cadres
-        batch.rows["assignments"] = [
-            {"cadre_id": c["id"], "posyandu_id": c["posyandu_id"],
-             "start_date": c["start_date"], "end_date": None, "note": None} for c in cadres]
+        batch = history_batch(ids, framework, today, rng, targets, assessor,
+                              max(0, cadres_each - existing))
+        batch.rows.update(new_posyandu.rows)
         _write(batch)
         db.session.commit()
     _reset_sequences()

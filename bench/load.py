@@ -29,10 +29,13 @@ Usage: python bench/load.py [--db URL] [--users 16,64] [--servers flask,gunicorn
 Prints, for each server, database and number of users (e.g. ``gunicorn``, ``sqlite``,
 ``16``): ``load_<server>_<db>_<users>_errors`` (5xx, refused or failed requests and any
 other unexpected answer), ``..._p95_ms`` (95th percentile time of the HTML pages),
-``..._post_p95_ms`` (sign-ins and saves) and ``..._rps`` (requests per second), then
-``load_errors`` (the sum). ``--quick``: 16 users, one walk each. ``--detail``: times per
-route and the slowest requests, as comments. Bounded: ``--rounds`` walks per user and
-``--deadline`` seconds per run at most; the servers are stopped at the end.
+``..._post_p95_ms`` (sign-ins and saves), ``..._rps`` (requests per second) and
+``..._app_cpu_ms_per_req``, ``..._db_cpu_ms_per_req`` (CPU time of the server's
+processes and of the database's PostgreSQL backends per request: what a request costs a
+core, however busy the machine), then ``load_errors`` (the sum). ``--quick``: 16 users,
+one walk each. ``--detail``: times per route and the slowest requests, as comments.
+Bounded: ``--rounds`` walks per user and ``--deadline`` seconds per run at most; the
+servers are stopped at the end.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ WORK = Path(tempfile.gettempdir()) / f"ilp-bench-load-{os.getpid()}"  # made by 
 ACCOUNTS = [("koordinator", "koordinator-demo"), ("pelatih", "pelatih-demo"),
             ("koordinator.lakudo", "koordinator-demo"), ("admin", "admin-demo")]
 TIMEOUT = 60  # seconds for one request
+SERVER_GROUPS: dict[str, int] = {}  # base URL → the running server's process group
 
 
 # --- the servers -------------------------------------------------------------------
@@ -129,6 +133,7 @@ def running(server: str, url: str, worker_class: str = "gthread") -> Iterator[st
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{server} did not answer within 60 s")
             time.sleep(0.2)
+        SERVER_GROUPS[base] = process.pid
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)  # the server and its workers, nothing else
@@ -137,6 +142,35 @@ def running(server: str, url: str, worker_class: str = "gthread") -> Iterator[st
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def cpu_seconds(url: str, server_group: int) -> tuple[float, float]:
+    """CPU time used so far by the server's processes (its process group) and by the
+    PostgreSQL backends connected to the database of ``url`` (0 on SQLite), from /proc:
+    what serving cost, whatever else the machine is doing."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used(pid: int) -> tuple[int, float]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return -1, 0.0
+        return int(fields[2]), (int(fields[11]) + int(fields[12])) / tick
+
+    app = sum(cpu for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
+              for group, cpu in [used(pid)] if group == server_group)
+    backends = 0.0
+    if not url.startswith("sqlite"):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            pids = conn.execute(sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")).scalars().all()
+        engine.dispose()
+        backends = sum(used(pid)[1] for pid in pids)
+    return app, backends
 
 
 # --- reading pages -----------------------------------------------------------------
@@ -390,15 +424,22 @@ def main() -> None:
         total = 0
         for server in args.servers.split(","):
             with running(server, url, args.worker_class) as base:
+                group = SERVER_GROUPS[base]
                 run(base, 12, 1, 0, 0, args.deadline)  # warm up: templates, fonts, each worker
                 for users in user_counts:
+                    before = cpu_seconds(url, group)
                     tally = run(base, users, rounds, args.think, args.ramp, args.deadline)
+                    after = cpu_seconds(url, group)
                     name = f"load_{server}_{db_name}_{users}"
                     total += len(tally.errors)
                     line(f"{name}_errors", len(tally.errors))
                     line(f"{name}_p95_ms", p95(tally.html_ms), "ms")
                     line(f"{name}_post_p95_ms", p95(tally.post_ms), "ms")
                     line(f"{name}_rps", tally.requests / tally.wall, "req/s")
+                    app_ms, db_ms = ((b - a) * 1000 / max(1, tally.requests)
+                                     for a, b in zip(before, after, strict=True))
+                    line(f"{name}_app_cpu_ms_per_req", app_ms, "ms")
+                    line(f"{name}_db_cpu_ms_per_req", db_ms, "ms")
                     for error in sorted(set(tally.errors))[:10]:
                         print(f"#   {error} (x{tally.errors.count(error)})", flush=True)
                     if tally.errors:

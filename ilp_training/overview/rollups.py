@@ -323,8 +323,8 @@ def _record_selects(level: PlaceLevel) -> list[sa.Select[Any]]:
     tp, te = TrainingParticipant, TrainingEvent
     both = (te.status == TrainingStatus.FINISHED, tp.pre_score.is_not(None),
             tp.post_score.is_not(None))
-    for metric, value in ((Metric.GAIN_SUM, sa.func.sum(tp.post_score - tp.pre_score)),
-                          (Metric.GAIN_N, count)):
+    gain = sa.func.coalesce(sa.func.sum(tp.post_score - tp.pre_score), 0)  # 0, not NULL
+    for metric, value in ((Metric.GAIN_SUM, gain), (Metric.GAIN_N, count)):
         selects.append(_chain(_select(key, metric, empty, value).select_from(tp)
                               .join(te, te.id == tp.event_id), tp.posyandu_id).where(*both))
     selects += _training_selects(level, key)
