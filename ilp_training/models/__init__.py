@@ -64,6 +64,7 @@ from ilp_training.models.training import (
     TrainingType,
 )
 from ilp_training.models.users import Role, User, UserSession
+from ilp_training.models.workers import WorkerHeartbeat
 
 __all__ = [
     "Assessment",
@@ -119,6 +120,7 @@ __all__ = [
     "TrainingType",
     "User",
     "UserSession",
+    "WorkerHeartbeat",
     "opening_day_cadres",
     "puskesmas_villages",
     "session_cadres",
