@@ -59,8 +59,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     rollup_hooks.install()  # the overview's counts follow every transaction's changes
 
     from ilp_training import auth
-    from ilp_training.core import audit, errors, ids, input_policy, security
+    from ilp_training.core import audit, errors, health, ids, input_policy, request_log, security
 
+    request_log.init_app(app)  # first: every request gets its id, and its access line
     ids.init_app(app)  # before the routes: their <int:…> ids are bounded
 
     input_policy.init_app(app)
@@ -68,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_login(app)
     errors.init_app(app)
     security.init_app(app)
+    health.init_app(app)  # /healthz, for the proxy in front of several app servers
     _register_blueprints(app)
     _register_jobs(app)
     from ilp_training import api

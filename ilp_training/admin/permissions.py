@@ -16,3 +16,10 @@ def may_read_audit_log(user: User) -> bool:
     """Whether ``user`` may read the audit log (the entries of the accounts of their
     district, and the system's): the district's admins."""
     return user.role == Role.ADMIN
+
+
+def may_see_workers(user: User) -> bool:
+    """Whether ``user`` may see the background workers' heartbeats (read only: hosts,
+    process ids, times; nothing of anyone's data): the admins of any district, since
+    the workers serve every district alike."""
+    return user.role == Role.ADMIN

@@ -1,4 +1,5 @@
-"""Admin pages: user accounts and the audit log of the admin's district."""
+"""Admin pages: user accounts and the audit log of the admin's district; the background
+workers' heartbeats."""
 
 from __future__ import annotations
 
@@ -15,12 +16,17 @@ from ilp_training.admin.forms import (
     ResetPasswordForm,
     UserForm,
 )
-from ilp_training.admin.permissions import may_manage_users, may_read_audit_log
+from ilp_training.admin.permissions import (
+    may_manage_users,
+    may_read_audit_log,
+    may_see_workers,
+)
 from ilp_training.auth import permission_required, session_token, signed_in_user
 from ilp_training.auth import services as service
+from ilp_training.core import heartbeat
 from ilp_training.core.service import ServiceError
 from ilp_training.core.views import committed, flash_refusal, paginate
-from ilp_training.models import Role, User
+from ilp_training.models import Role, User, utcnow
 from ilp_training.scope import get_scoped_or_404, scoped
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -32,7 +38,8 @@ def _menu_flags() -> dict[str, bool]:
     who may manage and read them."""
     user = signed_in_user()
     return {"may_manage_users": user is not None and may_manage_users(user),
-            "may_read_audit_log": user is not None and may_read_audit_log(user)}
+            "may_read_audit_log": user is not None and may_read_audit_log(user),
+            "may_see_workers": user is not None and may_see_workers(user)}
 
 
 def _place_choices(admin: User) -> list[SelectChoice]:
@@ -114,3 +121,14 @@ def set_active(user_id: int, active: int) -> ResponseReturnValue:
 def audit_log() -> ResponseReturnValue:
     return render_template("admin/audit.html",
                            page=paginate(admin_service.audit_entries(current_user)))
+
+
+@bp.get("/workers")
+@permission_required(may_see_workers)
+def workers() -> ResponseReturnValue:
+    """Each background worker's last heartbeat; a warning for those gone silent."""
+    stale = heartbeat.stale_after(current_app.config)
+    states = heartbeat.worker_states(utcnow(), stale)
+    return render_template("admin/workers.html", workers=states,
+                           stale_minutes=max(1, int(stale.total_seconds() // 60)),
+                           running=[w for w in states if w.stopped_at is None and not w.stale])

@@ -4,7 +4,8 @@
 Signed in with the site's own session cookie; every writing request carries the CSRF
 token (header ``X-CSRFToken``, from ``GET /api/v1/session``), checked by Flask-WTF as
 for the forms. A refusal is a 4xx with a JSON body ``{"error": {"code", "title",
-"message"}}`` (``core.errors``; a body that does not fit the schema adds ``"fields"``).
+"message", "request_id"}}`` (``core.errors``; a body that does not fit the schema adds
+``"fields"``).
 Each area adds its endpoints as a blueprint registered in :func:`init_app`.
 """
 
@@ -37,6 +38,9 @@ class ErrorDetail(ma.Schema):
     message = ma.fields.String(required=True, metadata={"description": "in the user's language"})
     per_field = ma.fields.Dict(data_key="fields", metadata={
         "description": "per input field, what is wrong (422)"})
+    request_id = ma.fields.String(metadata={
+        "description": "the request's id (also the X-Request-ID header), to quote when "
+                       "reporting the error"})
 
 
 class ErrorBody(ma.Schema):

@@ -74,9 +74,13 @@ def translate_check() -> None:
 def worker_command(workers: int) -> None:
     """Run the background worker (bulk certificates, hourly housekeeping) until stopped.
     First, run what the areas ask for at the start (take up the bulk jobs whose worker
-    died: ``certificates/jobs.recover_jobs``)."""
+    died: ``certificates/jobs.recover_jobs``); then, while it runs, write its heartbeat
+    (``core/heartbeat.py``) every ``WORKER_HEARTBEAT_SECONDS``."""
     import contextvars
 
+    from flask import current_app
+
+    from ilp_training.core.heartbeat import Heartbeat
     from ilp_training.core.queue import queue
 
     jobs = queue()
@@ -84,13 +88,18 @@ def worker_command(workers: int) -> None:
         click.echo(said)
     db.session.remove()
     db.engine.dispose()  # the worker processes open their own connections
+    beating = Heartbeat(current_app.config, jobs.describe(), workers)
     # An idle worker polls the queue at least once a second (huey's default backs off to
     # ten), so a bulk job starts soon after it is asked for. The consumer runs outside
     # this command's app context (an empty ``contextvars`` context, which its processes
     # inherit), so each task runs in an app context of its own, as a request does.
     consumer = jobs.huey.create_consumer(workers=workers, worker_type="process",
                                          max_delay=1.0)
-    contextvars.Context().run(consumer.run)
+    beating.start()
+    try:
+        contextvars.Context().run(consumer.run)
+    finally:
+        beating.stop()
 
 
 @click.command("prune")

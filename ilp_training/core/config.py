@@ -37,7 +37,12 @@ def instance_secret_key(instance_path: str) -> str:
     """Return the secret key stored in ``instance/secret_key``, creating it once.
 
     The file is written with mode 0600; an existing file is reused so that sessions
-    stay valid across restarts.
+    stay valid across restarts. Several app servers starting together on one machine
+    (one instance folder) must all end with the same key, or a session signed by one is
+    refused by the next: the key is written to a file of its own and linked into place,
+    which only the first process manages (``link`` never replaces a file); every other
+    process then reads the winner's key. Servers on several machines share no instance
+    folder: they are given ``SECRET_KEY`` (README, Production).
     """
     path = Path(instance_path) / "secret_key"
     if path.exists():
@@ -46,9 +51,19 @@ def instance_secret_key(instance_path: str) -> str:
             return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
+    try:
+        os.link(draft, path)  # whole, or not at all: the file is never seen half-written
+    except FileExistsError:
+        found = path.read_text().strip()
+        if found:
+            return found
+        os.replace(draft, path)  # an empty file (left by an older version): ours instead
+    finally:
+        draft.unlink(missing_ok=True)
     return key
 
 
@@ -96,6 +111,9 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "HUEY_SQLITE_PATH": env.get("HUEY_SQLITE_PATH") or str(Path(instance_path) / "huey.db"),
         "HUEY_REDIS_URL": env.get("HUEY_REDIS_URL", ""),
         "HUEY_IMMEDIATE": _bool(env.get("HUEY_IMMEDIATE"), False),
+        # Each `flask worker` writes its heartbeat this often (core/heartbeat.py); four
+        # intervals without one and the admins see it as stale.
+        "WORKER_HEARTBEAT_SECONDS": int(env.get("WORKER_HEARTBEAT_SECONDS", "15")),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
         # Sign-in throttle (services/users.LoginPolicy): LOGIN_MAX_FAILURES per (name,

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from ilp_training.core.extensions import db
+from ilp_training.core.request_log import request_id
 
 
 def _wants_json() -> bool:
@@ -35,10 +36,12 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 
 def json_error(code: int, detail: str | None = None) -> Response:
-    """The JSON error body for ``code`` (``{"error": {"code", "title", "message"}}``), with
-    ``detail`` instead of the usual text, as a response of that status."""
+    """The JSON error body for ``code`` (``{"error": {"code", "title", "message",
+    "request_id"}}``), with ``detail`` instead of the usual text, as a response of that
+    status. The request id (``core/request_log.py``) is the one a user quotes."""
     title, text = _messages().get(code, (_("Error"), _("The request failed.")))
-    response = jsonify(error={"code": code, "title": title, "message": detail or text})
+    response = jsonify(error={"code": code, "title": title, "message": detail or text,
+                              "request_id": request_id()})
     response.status_code = code
     return response
 
@@ -48,7 +51,8 @@ def error_response(code: int, detail: str | None = None) -> tuple[Response | str
     title, text = _messages().get(code, (_("Error"), _("The request failed.")))
     if _wants_json():
         return json_error(code, detail), code
-    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+    return render_template("errors/error.html", code=code, title=title, text=detail or text,
+                           request_id=request_id()), code
 
 
 def init_app(app: Flask) -> None:
@@ -68,11 +72,11 @@ def init_app(app: Flask) -> None:
         # A unique or check constraint refused a write that a view did not expect to
         # conflict (a race it does not retry): the request changed nothing.
         db.session.rollback()
-        app.logger.warning("integrity conflict: %s", exc.orig)
+        app.logger.warning("integrity conflict (request %s): %s", request_id(), exc.orig)
         return error_response(409)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         db.session.rollback()
-        app.logger.exception("unhandled error")
+        app.logger.exception("unhandled error (request %s)", request_id())
         return error_response(500)

@@ -1,5 +1,6 @@
 """Deleting rows that no rule reads any more, so that tables kept for a while do not grow
-forever: rate-limit events past every throttling window, sign-ins past their maximum age.
+forever: rate-limit events past every throttling window, sign-ins past their maximum age, the
+heartbeats of workers gone for a week.
 
 The worker runs :func:`prune_expired` every hour (``core/jobs.prune_expired``); ``flask prune``
 runs it by hand or from cron where no worker runs.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ilp_training.core import throttle
+from ilp_training.core import heartbeat, throttle
 
 Pruner = Callable[[Mapping[str, Any]], int]  # deletes a table's expired rows, says how many
 
@@ -30,7 +31,8 @@ def _prune_rate_events(config: Mapping[str, Any]) -> int:
 
 # The core's own table; an area adds its tables with add_pruner (auth: the sign-ins), so
 # that the core imports no area.
-_PRUNERS: dict[str, Pruner] = {"rate_events": _prune_rate_events}
+_PRUNERS: dict[str, Pruner] = {"rate_events": _prune_rate_events,
+                                "worker_heartbeats": heartbeat.prune_heartbeats}
 
 
 def add_pruner(table: str, pruner: Pruner) -> None:

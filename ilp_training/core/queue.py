@@ -16,8 +16,11 @@ one (immediate mode), else a new one per task in the worker, as a request has it
 from __future__ import annotations
 
 import functools
+import os
+import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,7 @@ class Queue:
         self._worker_start: list[Callable[[], str | None]] = []
         self._registrations = list(registrations)
         self._huey: Huey | None = None
+        self._pinger: Any = None  # a Redis client for reachable(), made on first use
         self._lock = threading.RLock()  # the registrations use the huey being made
 
     @property
@@ -91,6 +95,49 @@ class Queue:
         """The task registered for ``func``: call it to queue ``func(*args)``."""
         self.huey  # noqa: B018 (made, with its tasks, on first use)
         return self._tasks[func]
+
+    def describe(self) -> str:
+        """Which queue this is, for the workers' page: its kind and where it is (a Redis
+        URL without its password)."""
+        config = self.app.config
+        if config.get("HUEY_IMMEDIATE"):
+            return "immediate"
+        if config.get("HUEY_REDIS_URL"):
+            from sqlalchemy.engine import make_url
+
+            try:
+                where = make_url(config["HUEY_REDIS_URL"]).render_as_string(hide_password=True)
+            except Exception:
+                where = "redis"
+            return f"redis {where}"
+        return f"sqlite {config['HUEY_SQLITE_PATH']}"
+
+    def reachable(self) -> bool:
+        """Whether a task could be queued now, asked cheaply (``/healthz``): Redis answers
+        a ping within a second; the SQLite file opens and reads (or, not made yet, its
+        folder is writable); the immediate queue always is. Never makes the huey."""
+        config = self.app.config
+        if config.get("HUEY_IMMEDIATE"):
+            return True
+        if config.get("HUEY_REDIS_URL"):
+            return bool(self._redis_pinger().ping())
+        path = Path(config["HUEY_SQLITE_PATH"])
+        if not path.exists():
+            return os.access(path.parent, os.W_OK)
+        with closing(sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=1)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+
+    def _redis_pinger(self) -> Any:
+        """A Redis client of its own with short timeouts (huey's waits for ever)."""
+        with self._lock:
+            if self._pinger is None:
+                import redis
+
+                self._pinger = redis.Redis.from_url(
+                    self.app.config["HUEY_REDIS_URL"], socket_timeout=1,
+                    socket_connect_timeout=1)
+            return self._pinger
 
     def start_worker(self) -> list[str]:
         """Run the areas' ``on_worker_start`` functions; what they said."""

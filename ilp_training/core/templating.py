@@ -111,6 +111,7 @@ def level_styles_url() -> str:
 SECTIONS = {"main.posyandu_list": "posyandu", "cadres": "posyandu", "scoring": "posyandu",
             "rosters": "roster", "training": "trainings", "certificates": "certificates",
             "imports": "imports", "incentives": "incentives", "admin.audit_log": "audit",
+            "admin.workers": "workers",
             "admin": "users", "auth.change_password": "password", "overview": "overview"}
 
 

@@ -65,6 +65,7 @@ from ilp_training.models.training import (
     TrainingType,
 )
 from ilp_training.models.users import Role, User, UserSession
+from ilp_training.models.workers import WorkerHeartbeat
 
 __all__ = [
     "Assessment",
@@ -123,6 +124,7 @@ __all__ = [
     "TrainingType",
     "User",
     "UserSession",
+    "WorkerHeartbeat",
     "opening_day_cadres",
     "puskesmas_villages",
     "session_cadres",
