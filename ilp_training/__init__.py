@@ -125,6 +125,7 @@ def _register_jobs(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from ilp_training.core.backup_cli import backup_command, restore_command
     from ilp_training.core.cli import prune_command, translate_cli, worker_command
     from ilp_training.core.curriculum_cli import curriculum_cli
     from ilp_training.demo.cli import demo_cli
@@ -136,3 +137,5 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(curriculum_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(prune_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
