@@ -129,7 +129,8 @@ def _restore(file: Path, yes: bool, force: bool) -> None:
         click.echo(f"  {table}: {count}")
     if check.mismatches:
         raise BackupError("Row counts differ from the backup's manifest: " + ", ".join(
-            f"{t} expected {e}, found {f}" for t, (e, f) in sorted(check.mismatches.items())))
+            f"{t} expected {e}, found {f}" for t, (e, f) in sorted(check.mismatches.items()))
+            + ". The restored database does not match its backup: do not use it.")
     click.echo(f"Restored {sum(check.counts.values())} rows in {len(check.counts)} tables "
                f"into {where}; the counts match the manifest.")
     for rel in restore_instance_files(instance, secrets):

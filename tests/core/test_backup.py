@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import tarfile
 import threading
@@ -328,6 +329,26 @@ def test_a_tampered_backup_is_refused_by_its_hash(site, empty_target, tmp_path, 
     engine = sa.create_engine(empty_target, poolclass=sa.pool.NullPool)
     assert sa.inspect(engine).get_table_names() == []  # nothing restored
     engine.dispose()
+    assert not (tmp_path / "i" / "keys").exists()
+
+
+def test_restored_counts_that_differ_from_the_manifest_fail(site, empty_target, tmp_path):
+    """The hashes cannot see a manifest rewritten with its parts; the counts can."""
+    assert _backup(site.app, "--to", str(tmp_path / "b")).exit_code == 0
+    file = _only_backup(tmp_path / "b")
+    edited = tmp_path / "edited.tar"
+    with tarfile.open(file) as source, tarfile.open(edited, "w") as out:
+        for info in source.getmembers():
+            data = source.extractfile(info).read()
+            if info.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["row_counts"]["cadres"] += 1
+                data = json.dumps(manifest).encode()
+                info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+    result = _restore(empty_target, tmp_path / "i", edited, "--yes")
+    assert result.exit_code == 1
+    assert "cadres expected" in result.output and "do not use it" in result.output
     assert not (tmp_path / "i" / "keys").exists()
 
 
