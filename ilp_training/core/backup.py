@@ -22,8 +22,8 @@ flipped bit, an edited part); they are no signature: whoever can rewrite the fil
 rewrite its manifest, so copies kept elsewhere are encrypted and access-controlled
 (README, Backups).
 
-The functions take plain values (URLs, paths, engines); the commands
-(:mod:`ilp_training.core.backup_cli`) read the app's settings.
+Restoring is :mod:`ilp_training.core.restore`. The functions take plain values (paths,
+engines); the commands (:mod:`ilp_training.core.backup_cli`) read the app's settings.
 """
 
 from __future__ import annotations
@@ -36,12 +36,10 @@ import sqlite3
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -105,18 +103,10 @@ class Manifest:
                        row_counts={str(k): int(v) for k, v in data["row_counts"].items()},
                        database_sha256=str(database["sha256"]),
                        database_bytes=int(database["bytes"]),
-                       instance_files={_safe_relative(f["path"]): str(f["sha256"])
+                       instance_files={safe_relative(f["path"]): str(f["sha256"])
                                        for f in data["instance_files"]})
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise BackupError(f"The backup's manifest is unreadable ({error}).") from None
-
-
-@dataclass(frozen=True)
-class RestoreCheck:
-    """The restored database's row counts against the manifest's."""
-
-    counts: dict[str, int]
-    mismatches: dict[str, tuple[int, int | None]]  # table -> (expected, found)
 
 
 def database_kind(url: str) -> str:
@@ -148,14 +138,6 @@ def alembic_revision(conn: sa.Connection) -> str | None:
         return None
     return conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
 
-
-def records_held(engine: sa.Engine) -> dict[str, int]:
-    """The tables of ``engine``'s database that hold rows (Alembic's own left out)."""
-    with engine.connect() as conn:
-        return {name: n for name, n in row_counts(conn).items()
-                if n and name not in BOOKKEEPING_TABLES}
-
-
 # --- writing ---------------------------------------------------------------------------
 
 def backup_name(moment: datetime) -> str:
@@ -181,7 +163,7 @@ def write_backup(engine: sa.Engine, target: Path, *, instance_path: Path,
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".ilp-backup-") as work:
         part = Path(work) / PARTS[kind]
         if kind == "sqlite":
-            counts, revision = _copy_sqlite(_sqlite_path(engine.url), part)
+            counts, revision = _copy_sqlite(sqlite_path(engine.url), part)
         else:
             counts, revision = pg_backup.dump(
                 engine, part, pg_bin_dir, lambda conn: (row_counts(conn), alembic_revision(conn)))
@@ -198,12 +180,6 @@ def write_backup(engine: sa.Engine, target: Path, *, instance_path: Path,
         os.replace(partial, target)
     _fsync_dir(target.parent)
     return target, manifest
-
-
-def _sqlite_path(url: sa.URL) -> Path:
-    if not url.database or url.database == ":memory:":
-        raise BackupError("An in-memory SQLite database has nothing to back up.")
-    return Path(url.database)
 
 
 def _copy_sqlite(source: Path, part: Path) -> tuple[dict[str, int], str | None]:
@@ -230,7 +206,7 @@ def _copy_sqlite(source: Path, part: Path) -> tuple[dict[str, int], str | None]:
 def _instance_files(instance_path: Path, wanted: list[str]) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for name in wanted:
-        path = instance_path / _safe_relative(name)
+        path = instance_path / safe_relative(name)
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
             if file.is_file() and not file.is_symlink():
@@ -274,122 +250,13 @@ def prune_backups(directory: Path, keep: int) -> list[Path]:
     return old
 
 
-# --- reading and restoring -------------------------------------------------------------
-
-@contextmanager
-def open_backup(path: Path) -> Iterator[tuple[tarfile.TarFile, Manifest]]:
-    """The backup file's archive and manifest, or :class:`BackupError`."""
-    try:
-        tar = tarfile.open(path, mode="r:")  # noqa: SIM115  (closed by the with below)
-    except (OSError, tarfile.TarError) as error:
-        raise BackupError(f"{path} is not a readable backup file ({error}).") from None
-    with tar:
-        yield tar, Manifest.from_json(_member(tar, MANIFEST).read())
+def sqlite_path(url: sa.URL) -> Path:
+    if not url.database or url.database == ":memory:":
+        raise BackupError("An in-memory SQLite database has nothing to back up.")
+    return Path(url.database)
 
 
-def _member(tar: tarfile.TarFile, name: str) -> IO[bytes]:
-    try:
-        member = tar.getmember(name)
-        handle = tar.extractfile(member) if member.isfile() else None
-    except (KeyError, tarfile.TarError):
-        handle = None
-    if handle is None:
-        raise BackupError(f"The backup has no {name}: it is incomplete or not a backup.")
-    return handle
-
-
-def extract_checked(tar: tarfile.TarFile, manifest: Manifest,
-                    directory: Path) -> tuple[Path, dict[str, bytes]]:
-    """The database part (written into ``directory``) and the instance files, each
-    checked against the manifest's SHA-256; :class:`BackupError` on any difference."""
-    part = directory / PARTS[manifest.database_kind]
-    digest = hashlib.sha256()
-    try:
-        source = _member(tar, PARTS[manifest.database_kind])
-        with part.open("wb") as out:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                digest.update(block)
-                out.write(block)
-    except (OSError, tarfile.TarError) as error:
-        raise BackupError(f"The backup is damaged ({error}).") from None
-    _same(PARTS[manifest.database_kind], digest.hexdigest(), manifest.database_sha256)
-    secrets: dict[str, bytes] = {}
-    for rel, expected in manifest.instance_files.items():
-        data = _member(tar, INSTANCE_PREFIX + rel).read()
-        _same(rel, hashlib.sha256(data).hexdigest(), expected)
-        secrets[rel] = data
-    return part, secrets
-
-
-def _same(name: str, found: str, expected: str) -> None:
-    if found != expected:
-        raise BackupError(
-            f"The backup is damaged or was altered: the SHA-256 of {name} is {found}, "
-            f"its manifest says {expected}. Nothing was restored; use another copy.")
-
-
-def restore_sqlite(part: Path, url: sa.URL) -> None:
-    """Copy the checked part into the target file with the backup API (which replaces the
-    whole content of the file, other connections held off by its lock)."""
-    target = _sqlite_path(url)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(part)
-    dst = sqlite3.connect(target, timeout=30)
-    try:
-        src.backup(dst)
-        problems = dst.execute("PRAGMA foreign_key_check").fetchall()
-    finally:
-        dst.close()
-        src.close()
-    if problems:
-        raise BackupError(f"The restored database has rows without their parents: "
-                          f"{problems[:5]}.")
-
-
-def restore_database(engine: sa.Engine, part: Path, manifest: Manifest,
-                     pg_bin_dir: str = "") -> None:
-    """Replace the content of ``engine``'s database with the checked part."""
-    url = engine.url
-    if database_kind(url.render_as_string(hide_password=False)) != manifest.database_kind:
-        raise BackupError(f"This is a {manifest.database_kind} backup; the site's database "
-                          f"is {url.get_backend_name()}. Restore into the same kind.")
-    engine.dispose()  # no pooled connection of ours holds the old content
-    if manifest.database_kind == "sqlite":
-        restore_sqlite(part, url)
-    else:
-        pg_backup.restore(engine, part, pg_bin_dir)
-    engine.dispose()
-
-
-def check_counts(engine: sa.Engine, manifest: Manifest) -> RestoreCheck:
-    with engine.connect() as conn:
-        counts = row_counts(conn)
-    mismatches: dict[str, tuple[int, int | None]] = {
-        table: (expected, counts.get(table))
-        for table, expected in manifest.row_counts.items() if counts.get(table) != expected}
-    return RestoreCheck(counts, mismatches)
-
-
-def restore_instance_files(instance_path: Path, files: dict[str, bytes]) -> list[str]:
-    """Write the instance files (mode 0600, atomically); a different file already there is
-    kept as ``<name>.before-restore``. The paths written."""
-    written = []
-    for rel, data in sorted(files.items()):
-        path = instance_path / _safe_relative(rel)
-        if path.is_file() and path.read_bytes() == data:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if path.exists():
-            os.replace(path, path.with_name(path.name + ".before-restore"))
-        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "wb") as handle:  # mkstemp makes it 0600
-            handle.write(data)
-        os.replace(partial, path)
-        written.append(rel)
-    return written
-
-
-def _safe_relative(name: Any) -> str:
+def safe_relative(name: Any) -> str:
     """A path under the instance folder: relative, without ``..``."""
     path = PurePosixPath(str(name))
     if not str(name) or path.is_absolute() or ".." in path.parts:

@@ -19,21 +19,18 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ilp_training.core.backup import (
-    BackupError,
-    Manifest,
-    check_counts,
-    extract_checked,
-    open_backup,
-    prune_backups,
-    records_held,
-    restore_database,
-    restore_instance_files,
-    write_backup,
-)
+from ilp_training.core.backup import BackupError, Manifest, prune_backups, write_backup
 from ilp_training.core.config import PROJECT_ROOT
 from ilp_training.core.extensions import db
 from ilp_training.core.pg_backup import ToolError
+from ilp_training.core.restore import (
+    check_counts,
+    extract_checked,
+    open_backup,
+    records_held,
+    restore_database,
+    restore_instance_files,
+)
 
 
 def _app_version() -> str:
