@@ -134,6 +134,7 @@ def _register_jobs(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from ilp_training.auth.cli import users_cli
+    from ilp_training.core.backup_cli import backup_command, restore_command
     from ilp_training.core.cli import prune_command, translate_cli, worker_command
     from ilp_training.core.curriculum_cli import curriculum_cli
     from ilp_training.demo.cli import demo_cli
@@ -150,3 +151,5 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(prune_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

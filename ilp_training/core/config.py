@@ -131,6 +131,13 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "IMPORT_KEEP_DAYS": int(env.get("IMPORT_KEEP_DAYS", "7")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "25")),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Backups (core/backup.py, README "Backups"): where `flask backup` writes by
+        # default (empty: instance/backups), the instance files and folders it takes
+        # along (the secrets the data needs), and the folder of pg_dump/pg_restore when
+        # the ones on the PATH are older than the server.
+        "BACKUP_DIR": env.get("BACKUP_DIR", ""),
+        "BACKUP_INSTANCE_FILES": env.get("BACKUP_INSTANCE_FILES", "secret_key keys"),
+        "PG_BIN_DIR": env.get("PG_BIN_DIR", ""),
         # Fixes the site's clock (ISO date or date-time): tests, demos, reproducing a day.
         "TODAY": _fixed_today(env.get("TODAY", "")),
     }
