@@ -1,7 +1,7 @@
 """worker heartbeats
 
 Revision ID: d01multi
-Revises: c01offline
+Revises: d01overview
 Create Date: 2026-12-01 21:20:00
 
 Issue 18, item 6: each ``flask worker`` writes a heartbeat row (host, pid, queue, started,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd01multi'
-down_revision = 'c01offline'
+down_revision = 'd01overview'
 branch_labels = None
 depends_on = None
 
