@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from ilp_training.cadres.routes import bp as cadres_bp
     from ilp_training.certificates.routes import bp as certificates_bp
     from ilp_training.certificates.verify import bp as verify_bp
+    from ilp_training.credentials.routes import bp as credentials_bp
     from ilp_training.imports.routes import bp as imports_bp
     from ilp_training.incentives.routes import bp as incentives_bp
     from ilp_training.main.routes import bp as main_bp
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rosters_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(credentials_bp)
     app.register_blueprint(incentives_bp)
     app.register_blueprint(imports_bp)
 
@@ -127,6 +129,7 @@ def _register_jobs(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     from ilp_training.core.cli import prune_command, translate_cli, worker_command
     from ilp_training.core.curriculum_cli import curriculum_cli
+    from ilp_training.credentials.cli import credentials_cli
     from ilp_training.demo.cli import demo_cli
     from ilp_training.scoring.cli import assessments_cli
 
@@ -136,3 +139,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(curriculum_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(prune_command)
+    app.cli.add_command(credentials_cli)

@@ -49,6 +49,8 @@ ACTION_LABELS = {
     "import": _l("activity imported"),
     "transfer": _l("results transferred from paper records"),
     "sync": _l("scores synced from a phone"),
+    "key_created": _l("signing key created"),
+    "key_rotated": _l("signing key rotated"),
 }
 
 # How the changes of the current block came in, when not through a page (e.g. "sync"):
@@ -125,6 +127,7 @@ FIELD_LABELS = {
     "home_visits": _l("home visits"),
     "emblem": _l("emblem"),
     "assessed_on": _l("assessment date"),
+    "kid": _l("key id"),
 }
 
 

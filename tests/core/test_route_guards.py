@@ -47,10 +47,12 @@ from ilp_training.models import (
 
 # Open to anonymous visitors: signing in, the public verification of certificates
 # (/v/...), static files and the level colours, the language switch, the API's OpenAPI
-# document, the offline app's service worker and manifest (files, no data).
+# document, the offline app's service worker and manifest (files, no data), the signed
+# credentials' public keys, issuer profiles and status lists (no personal data).
 PUBLIC = {"auth.login", "verify.check", "verify.show", "verify.show_json", "static",
           "level_styles", "main.switch_language", "api-v1-api-docs.openapi_json",
-          "offline.service_worker", "offline.manifest"}
+          "offline.service_worker", "offline.manifest", "credentials.jwks",
+          "credentials.issuer"}
 # Endpoints a coordinator may not use at all (the role check answers 403 before any
 # record is looked up): the scope check is made with an outsider of the role that may.
 NOT_FOR_COORDINATORS = {
@@ -177,6 +179,7 @@ ARGUMENTS: dict[str, Callable[[], object]] = {
     "kind": lambda: "pdf",
     "sheet": lambda: "cadres",
     "filename": lambda: "css/app.css",
+    "district": lambda: "74.14",
 }
 
 
