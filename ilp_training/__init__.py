@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from ilp_training.cadres.routes import bp as cadres_bp
     from ilp_training.certificates.routes import bp as certificates_bp
     from ilp_training.certificates.verify import bp as verify_bp
+    from ilp_training.credentials.routes import bp as credentials_bp
     from ilp_training.imports.routes import bp as imports_bp
     from ilp_training.incentives.routes import bp as incentives_bp
     from ilp_training.main.routes import bp as main_bp
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rosters_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(credentials_bp)
     app.register_blueprint(incentives_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(overview_bp)
@@ -137,6 +139,7 @@ def _register_commands(app: Flask) -> None:
     from ilp_training.core.backup_cli import backup_command, restore_command
     from ilp_training.core.cli import prune_command, translate_cli, worker_command
     from ilp_training.core.curriculum_cli import curriculum_cli
+    from ilp_training.credentials.cli import credentials_cli
     from ilp_training.demo.cli import demo_cli
     from ilp_training.overview.cli import overview_cli
     from ilp_training.places.cli import places_cli
@@ -153,3 +156,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(credentials_cli)

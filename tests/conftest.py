@@ -72,6 +72,24 @@ def _reset(url: str) -> None:
     engine.dispose()
 
 
+# The demo district, whose key every test app has (signed credentials, issue 19).
+DEMO_ISSUER = "74.14"
+
+
+def key_dir(*codes: str) -> str:
+    """A fresh CREDENTIAL_KEYS_DIR with a key for each regency code, signing since 2000
+    (so a test that moves the clock back still signs)."""
+    import tempfile
+    from datetime import UTC
+
+    from ilp_training.credentials.keys import KeyStore
+
+    directory = tempfile.mkdtemp(prefix="ilp-keys-")
+    for code in codes:
+        KeyStore(directory).create(code, datetime(2000, 1, 1, tzinfo=UTC))
+    return directory
+
+
 def make_app(url: str, **overrides: object) -> Flask:
     config = {
         "TESTING": True,
@@ -83,6 +101,8 @@ def make_app(url: str, **overrides: object) -> Flask:
         "TODAY": TODAY,
         "HUEY_IMMEDIATE": True,  # background tasks run at once, on the test's database
     }
+    if "CREDENTIAL_KEYS_DIR" not in overrides:  # each app its own keys, the demo's one
+        config["CREDENTIAL_KEYS_DIR"] = key_dir(DEMO_ISSUER)
     config.update(overrides)
     return create_app(config)
 

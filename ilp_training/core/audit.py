@@ -50,6 +50,8 @@ ACTION_LABELS = {
     "transfer": _l("results transferred from paper records"),
     "sync": _l("scores synced from a phone"),
     "load_places": _l("official places loaded"),
+    "key_created": _l("signing key created"),
+    "key_rotated": _l("signing key rotated"),
 }
 
 # How the changes of the current block came in, when not through a page (e.g. "sync"):
@@ -132,6 +134,7 @@ FIELD_LABELS = {
     "moved": _l("moved to another parent region"),
     "province": _l("province"),
     "names": _l("names"),
+    "kid": _l("key id"),
 }
 
 

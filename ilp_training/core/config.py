@@ -99,6 +99,13 @@ def settings_from_env(instance_path: str, secret_key: str | None = None) -> dict
         "VERIFY_RATE_LIMIT": int(env.get("VERIFY_RATE_LIMIT", "60")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
+        # Signed credentials (ilp_training/credentials/keys.py): the issuers' private keys
+        # (one JWK file each, mode 0600) and public metadata live in this directory,
+        # outside the database and the repository; CREDENTIAL_PRIVATE_KEYS (a JSON list
+        # of private JWKs with their kid) may hold the private halves instead.
+        "CREDENTIAL_KEYS_DIR": env.get("CREDENTIAL_KEYS_DIR")
+        or str(Path(instance_path) / "keys"),
+        "CREDENTIAL_PRIVATE_KEYS": env.get("CREDENTIAL_PRIVATE_KEYS", ""),
         # Bulk certificates: certificates per part (the unit a worker commits), how long
         # a worker holds a part before another may take it up, and a pause per
         # certificate that only tests set (to kill a worker mid-job).

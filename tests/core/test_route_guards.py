@@ -47,11 +47,14 @@ from ilp_training.models import (
 
 # Open to anonymous visitors: signing in, the public verification of certificates
 # (/v/...), static files and the level colours, the language switch, the API's OpenAPI
-# document, the offline app's service worker and manifest (files, no data), and the
-# health check for the proxy (/healthz: no data).
+# document, the offline app's service worker and manifest (files, no data), the health
+# check for the proxy (/healthz: no data), the signed credentials' public keys, issuer
+# profiles and status lists (no personal data).
 PUBLIC = {"auth.login", "verify.check", "verify.show", "verify.show_json", "static",
           "level_styles", "main.switch_language", "api-v1-api-docs.openapi_json",
-          "offline.service_worker", "offline.manifest", "healthz"}
+          "offline.service_worker", "offline.manifest", "healthz", "credentials.jwks",
+          "credentials.issuer", "credentials.status_list", "verify.credential",
+          "verify.credential_json"}
 # Endpoints a coordinator may not use at all (the role check answers 403 before any
 # record is looked up): the scope check is made with an outsider of the role that may.
 NOT_FOR_COORDINATORS = {
@@ -181,6 +184,7 @@ ARGUMENTS: dict[str, Callable[[], object]] = {
     "regency_code": lambda: "74.14",
     "sheet": lambda: "cadres",
     "filename": lambda: "css/app.css",
+    "district": lambda: "74.14",
 }
 
 

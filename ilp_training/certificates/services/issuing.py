@@ -20,6 +20,8 @@ Rules:
   certificate (a bulk part's cadre no longer due, a page that failed) is recorded in
   the audit log (``void_serials``), so a gap in the sequence is always explained.
 - The verification code is 128 random bits (URL-safe base64, 22 characters).
+- Each certificate stored gets its signed Open Badges credential in the same transaction
+  (``credentials/services.attach_credentials``; pending when the district has no key).
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ from ilp_training.core import audit
 from ilp_training.core.curricula import framework_for
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
+from ilp_training.credentials.services import (
+    allocate_status_indexes,
+    attach_credentials,
+    next_status_indexes,
+)
 from ilp_training.models import (
     Assessment,
     Cadre,
@@ -262,7 +269,8 @@ def allocate_serials(district: Region, year: int, count: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A certificate ready to render: its claim, code and settings."""
+    """A certificate ready to render: its claim, code and settings, and its bit in the
+    issuer's status list (given with the serial, so that the page may print it)."""
 
     cadre_id: int
     cadre: Cadre
@@ -270,18 +278,22 @@ class Prepared:
     code: str
     settings: CertificateSettings
     event_id: int | None = None
+    status_index: int | None = None
 
 
 def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
             event: TrainingEvent | None = None, reserved: dict[int, str] | None = None,
             serials_of: Callable[[Region, int, int], list[str]] = allocate_serials,
+            status_of: Callable[[str, int], list[int]] = allocate_status_indexes,
             ) -> tuple[list[Prepared], list[tuple[Cadre, str]]]:
     """Claims for the cadres whose certificate (their level, or with ``event`` that
     training) can be issued, and the refusals by cadre. A training certificate is signed
     for the puskesmas that ran the event, or the district for a district-wide one.
     A cadre with a serial in ``reserved`` (a bulk part run again) keeps it; the others
     get new ones (refused cadres take none), numbered by ``serials_of``
-    (:func:`allocate_serials`; :func:`next_serials` for a draft)."""
+    (:func:`allocate_serials`; :func:`next_serials` for a draft). Each accepted cadre also
+    gets its credential's status-list index from ``status_of`` (a bulk part run again
+    takes new ones: an unused index is an unset bit, harmless)."""
     reserved = reserved or {}
     accepted: list[tuple[Cadre, CertificateSettings]] = []
     refused: list[tuple[Cadre, str]] = []
@@ -305,6 +317,12 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
     for district_id, slots in serials.items():
         slots[:] = serials_of(db.session.get_one(Region, district_id), today.year, len(slots))
         slots.reverse()
+    indexes: dict[int, list[int]] = {}  # one allocation per issuing district
+    for _cadre, settings in accepted:
+        indexes.setdefault(settings.district_id, []).append(0)
+    for district_id, places in indexes.items():
+        places[:] = status_of(db.session.get_one(Region, district_id).code, len(places))
+        places.reverse()
     training_framework = (framework_for(event.framework_id, event.framework_version)
                           if event is not None else None)
     facts = level_facts([c.id for c, _s in accepted]) if training_framework is None else {}
@@ -318,7 +336,8 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
             claim = build_training_claim(cadre, event, training_framework, settings, serial,
                                          today)
         ready.append(Prepared(cadre.id, cadre, claim, secrets.token_urlsafe(16), settings,
-                              event.id if event is not None else None))
+                              event.id if event is not None else None,
+                              indexes[settings.district_id].pop()))
     return ready, refused
 
 
@@ -405,6 +424,7 @@ def store(actor: User, issued: Sequence[tuple[Prepared, bytes]], language: str, 
         serial=item.claim["serial"], verify_code=item.code,
         language=language, claim=item.claim, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
         issued_on=today, issued_by=actor, bulk_job_id=bulk_job_id,
+        status_index=item.status_index,
     ) for item, pdf in keep]
     db.session.add_all(certs)
     db.session.flush()
@@ -415,6 +435,7 @@ def store(actor: User, issued: Sequence[tuple[Prepared, bytes]], language: str, 
         audit.record(actor, "issue", "certificate", cert.id, {
             "serial": [None, cert.serial], "cadre_id": [None, cert.cadre_id],
             "superseded": [None, [c.serial for c in older]]})
+    attach_credentials(certs)  # signed in this transaction, or pending without a key
     db.session.flush()
     return certs, dropped
 
@@ -591,7 +612,8 @@ def draft_certificate(cadre: Cadre, framework: Framework, language: str, today: 
     now; ``None`` when it would refuse (it then says why)."""
     if language not in ("id", "en") or not is_due(cadre, event):
         return None
-    ready, refused = prepare([cadre], framework, today, event, serials_of=next_serials)
+    ready, refused = prepare([cadre], framework, today, event, serials_of=next_serials,
+                             status_of=next_status_indexes)
     if refused:
         return None
     page = page_for(ready[0], language)
