@@ -46,6 +46,7 @@ from ilp_training.core.extensions import db
 from ilp_training.core.i18n import fdate, local_today
 from ilp_training.core.ids import id_or_404
 from ilp_training.core.views import committed, flash_refusal, paginate
+from ilp_training.credentials.downloads import credential_response
 from ilp_training.models import (
     BulkJob,
     Cadre,
@@ -147,6 +148,19 @@ def detail(cert_id: int) -> ResponseReturnValue:
 def download(cert_id: int) -> ResponseReturnValue:
     cert = get_scoped_or_404(Certificate, current_user, cert_id)
     return _pdf(cert.pdf, cert.serial)
+
+
+@bp.get("/certificates/<int:cert_id>/credential.jwt")
+@login_required
+def credential(cert_id: int) -> ResponseReturnValue:
+    """The certificate's signed Open Badges credential (VC-JWT)."""
+    return credential_response(get_scoped_or_404(Certificate, current_user, cert_id), False)
+
+
+@bp.get("/certificates/<int:cert_id>/credential.json")
+@login_required
+def credential_json(cert_id: int) -> ResponseReturnValue:
+    return credential_response(get_scoped_or_404(Certificate, current_user, cert_id), True)
 
 
 @bp.post("/certificates/<int:cert_id>/revoke")

@@ -12,6 +12,7 @@ from ilp_training.certificates.services.issuing import find_by_code, find_by_pdf
 from ilp_training.core import throttle
 from ilp_training.core.database import begin_reads, begin_writes
 from ilp_training.core.extensions import db
+from ilp_training.credentials.downloads import credential_response
 
 bp = Blueprint("verify", __name__)
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -39,7 +40,8 @@ def show(code: str) -> ResponseReturnValue:
     cert = find_by_code(code)
     if cert is None:
         abort(404)
-    return render_template("verify/show.html", claim=public_claim(cert), code=code)
+    return render_template("verify/show.html", claim=public_claim(cert), code=code,
+                           signed=cert.status_index is not None)
 
 
 @bp.get("/v/<code>.json")
@@ -48,6 +50,24 @@ def show_json(code: str) -> ResponseReturnValue:
     if cert is None:
         abort(404)
     return jsonify(public_claim(cert))
+
+
+@bp.get("/v/<code>/credential.jwt")
+def credential(code: str) -> ResponseReturnValue:
+    """The signed Open Badges credential (VC-JWT): the printed name, no other personal
+    data (``credentials/services.py``)."""
+    cert = find_by_code(code)
+    if cert is None:
+        abort(404)
+    return credential_response(cert, decoded=False)
+
+
+@bp.get("/v/<code>/credential.json")
+def credential_json(code: str) -> ResponseReturnValue:
+    cert = find_by_code(code)
+    if cert is None:
+        abort(404)
+    return credential_response(cert, decoded=True)
 
 
 @bp.route("/v/check", methods=["GET", "POST"])

@@ -30,7 +30,7 @@ Rules:
 
 Public API (other areas rely on it; change it only with a note in the commit message):
 :func:`signing_key`, :func:`sign_compact`, :func:`public_jwks`, :func:`verification_key`,
-:func:`issuer_id`, :data:`JWS_REGISTRY`, :func:`normalise_code`.
+:func:`issuer_id`, :func:`status_list_url`, :data:`JWS_REGISTRY`, :func:`normalise_code`.
 
 Signatures use JWS ``alg: EdDSA`` (RFC 8037), what today's verifiers (jose, step,
 jwcrypto, PyJWT) accept. RFC 9864 names the fully specified ``Ed25519`` and deprecates
@@ -101,16 +101,24 @@ def normalise_code(code: str) -> str:
 def issuer_id(code: str, base_url: str | None = None) -> str:
     """The issuer's id: ``{PUBLIC_BASE_URL}/credentials/issuers/<code>`` (without the
     setting, the request's own address; outside a request it must be set)."""
-    code = normalise_code(code)
+    return _public_url("issuers", normalise_code(code), base_url)
+
+
+def status_list_url(code: str, base_url: str | None = None) -> str:
+    """The issuer's status list: ``{PUBLIC_BASE_URL}/credentials/status/<code>``."""
+    return _public_url("status", normalise_code(code), base_url)
+
+
+def _public_url(kind: str, code: str, base_url: str | None) -> str:
     base = (base_url if base_url is not None
             else current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     if base:
-        return f"{base}/credentials/issuers/{code}"
-    from flask import has_request_context, url_for
+        return f"{base}/credentials/{kind}/{code}"
+    from flask import has_request_context, request
 
     if not has_request_context():
-        raise RuntimeError("set PUBLIC_BASE_URL: issuer ids are URLs of the public site")
-    return url_for("credentials.issuer", district=code, _external=True)
+        raise RuntimeError("set PUBLIC_BASE_URL: credential ids are URLs of the public site")
+    return f"{request.url_root.rstrip('/')}/credentials/{kind}/{code}"
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -2,16 +2,21 @@
 
 - ``GET /credentials/keys.json``: every issuer's public keys (JWK Set), cacheable.
 - ``GET /credentials/issuers/<district>``: the issuer's OB 3.0 Profile.
+- ``GET /credentials/status/<district>``: the issuer's Bitstring Status List credential
+  (VC-JWT), built from the database on each request so that a revocation shows at once;
+  ``Cache-Control: no-cache`` with an ETag of its content (a cache asks again each time,
+  cheaply).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 
 from ilp_training.core.errors import json_error
 from ilp_training.credentials import keys
 from ilp_training.credentials.issuers import issuer_profile, regency
+from ilp_training.credentials.services import MEDIA_TYPE, status_list_credential
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
 
@@ -37,5 +42,26 @@ def issuer(district: str) -> ResponseReturnValue:
     response.mimetype = "application/ld+json"
     response.cache_control.public = True
     response.cache_control.max_age = KEYS_MAX_AGE
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/status/<district>")
+def status_list(district: str) -> ResponseReturnValue:
+    region = regency(district)
+    if region is None:
+        return json_error(404)
+    try:
+        signed = status_list_credential(region)
+    except keys.KeyUnavailable:
+        return json_error(404, "This district has no signing key, so no status list.")
+    if signed.etag in request.if_none_match:
+        response = make_response("", 304)
+    else:
+        response = make_response(signed.token)
+        response.mimetype = MEDIA_TYPE
+    response.set_etag(signed.etag)
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

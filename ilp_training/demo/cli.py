@@ -25,7 +25,27 @@ def demo_load(if_empty: bool) -> None:
         click.echo("The database already holds data; demo data not loaded.")
         if not if_empty:
             sys.exit(1)
+        _demo_key()
         return
     summary = load_demo(local_today(), current_app.config["PASSWORD_HASH_METHOD"])
     db.session.commit()
     click.echo("Demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    _demo_key()
+
+
+def _demo_key() -> None:
+    """The demo district signs credentials: a key is made when it has none that signs
+    now (under CREDENTIAL_KEYS_DIR, as ``flask credentials keygen`` would)."""
+    import sqlalchemy as sa
+
+    from ilp_training.credentials.cli import ensure_demo_key
+    from ilp_training.models import Region, RegionLevel
+
+    code = db.session.scalar(sa.select(Region.code).where(
+        Region.level == RegionLevel.REGENCY).order_by(Region.id).limit(1))
+    if code is None:
+        return
+    kid = ensure_demo_key(code)
+    db.session.commit()
+    if kid:
+        click.echo(f"Signing key {kid} created for the demo district {code}.")

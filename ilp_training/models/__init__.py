@@ -28,6 +28,7 @@ from ilp_training.models.certificates import (
     CertificateStatus,
     JobStatus,
     SerialCounter,
+    StatusListCounter,
 )
 from ilp_training.models.imports import ImportJob, ImportKind, ImportStatus
 from ilp_training.models.incentives import (
@@ -105,6 +106,7 @@ __all__ = [
     "SerialCounter",
     "Setting",
     "Sex",
+    "StatusListCounter",
     "SummaryCadreRow",
     "SummaryExclusion",
     "SummaryPosyanduRow",

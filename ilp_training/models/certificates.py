@@ -59,6 +59,13 @@ class Certificate(Model):
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(300))
     bulk_job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bulk_jobs.id"), index=True)
+    # The signed Open Badges 3.0 credential (VC-JWT), frozen at issue like the PDF; NULL
+    # while pending (no signing key then: ``flask credentials issue-missing`` signs it).
+    # ``credential_issuer`` is the issuing district's regency code (74.14), and
+    # ``status_index`` the credential's bit in that issuer's status list.
+    credential_jwt: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    credential_issuer: Mapped[str | None] = mapped_column(sa.String(13))
+    status_index: Mapped[int | None]
 
     cadre: Mapped[Cadre] = relationship()
     issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
@@ -81,6 +88,9 @@ class Certificate(Model):
             "status != 'revoked' OR (revoked_at IS NOT NULL AND revoke_reason IS NOT NULL)",
             name="revocation_has_reason",
         ),
+        # One bit of an issuer's status list per credential.
+        sa.Index("uq_certificates_status_index", "credential_issuer", "status_index",
+                 unique=True),
     )
 
 
@@ -121,6 +131,16 @@ class SerialCounter(Model):
 
     district_code: Mapped[str] = mapped_column(sa.String(13), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class StatusListCounter(Model):
+    """The last status-list index given per issuer (regency code); only ever increases,
+    so an index is never reused, even for a revoked credential."""
+
+    __tablename__ = "status_list_counters"
+
+    issuer_code: Mapped[str] = mapped_column(sa.String(13), primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
 
 

@@ -53,7 +53,8 @@ from ilp_training.models import (
 PUBLIC = {"auth.login", "verify.check", "verify.show", "verify.show_json", "static",
           "level_styles", "main.switch_language", "api-v1-api-docs.openapi_json",
           "offline.service_worker", "offline.manifest", "credentials.jwks",
-          "credentials.issuer", "verify_offline.page", "verify_offline.service_worker"}
+          "credentials.issuer", "credentials.status_list", "verify.credential",
+          "verify.credential_json", "verify_offline.page", "verify_offline.service_worker"}
 # Endpoints a coordinator may not use at all (the role check answers 403 before any
 # record is looked up): the scope check is made with an outsider of the role that may.
 NOT_FOR_COORDINATORS = {

@@ -20,6 +20,8 @@ Rules:
   certificate (a bulk part's cadre no longer due, a page that failed) is recorded in
   the audit log (``void_serials``), so a gap in the sequence is always explained.
 - The verification code is 128 random bits (URL-safe base64, 22 characters).
+- Each certificate stored gets its signed Open Badges credential in the same transaction
+  (``credentials/services.attach_credentials``; pending when the district has no key).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from ilp_training.core import audit
 from ilp_training.core.curricula import framework_for
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
+from ilp_training.credentials.services import attach_credentials
 from ilp_training.models import (
     Assessment,
     Cadre,
@@ -415,6 +418,7 @@ def store(actor: User, issued: Sequence[tuple[Prepared, bytes]], language: str, 
         audit.record(actor, "issue", "certificate", cert.id, {
             "serial": [None, cert.serial], "cadre_id": [None, cert.cadre_id],
             "superseded": [None, [c.serial for c in older]]})
+    attach_credentials(certs)  # signed in this transaction, or pending without a key
     db.session.flush()
     return certs, dropped
 
