@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 bp = Blueprint("verify_offline", __name__, url_prefix="/verify")
@@ -21,8 +21,9 @@ bp = Blueprint("verify_offline", __name__, url_prefix="/verify")
 
 @bp.get("/")
 def page() -> ResponseReturnValue:
-    return render_template("verify/offline.html", keys_url="/credentials/keys.json",
-                           status_url="/credentials/status/ISSUER")
+    # the status list's address with a placeholder the script replaces by the issuer
+    return render_template("verify/offline.html", keys_url=url_for("credentials.jwks"),
+                           status_url=url_for("credentials.status_list", district="ISSUER"))
 
 
 @bp.get("/sw.js")
