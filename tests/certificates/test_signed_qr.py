@@ -160,3 +160,16 @@ def test_a_single_training_certificate_carries_its_signed_claim(as_coordinator, 
         pdf, serial = cert.pdf, cert.serial
     _address, _header, claims = verified_claims(client, read_qr(pdf, tmp_path)[0])
     assert claims["s"] == serial and "t" in claims
+
+
+def test_the_short_claims_cut_a_long_title_and_keep_the_printed_name():
+    from ilp_training.certificates.services.signed_qr import TITLE_MAX, qr_claims
+
+    claim = {"kind": "training", "holder_name": "Wa Ode  Siti", "serial": "7414-2026-000007",
+             "issued_on": "2026-12-01", "event": {"title": "Pelatihan  " + "x" * 100}}
+    short = qr_claims(claim, 7, "https://h/v/c")
+    assert short["t"] == ("Pelatihan " + "x" * 100)[:TITLE_MAX - 1] + "…"
+    assert len(short["t"]) == TITLE_MAX
+    assert (short["n"], short["i"], short["x"], short["d"]) == ("Wa Ode  Siti", "7414", 7,
+                                                                "2026-12-01")
+    assert "l" not in short

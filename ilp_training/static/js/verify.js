@@ -237,7 +237,10 @@
       if (!response.ok) { throw new Error("unreachable"); }
       return response.text();
     }).then(function (token) {
+      // a list signed by a key newer than the kept ones: fetch the keys once more
       return checkJws(token.trim()).then(function (checked) {
+        return checked.key ? checked : refreshKeys().then(function () { return checkJws(token.trim()); });
+      }).then(function (checked) {
         if (!checked.ok || keyIssuer(checked.key) !== claim.i) {
           throw new Error("bad-list");
         }
