@@ -41,7 +41,7 @@ def show(code: str) -> ResponseReturnValue:
     if cert is None:
         abort(404)
     return render_template("verify/show.html", claim=public_claim(cert), code=code,
-                           signed=cert.status_index is not None)
+                           signed=cert.credential_jwt is not None)
 
 
 @bp.get("/v/<code>.json")

@@ -15,7 +15,9 @@ Rules:
   credential is *pending* (NULL); ``flask credentials issue-missing`` signs the pending
   ones later, with the claim frozen at issue (nothing is refused for want of a key).
 - Each credential holds one bit of its issuer's status list (``status_index``, unique per
-  issuer, from a counter that only increases: :func:`allocate_status_indexes`). The list
+  issuer, from a counter that only increases: :func:`allocate_status_indexes`), given
+  with the serial when the certificate is prepared (``issuing.prepare``), so that the
+  printed page can carry it; a certificate stored without one gets it here. The list
   (:func:`status_list_credential`) is built from the database on each request, so a
   revocation shows at once; a superseded certificate is not revoked (it stated a truth
   of its day).
@@ -162,6 +164,13 @@ def allocate_status_indexes(issuer_code: str, count: int) -> list[int]:
     return list(range(last - count, last))
 
 
+def next_status_indexes(issuer_code: str, count: int) -> list[int]:
+    """The indexes :func:`allocate_status_indexes` would give now (read only: a draft)."""
+    last = db.session.scalar(sa.select(StatusListCounter.last).where(
+        StatusListCounter.issuer_code == issuer_code)) or 0
+    return list(range(last, last + count))
+
+
 def sign(payload: dict[str, Any], issuer_code: str, now: datetime) -> str:
     """The VC-JWT of ``payload`` (its ``iss`` and ``iat`` added), signed with the issuer's
     current key; :class:`keys.KeyUnavailable` when it has none."""
@@ -172,8 +181,9 @@ def sign(payload: dict[str, Any], issuer_code: str, now: datetime) -> str:
 
 
 def attach_credentials(certs: Sequence[Certificate]) -> int:
-    """Give each newly issued certificate its issuer, status index and signed credential
-    (one index allocation per issuer); returns how many stay pending (no key). Flushes."""
+    """Give each newly issued certificate its issuer, its status index if it has none
+    (one allocation per issuer) and its signed credential; returns how many stay pending
+    (no key that signs now). Flushes."""
     if not certs:
         return 0
     by_issuer: dict[str, list[Certificate]] = {}
@@ -200,6 +210,10 @@ def _issuer_code(cert: Certificate) -> str:
 
 def _sign_group(code: str, group: Sequence[Certificate], now: datetime, zone: tzinfo
                 ) -> int:
+    todo = [c for c in group if c.status_index is None]
+    if todo:
+        for cert, index in zip(todo, allocate_status_indexes(code, len(todo)), strict=True):
+            cert.status_index = index
     try:
         keys.signing_key(code)
     except keys.KeyUnavailable:
@@ -208,9 +222,6 @@ def _sign_group(code: str, group: Sequence[Certificate], now: datetime, zone: tz
     assert region is not None
     issuer = issuer_profile(region, context=False)
     status_url = keys.status_list_url(code)
-    todo = [c for c in group if c.status_index is None]
-    for cert, index in zip(todo, allocate_status_indexes(code, len(todo)), strict=True):
-        cert.status_index = index
     for cert in group:
         cert.credential_jwt = sign(build_credential(cert, issuer, status_url, zone), code, now)
     return 0

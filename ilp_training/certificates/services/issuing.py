@@ -51,8 +51,12 @@ from ilp_training.core import audit
 from ilp_training.core.curricula import framework_for
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
-from ilp_training.credentials.keys import KeyUnavailable, signing_key
-from ilp_training.credentials.services import allocate_status_indexes, attach_credentials
+from ilp_training.credentials.keys import KeyUnavailable
+from ilp_training.credentials.services import (
+    allocate_status_indexes,
+    attach_credentials,
+    next_status_indexes,
+)
 from ilp_training.models import (
     Assessment,
     Cadre,
@@ -66,7 +70,6 @@ from ilp_training.models import (
     Puskesmas,
     Region,
     SerialCounter,
-    StatusListCounter,
     TrainingEvent,
     TrainingParticipant,
     TrainingStatus,
@@ -268,7 +271,8 @@ def allocate_serials(district: Region, year: int, count: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A certificate ready to render: its claim, code and settings."""
+    """A certificate ready to render: its claim, code and settings, and its bit in the
+    issuer's status list (given with the serial, so that the page may print it)."""
 
     cadre_id: int
     cadre: Cadre
@@ -276,24 +280,22 @@ class Prepared:
     code: str
     settings: CertificateSettings
     event_id: int | None = None
-    status_index: int | None = None  # its bit in the issuer's status list; None: no key
+    status_index: int | None = None
 
 
 def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
             event: TrainingEvent | None = None, reserved: dict[int, str] | None = None,
             serials_of: Callable[[Region, int, int], list[str]] = allocate_serials,
-            indexes_of: Callable[[str, int], list[int]] = allocate_status_indexes,
+            status_of: Callable[[str, int], list[int]] = allocate_status_indexes,
             ) -> tuple[list[Prepared], list[tuple[Cadre, str]]]:
     """Claims for the cadres whose certificate (their level, or with ``event`` that
     training) can be issued, and the refusals by cadre. A training certificate is signed
     for the puskesmas that ran the event, or the district for a district-wide one.
     A cadre with a serial in ``reserved`` (a bulk part run again) keeps it; the others
     get new ones (refused cadres take none), numbered by ``serials_of``
-    (:func:`allocate_serials`; :func:`next_serials` for a draft). Each also gets its
-    index in its district's status list, from ``indexes_of``
-    (``credentials.services.allocate_status_indexes``; :func:`next_status_indexes` for a
-    draft), which its signed QR code carries: none while the district has no key that
-    can sign (the QR code is then the address alone, the credential pending)."""
+    (:func:`allocate_serials`; :func:`next_serials` for a draft). Each accepted cadre also
+    gets its credential's status-list index from ``status_of`` (a bulk part run again
+    takes new ones: an unused index is an unset bit, harmless)."""
     reserved = reserved or {}
     accepted: list[tuple[Cadre, CertificateSettings]] = []
     refused: list[tuple[Cadre, str]] = []
@@ -317,12 +319,12 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
     for district_id, slots in serials.items():
         slots[:] = serials_of(db.session.get_one(Region, district_id), today.year, len(slots))
         slots.reverse()
-    indexes: dict[int, list[int]] = {}  # one allocation per district that can sign now
-    for settings in {s.district_id: s for _c, s in accepted}.values():
-        code = db.session.get_one(Region, settings.district_id).code
-        if can_sign(code):
-            count = sum(1 for _c, s in accepted if s.district_id == settings.district_id)
-            indexes[settings.district_id] = indexes_of(code, count)[::-1]
+    indexes: dict[int, list[int]] = {}  # one allocation per issuing district
+    for _cadre, settings in accepted:
+        indexes.setdefault(settings.district_id, []).append(0)
+    for district_id, places in indexes.items():
+        places[:] = status_of(db.session.get_one(Region, district_id).code, len(places))
+        places.reverse()
     training_framework = (framework_for(event.framework_id, event.framework_version)
                           if event is not None else None)
     facts = level_facts([c.id for c, _s in accepted]) if training_framework is None else {}
@@ -335,19 +337,10 @@ def prepare(cadres: Sequence[Cadre], framework: Framework, today: date,
             assert event is not None
             claim = build_training_claim(cadre, event, training_framework, settings, serial,
                                          today)
-        index = indexes[settings.district_id].pop() if settings.district_id in indexes else None
         ready.append(Prepared(cadre.id, cadre, claim, secrets.token_urlsafe(16), settings,
-                              event.id if event is not None else None, index))
+                              event.id if event is not None else None,
+                              indexes[settings.district_id].pop()))
     return ready, refused
-
-
-def can_sign(district_code: str) -> bool:
-    """Whether the district has a key that can sign now (``credentials.keys``)."""
-    try:
-        signing_key(district_code)
-    except KeyUnavailable:
-        return False
-    return True
 
 
 def _event_settings(event: TrainingEvent) -> CertificateSettings | None:
@@ -374,12 +367,16 @@ def _problem(cadre: Cadre, settings: CertificateSettings | None,
 
 
 def page_for(item: Prepared, language: str) -> dict[str, Any]:
-    """The page of a prepared certificate, its QR code signed (``signed_qr``) when it has
-    a status index (its district a key)."""
+    """The page of a prepared certificate, its QR code signed (``signed_qr``) with the
+    district's key; the address alone while the district has no key that can sign (its
+    credential is pending, its PDF frozen so)."""
     emblem = emblem_data_uri(item.settings.emblem, item.settings.emblem_mime)
     url = verification_url(item.code)
-    qr_text = sign_qr(item.claim, item.status_index, url) if item.status_index is not None \
-        else url
+    try:
+        qr_text = url if item.status_index is None else sign_qr(item.claim,
+                                                               item.status_index, url)
+    except KeyUnavailable:
+        qr_text = url
     return page_context(item.claim, language, url, emblem, qr_text)
 
 
@@ -435,9 +432,10 @@ def store(actor: User, issued: Sequence[tuple[Prepared, bytes]], language: str, 
         kind=kind, cadre_id=item.cadre_id, holder_name=item.claim["holder_name"],
         level_code=item.claim["level"]["code"] if event_id is None else None,
         training_event_id=event_id,
-        serial=item.claim["serial"], verify_code=item.code, status_index=item.status_index,
+        serial=item.claim["serial"], verify_code=item.code,
         language=language, claim=item.claim, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
         issued_on=today, issued_by=actor, bulk_job_id=bulk_job_id,
+        status_index=item.status_index,
     ) for item, pdf in keep]
     db.session.add_all(certs)
     db.session.flush()
@@ -619,13 +617,6 @@ def next_serials(district: Region, year: int, count: int) -> list[str]:
     return [f"{code}-{year}-{n:06d}" for n in range(last + 1, last + count + 1)]
 
 
-def next_status_indexes(issuer_code: str, count: int) -> list[int]:
-    """The indexes ``allocate_status_indexes`` would give now (read only, nothing taken)."""
-    last = db.session.scalar(sa.select(StatusListCounter.last).where(
-        StatusListCounter.issuer_code == issuer_code)) or 0
-    return list(range(last, last + count))
-
-
 def draft_certificate(cadre: Cadre, framework: Framework, language: str, today: date,
                       event: TrainingEvent | None = None) -> Draft | None:
     """Render, without writing, the certificate :func:`issue_certificate` would issue
@@ -633,7 +624,7 @@ def draft_certificate(cadre: Cadre, framework: Framework, language: str, today: 
     if language not in ("id", "en") or not is_due(cadre, event):
         return None
     ready, refused = prepare([cadre], framework, today, event, serials_of=next_serials,
-                             indexes_of=next_status_indexes)
+                             status_of=next_status_indexes)
     if refused:
         return None
     page = page_for(ready[0], language)
