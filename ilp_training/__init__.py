@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from ilp_training.admin.routes import bp as admin_bp
     from ilp_training.auth.routes import bp as auth_bp
     from ilp_training.cadres.routes import bp as cadres_bp
+    from ilp_training.certificates.offline_verify import bp as verify_offline_bp
     from ilp_training.certificates.routes import bp as certificates_bp
     from ilp_training.certificates.verify import bp as verify_bp
     from ilp_training.credentials.routes import bp as credentials_bp
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rosters_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(verify_offline_bp)
     app.register_blueprint(credentials_bp)
     app.register_blueprint(incentives_bp)
     app.register_blueprint(imports_bp)

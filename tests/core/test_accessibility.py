@@ -251,12 +251,12 @@ def test_the_coordinator_s_pages_pass_in_english(browser_site, browser):
 
 def test_the_public_pages_pass_on_a_phone(browser_site, browser):
     """The anonymous visitor: sign-in, the verification of an issued certificate, the
-    upload check."""
+    upload check, the offline verifier."""
     base, app = browser_site
     code = _issue_a_certificate(base, app)
     context = _context(browser, base)
     swept, problems = [], {}
-    for start in ("/login", f"/v/{code}", "/v/check"):
+    for start in ("/login", f"/v/{code}", "/v/check", "/verify/"):
         more, found = sweep(context, base, start)
         swept += more
         problems.update(found)

@@ -49,12 +49,13 @@ from ilp_training.models import (
 # (/v/...), static files and the level colours, the language switch, the API's OpenAPI
 # document, the offline app's service worker and manifest (files, no data), the health
 # check for the proxy (/healthz: no data), the signed credentials' public keys, issuer
-# profiles and status lists (no personal data).
+# profiles and status lists (no personal data), the offline verifier and its service
+# worker (/verify/: the same page for everyone).
 PUBLIC = {"auth.login", "verify.check", "verify.show", "verify.show_json", "static",
           "level_styles", "main.switch_language", "api-v1-api-docs.openapi_json",
           "offline.service_worker", "offline.manifest", "healthz", "credentials.jwks",
           "credentials.issuer", "credentials.status_list", "verify.credential",
-          "verify.credential_json"}
+          "verify.credential_json", "verify_offline.page", "verify_offline.service_worker"}
 # Endpoints a coordinator may not use at all (the role check answers 403 before any
 # record is looked up): the scope check is made with an outsider of the role that may.
 NOT_FOR_COORDINATORS = {

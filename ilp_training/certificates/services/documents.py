@@ -108,11 +108,15 @@ def _localised(value: dict[str, str], lang: str) -> str:
 
 
 def page_context(claim: dict[str, Any], lang: str, verify_url: str,
-                 emblem: str | None) -> dict[str, Any]:
-    """Plain data for one certificate page: ``lang`` first, the other language below."""
+                 emblem: str | None, qr_text: str | None = None) -> dict[str, Any]:
+    """Plain data for one certificate page: ``lang`` first, the other language below.
+    ``qr_text`` is what the QR code holds (the signed one, ``signed_qr.sign_qr``); the
+    address alone without it."""
     other = "en" if lang == "id" else "id"
     if claim.get("kind") == "training":
-        return _training_page(claim, lang, other, verify_url, emblem)
+        page = _training_page(claim, lang, other, verify_url, emblem)
+        page["qr_text"] = qr_text or verify_url
+        return page
     texts = {}
     for code in (lang, other):
         with force_locale(code):
@@ -130,7 +134,7 @@ def page_context(claim: dict[str, Any], lang: str, verify_url: str,
         "assessed_by": ", ".join(claim["assessed_by"]),
         "reached_on": texts[lang + "_date"], "issued_on": texts[lang + "_issued"],
         "issuer": claim["issuer"], "serial": claim["serial"],
-        "verify_url": verify_url, "emblem": emblem,
+        "verify_url": verify_url, "qr_text": qr_text or verify_url, "emblem": emblem,
     }
 
 
@@ -183,7 +187,7 @@ def _render(pages: list[dict[str, Any]], singles: bool) -> tuple[bytes, list[byt
     with ``singles``, each page as a PDF of its own.
 
     What differs between certificates is laid out by WeasyPrint from
-    ``certificate.html``; each page gets its QR code (of its ``verify_url``) drawn in the
+    ``certificate.html``; each page gets its QR code (of its ``qr_text``) drawn in the
     box ``#qr-<index>``, and the shared layer of its issuer, language and day placed under
     it as one form that all pages reference (laid out once, stored once per file).
     """
@@ -205,7 +209,7 @@ def _render(pages: list[dict[str, Any]], singles: bool) -> tuple[bytes, list[byt
         height = float(page.mediabox[3] - page.mediabox[1])
         content = page.obj.Contents  # WeasyPrint writes one stream per page
         content.write(b"q\n" + content.read_bytes() + b"\nQ\n" + qr_ops(
-            context["verify_url"], left * _PT_PER_PX, height - top * _PT_PER_PX, size))
+            context["qr_text"], left * _PT_PER_PX, height - top * _PT_PER_PX, size))
         page.add_underlay(forms[key], None)  # None: over the whole page
     files = []
     for page in pdf.pages if singles else []:

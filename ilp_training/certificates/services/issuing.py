@@ -46,10 +46,12 @@ from ilp_training.certificates.services.documents import (
     render_certificates,
     verification_url,
 )
+from ilp_training.certificates.services.signed_qr import sign_qr
 from ilp_training.core import audit
 from ilp_training.core.curricula import framework_for
 from ilp_training.core.extensions import db
 from ilp_training.core.service import ServiceError
+from ilp_training.credentials.keys import KeyUnavailable
 from ilp_training.credentials.services import (
     allocate_status_indexes,
     attach_credentials,
@@ -365,8 +367,17 @@ def _problem(cadre: Cadre, settings: CertificateSettings | None,
 
 
 def page_for(item: Prepared, language: str) -> dict[str, Any]:
+    """The page of a prepared certificate, its QR code signed (``signed_qr``) with the
+    district's key; the address alone while the district has no key that can sign (its
+    credential is pending, its PDF frozen so)."""
     emblem = emblem_data_uri(item.settings.emblem, item.settings.emblem_mime)
-    return page_context(item.claim, language, verification_url(item.code), emblem)
+    url = verification_url(item.code)
+    try:
+        qr_text = url if item.status_index is None else sign_qr(item.claim,
+                                                               item.status_index, url)
+    except KeyUnavailable:
+        qr_text = url
+    return page_context(item.claim, language, url, emblem, qr_text)
 
 
 def store(actor: User, issued: Sequence[tuple[Prepared, bytes]], language: str, today: date,
