@@ -54,6 +54,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_engine_events(app)
 
+    from ilp_training.overview import rollup_hooks
+
+    rollup_hooks.install()  # the overview's counts follow every transaction's changes
+
     from ilp_training import auth
     from ilp_training.core import audit, errors, ids, input_policy, security
 

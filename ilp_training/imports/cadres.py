@@ -56,6 +56,7 @@ from ilp_training.models import (
     User,
     utcnow,
 )
+from ilp_training.overview import rollup_hooks
 
 FACTS = [f.name for f in fields(CadreData)]
 FIELD_COLUMNS = {"full_name": 2, "nik": 3, "sex": 4, "birth_date": 5, "phone": 6,
@@ -254,6 +255,7 @@ def _apply(actor: User, new: list[_Line], changes: list[tuple[_Line, Any, CadreD
         db.session.execute(_table(Cadre).insert(), [
             {**row, "id": cadre_id, "created_at": now, "updated_at": now}
             for cadre_id, row in zip(ids, facts, strict=True)])
+        rollup_hooks.cadres_inserted(facts)  # the multi-row INSERT bypassed the ORM
     progress(len(ids) // 2)
     if ids:
         db.session.execute(_table(CadreAssignment).insert(), [

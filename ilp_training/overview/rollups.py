@@ -202,10 +202,14 @@ def children_of(place: PlaceKey) -> list[PlaceKey]:
 def from_records(place: PlaceKey) -> Figures:
     """The counts of ``place`` computed straight from the records (the truth the rollups
     must equal; one query)."""
+    return _figures(record_rows(place))
+
+
+def record_rows(place: PlaceKey) -> list[tuple[str, str, int]]:
+    """``(metric, item, value)`` of ``place`` from the records (one query)."""
     only = None if place.level == PlaceLevel.NATIONAL else place.id
-    stmt = _records(place.level, place=only)
-    return _figures((metric, item, value) for _p, _parent, metric, item, value in
-                    db.session.execute(stmt).all())
+    return [(str(metric), item, int(value)) for _p, _parent, metric, item, value in
+            db.session.execute(_records(place.level, place=only)).all()]
 
 
 # --- the records, counted in SQL ---------------------------------------------------------
@@ -288,7 +292,8 @@ def _select(key: _Key, metric: Metric, item: sa.ColumnElement[Any],
     stmt = sa.select(key.place.label("place_id"), key.parent.label("parent_id"),
                      _text(metric.value).label("metric"), item.label("item"),
                      value.label("value"))
-    return stmt.group_by(*group) if group else stmt
+    # the nation has no GROUP BY: without HAVING it would give a row over no records
+    return (stmt.group_by(*group) if group else stmt).having(sa.func.count() > 0)
 
 
 def _record_selects(level: PlaceLevel) -> list[sa.Select[Any]]:
@@ -394,7 +399,10 @@ def rebuild(connection: sa.Connection | None = None) -> None:
     deleted, then each stored level is one ``INSERT … SELECT`` per metric (set-based, no
     loop over places)."""
     if connection is None:
+        from ilp_training.overview.rollup_hooks import forget
+
         db.session.flush()
+        forget(db.session())  # the deltas buffered so far are in what is recomputed
     execute = (connection or db.session).execute
     execute(sa.delete(RollupCount))
     columns = ["level", "place_id", "parent_id", "metric", "item", "value"]

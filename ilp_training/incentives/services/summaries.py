@@ -64,6 +64,7 @@ from ilp_training.models import (
     opening_day_cadres,
     utcnow,
 )
+from ilp_training.overview import rollup_hooks
 from ilp_training.scoring.competency import levels_in_force
 
 MAX_BUDGET = 10**14  # Rp100 triliun: anything above is a typing slip
@@ -154,6 +155,7 @@ def _change_status(summary: IncentiveSummary, old: SummaryStatus, new: SummarySt
     if changed != 1:
         return False
     sa.orm.attributes.set_committed_value(summary, "status", new)
+    rollup_hooks.summary_status_changed(summary, old, new)  # the UPDATE bypassed the ORM
     return True
 
 
