@@ -1,7 +1,7 @@
 """signed credentials
 
 Revision ID: d01creds
-Revises: c01offline
+Revises: d01multi
 Create Date: 2026-12-01 21:20:00
 
 Issue 19: every certificate carries its Open Badges 3.0 credential (a VC-JWT, frozen at
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd01creds'
-down_revision = 'c01offline'
+down_revision = 'd01multi'
 branch_labels = None
 depends_on = None
 
