@@ -12,7 +12,7 @@ The crawl starts at the start page (the sign-in page for the anonymous visitor),
 same-origin ``GET`` links breadth first, and opens at most ``PER_PATTERN`` pages per URL
 pattern (ids and period keys folded, the query's keys kept) and ``MAX_PAGES`` per role; it
 skips sign-out and the language switch (both are ``POST`` forms, never links) and the
-downloads (``.pdf``, ``.xlsx``, ``.csv``, ``.json``).
+downloads (``.pdf``, ``.xlsx``, ``.csv``, ``.json``, ``.jwt``).
 
 Target size: every visible ``a``, ``button``, ``input``, ``select``, ``textarea`` and
 ``summary`` is at least 44 px wide and tall (a check box or radio button counts by its
@@ -45,7 +45,7 @@ AXE = Path(__file__).parents[1] / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 360, "height": 740}
 PER_PATTERN = 2
 MAX_PAGES = 90
-SKIP = re.compile(r"\.(pdf|xlsx|csv|json)$|^/static/|^/levels\.css$|/logout$")
+SKIP = re.compile(r"\.(pdf|xlsx|csv|json|jwt)$|^/static/|^/levels\.css$|/logout$")
 ROLES = {"admin": "admin-demo", "koordinator": "koordinator-demo",
          "pelatih": "pelatih-demo", "kades.lalibo": "kades-demo"}
 
