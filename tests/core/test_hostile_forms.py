@@ -38,7 +38,7 @@ from ilp_training.core.extensions import db
 ROLES = (None, "admin", "koordinator", "pelatih", "kades.lalibo")
 PAGES_PER_ENDPOINT = 2
 SKIPPED_ACTIONS = {"/logout"}  # would sign the client out (nothing to refuse there)
-DOWNLOADS = (".pdf", ".xlsx", ".csv", ".json")  # no forms in them
+DOWNLOADS = (".pdf", ".xlsx", ".csv", ".json", ".jwt")  # no forms in them
 FULL_FIELDS_PER_KIND = 4  # fields of a kind in a form that get every value
 GRID_SAMPLE = 16  # of the others, about this many get one value each
 # Submitted once (values as offered) to reach the forms behind them: a session's scoring

@@ -7,12 +7,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from jwcrypto import jwk
 
 from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_now
 from ilp_training.credentials import keys
 from ilp_training.credentials.verification import verify_credential
 from ilp_training.models import Cadre, Certificate
@@ -211,7 +213,8 @@ def test_tampered_unknown_key_and_expired_key_are_refused_with_their_reason(
         assert result.valid and result.claim == claim
 
         # rotated: the old key verifies what it signed in its window, not after it
-        monkeypatch.setitem(app.config, "TODAY", "2026-12-20T09:00")
+        later = local_now() + timedelta(days=19)
+        monkeypatch.setitem(app.config, "TODAY", later.isoformat())
     result = app.test_cli_runner().invoke(args=["credentials", "rotate", "--district",
                                                 scene.code])
     assert result.exit_code == 0, result.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from jwcrypto import jwk, jws
 
 from ilp_training.core.extensions import db
+from ilp_training.core.i18n import local_now
 from ilp_training.credentials import keys
 from ilp_training.models import AuditEntry
 
@@ -43,7 +45,9 @@ def test_keygen_writes_a_private_file_for_the_owner_and_public_metadata(app, own
     (entry,) = metadata["keys"]
     assert entry["kid"] == private.stem and "d" not in entry["public_jwk"]
     assert entry["not_after"] is None and entry["retired_at"] is None
-    assert private.stem.startswith("7414-20261201-") and len(private.stem) == 18
+    with app.app_context():
+        day = local_now().astimezone(UTC).strftime("%Y%m%d")  # the site's clock, in UTC
+    assert private.stem.startswith(f"7414-{day}-") and len(private.stem) == 18
     with app.app_context():
         kid, key = keys.signing_key("74.14")
     assert kid == private.stem and key.is_private
