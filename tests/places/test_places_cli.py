@@ -45,5 +45,6 @@ def test_without_villages_by_default(empty_app):
 def test_an_unknown_province_is_refused_and_nothing_loaded(empty_app):
     result = empty_app.test_cli_runner().invoke(args=["places", "load", "--province", "99"])
     assert result.exit_code == 2
-    assert "No province has the code 99." in result.output
+    # a command speaks the site's default language (BABEL_DEFAULT_LOCALE, Indonesian)
+    assert "Tidak ada provinsi dengan kode 99." in result.output
     assert _count(empty_app, RegionLevel.PROVINCE) == 0

@@ -75,3 +75,12 @@ def test_the_demo_loads_onto_the_official_places_with_its_seed_case(tmp_path):
         kecamatan = db.session.scalars(sa.select(Region).where(
             Region.level == RegionLevel.SUBDISTRICT, Region.code.startswith("74.14."))).all()
         assert len(kecamatan) == 7
+
+
+def test_the_load_is_in_the_admins_audit_log(app, as_admin):
+    with app.app_context():
+        load_places(db.session, data.LEVELS, "74")
+        db.session.commit()
+    page = as_admin.get("/admin/audit").text
+    assert "data wilayah resmi dimuat" in page  # official places loaded
+    assert "300.2.2-2138" in page
