@@ -99,9 +99,12 @@ def _period() -> str:
     key = request.args.get("period", "").strip()
     if not key:
         return Period.month_before(local_today()).key
-    if not PERIOD_KEY.match(key):
+    try:
+        if not PERIOD_KEY.match(key):
+            raise ValueError(key)
+        return Period.parse(key).key  # ValueError for a day that cannot be (year 0)
+    except ValueError:
         abort(400, _("The period is a month (2026-10), a quarter (2026-Q4) or a year."))
-    return Period.parse(key).key
 
 
 def _context() -> tuple[Framework, str, list[str], str]:

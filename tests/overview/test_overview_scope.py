@@ -125,7 +125,9 @@ def test_an_unknown_place_or_bad_input_is_refused_cleanly(world, empty_client):
                 "/overview/posyandu/999999", "/overview/province/7", "/overview/regency/74.14.01",
                 "/overview/province/74.pdf"):
         assert empty_client.get(url).status_code == 404, url
-    assert empty_client.get("/overview?period=last-week").status_code == 400
+    for period in ("last-week", "0000-01", "2026-13", "2026-Q5", "x" * 500):
+        assert empty_client.get(f"/overview?period={period}").status_code == 400, period
+    assert empty_client.get("/overview?period=2026-Q3").status_code == 200
     assert empty_client.get("/overview.csv?table=cadres").status_code == 400
 
 
