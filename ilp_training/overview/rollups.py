@@ -299,6 +299,11 @@ def _select(key: _Key, metric: Metric, item: sa.ColumnElement[Any],
 def _record_selects(level: PlaceLevel) -> list[sa.Select[Any]]:
     """One SELECT per metric of ``level`` from the records: ``place_id, parent_id,
     metric, item, value`` (the columns of ``rollup_counts`` but the level)."""
+    return _cadre_selects(level) + _training_selects(level) + _village_selects(level)
+
+
+def _cadre_selects(level: PlaceLevel) -> list[sa.Select[Any]]:
+    """The metrics that follow the cadres and participants of each posyandu."""
     key = _key(level)
     count = sa.func.count()
     active = Cadre.status == CadreStatus.ACTIVE
@@ -327,16 +332,15 @@ def _record_selects(level: PlaceLevel) -> list[sa.Select[Any]]:
                           (Metric.GAIN_N, count)):
         selects.append(_chain(_select(key, metric, empty, value).select_from(tp)
                               .join(te, te.id == tp.event_id), tp.posyandu_id).where(*both))
-    selects += _training_selects(level, key)
-    selects += _village_selects(level, key)
     return selects
 
 
-def _training_selects(level: PlaceLevel, key: _Key) -> list[sa.Select[Any]]:
+def _training_selects(level: PlaceLevel) -> list[sa.Select[Any]]:
     """Finished events by start month at the organiser's place: a puskesmas its own, a
     regency every event of the district (``district_id``), and above."""
     if level == PlaceLevel.POSYANDU:
         return []
+    key = _key(level)
     te = TrainingEvent
     stmt = (_select(key, Metric.TRAININGS, month_key(te.start_date), sa.func.count(),
                     group_item=True)
@@ -347,9 +351,10 @@ def _training_selects(level: PlaceLevel, key: _Key) -> list[sa.Select[Any]]:
     return [stmt]
 
 
-def _village_selects(level: PlaceLevel, key: _Key) -> list[sa.Select[Any]]:
+def _village_selects(level: PlaceLevel) -> list[sa.Select[Any]]:
     """Villages (and those with an approved summary, per period): a posyandu its own
     village; a puskesmas its catchment; above, the distinct villages of the catchments."""
+    key = _key(level)
     summary = IncentiveSummary
     approved = summary.status == SummaryStatus.APPROVED
     period = period_key(summary.period_kind, summary.period_start)
@@ -395,9 +400,12 @@ def _records(level: PlaceLevel, place: int | None = None,
 
 def rebuild(connection: sa.Connection | None = None) -> None:
     """Recompute every row of ``rollup_counts`` from the records, in the caller's
-    transaction (the session's, or ``connection``'s: the migration's): the rows are
-    deleted, then each stored level is one ``INSERT … SELECT`` per metric (set-based, no
-    loop over places)."""
+    transaction (the session's, or ``connection``'s: the migration's). Set-based, no
+    loop over places: the rows are deleted; the puskesmas rows are counted from the
+    records (one ``INSERT … SELECT`` per metric, the packages in one pass); the regency,
+    province and national rows of the metrics that add up (:data:`ADDITIVE`) are the sums
+    of the rows one level below; trainings and villages, which do not add up (a
+    district-wide training, a village in two catchments), are counted per level."""
     if connection is None:
         from ilp_training.overview.rollup_hooks import forget
 
@@ -406,11 +414,93 @@ def rebuild(connection: sa.Connection | None = None) -> None:
     execute = (connection or db.session).execute
     execute(sa.delete(RollupCount))
     columns = ["level", "place_id", "parent_id", "metric", "item", "value"]
-    for level in STORED_LEVELS:
-        for select in _record_selects(level):
-            rows = select.with_only_columns(
-                _text(level.value).label("level"), *select.selected_columns)
-            execute(sa.insert(RollupCount).from_select(columns, rows))
+
+    def insert(level: PlaceLevel, select: sa.Select[Any]) -> None:
+        rows = select.with_only_columns(_text(level.value).label("level"),
+                                        *select.selected_columns)
+        execute(sa.insert(RollupCount).from_select(columns, rows))
+
+    for select in _puskesmas_cadre_selects(execute):
+        insert(PlaceLevel.PUSKESMAS, select)
+    for select in (_cadre_selects(PlaceLevel.PUSKESMAS)[_CERTIFICATES_AND_GAINS]
+                   + _training_selects(PlaceLevel.PUSKESMAS)
+                   + _village_selects(PlaceLevel.PUSKESMAS)):
+        insert(PlaceLevel.PUSKESMAS, select)
+    execute(sa.text("DROP TABLE rollup_cadre_sets"))
+    for child, level in ((PlaceLevel.PUSKESMAS, PlaceLevel.REGENCY),
+                         (PlaceLevel.REGENCY, PlaceLevel.PROVINCE),
+                         (PlaceLevel.PROVINCE, PlaceLevel.NATIONAL)):
+        insert(level, _sums_of(child, level))
+        for select in _training_selects(level) + _village_selects(level):
+            insert(level, select)
+
+
+_CERTIFICATES_AND_GAINS = slice(-3, None)  # the last three of _cadre_selects
+_SETS = sa.Table("rollup_cadre_sets", sa.MetaData(),
+                 sa.Column("puskesmas_id", sa.Integer), sa.Column("level_code", sa.String(20)),
+                 sa.Column("package_codes", sa.String(60)), sa.Column("bpjs", sa.Boolean),
+                 sa.Column("n", sa.BigInteger), prefixes=["TEMPORARY"])
+
+
+def _puskesmas_cadre_selects(execute: Any) -> list[sa.Select[Any]]:
+    """The active cadres in one pass: counted per puskesmas and (level, packages, BPJS-TK)
+    into a temporary table (some ten rows per puskesmas), from which the cadre, level,
+    package and BPJS-TK rows of each puskesmas are summed."""
+    execute(sa.text("DROP TABLE IF EXISTS rollup_cadre_sets"))
+    execute(sa.schema.CreateTable(_SETS))
+    execute(sa.insert(_SETS).from_select(
+        ["puskesmas_id", "level_code", "package_codes", "bpjs", "n"],
+        sa.select(Posyandu.puskesmas_id, sa.func.coalesce(Cadre.level_code, ""),
+                  Cadre.package_codes, Cadre.bpjs_tk_enrolled, sa.func.count())
+        .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
+        .where(Cadre.status == CadreStatus.ACTIVE)
+        .group_by(Posyandu.puskesmas_id, Cadre.level_code, Cadre.package_codes,
+                  Cadre.bpjs_tk_enrolled)))
+    t = _SETS.c
+    total = sa.func.sum(t.n).label("value")
+
+    def rows(metric: Metric, item: Any, *where: Any, by_item: bool = False) -> sa.Select[Any]:
+        group = (Puskesmas.id, Puskesmas.district_id, *((item,) if by_item else ()))
+        return (sa.select(Puskesmas.id.label("place_id"), Puskesmas.district_id.label(
+            "parent_id"), _text(metric.value).label("metric"), item.label("item"), total)
+            .select_from(_SETS).join(Puskesmas, Puskesmas.id == t.puskesmas_id)
+            .where(*where).group_by(*group))
+
+    codes = sa.union_all(*(sa.select(sa.cast(sa.literal(code), sa.String(20)).label("code"))
+                           for code in package_codes())).subquery("codes")
+    packages = (sa.select(Puskesmas.id.label("place_id"), Puskesmas.district_id.label(
+        "parent_id"), _text(Metric.PACKAGE.value).label("metric"), codes.c.code.label("item"),
+        total)
+        .select_from(_SETS).join(Puskesmas, Puskesmas.id == t.puskesmas_id)
+        .join(codes, t.package_codes.like("%," + codes.c.code + ",%"))
+        .group_by(Puskesmas.id, Puskesmas.district_id, codes.c.code))
+    return [rows(Metric.CADRES, _text("")), rows(Metric.LEVEL, t.level_code, by_item=True),
+            rows(Metric.BPJS, _text(""), t.bpjs.is_(True)), packages]
+
+
+ADDITIVE = (Metric.CADRES, Metric.LEVEL, Metric.PACKAGE, Metric.BPJS, Metric.CERTIFICATES,
+            Metric.GAIN_SUM, Metric.GAIN_N)
+
+
+def _sums_of(child: PlaceLevel, level: PlaceLevel) -> sa.Select[*tuple[Any, ...]]:
+    """The rows of ``level`` for the additive metrics: sums of the ``child`` rows by
+    their parent (whose own parent is the region's ``parent_id``)."""
+    rc = sa.orm.aliased(RollupCount)
+    total = sa.func.sum(rc.value)
+    where = (rc.level == child, rc.metric.in_(ADDITIVE))
+    if level == PlaceLevel.NATIONAL:
+        return (sa.select(_int(0).label("place_id"), sa.cast(sa.null(), sa.Integer)
+                          .label("parent_id"), rc.metric, rc.item, total.label("value"))
+                .where(*where).group_by(rc.metric, rc.item))
+    if level == PlaceLevel.PROVINCE:
+        return (sa.select(rc.parent_id.label("place_id"), _int(0).label("parent_id"),
+                          rc.metric, rc.item, total.label("value"))
+                .where(*where).group_by(rc.parent_id, rc.metric, rc.item))
+    region = sa.orm.aliased(Region)
+    return (sa.select(rc.parent_id.label("place_id"), region.parent_id.label("parent_id"),
+                      rc.metric, rc.item, total.label("value"))
+            .join(region, region.id == rc.parent_id)
+            .where(*where).group_by(rc.parent_id, region.parent_id, rc.metric, rc.item))
 
 
 def differences() -> list[str]:
