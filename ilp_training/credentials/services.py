@@ -62,9 +62,16 @@ _TRAINING_TYPES = {
 }
 
 
-def _lang(text_id: str, text_en: str) -> list[dict[str, str]]:
-    """A text in both languages as VC 2.0 language value objects."""
-    return [{"@value": text_id, "@language": "id"}, {"@value": text_en, "@language": "en"}]
+def _name(text_id: str, text_en: str) -> str:
+    """A name in both languages as one plain string, Indonesian first (OB 3.0's JSON
+    Schema wants a string, not VC 2.0 language value objects; see docs/credentials.md)."""
+    return text_id if text_id == text_en else f"{text_id} / {text_en}"
+
+
+def _text(text_id: str, text_en: str) -> str:
+    """A description in both languages: the Indonesian paragraph, then the English one
+    (as the criteria narrative)."""
+    return f"{text_id}\n\n{text_en}"
 
 
 def _skills_markdown(skills: Sequence[dict[str, Any]], lang: str) -> str:
@@ -82,8 +89,8 @@ def achievement(claim: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": f"urn:ilp-training:achievement:training:{event['id']}",
             "type": ["Achievement"], "achievementType": "Course",
-            "name": _lang(event["title"], event["title"]),
-            "description": _lang(
+            "name": _name(event["title"], event["title"]),
+            "description": _text(
                 f"Menyelesaikan {kind_id} \"{event['title']}\" ({event['start_date']} s.d. "
                 f"{event['end_date']}), diselenggarakan oleh {event['organiser']}.",
                 f"Completed the {kind_en} \"{event['title']}\" ({event['start_date']} to "
@@ -99,9 +106,9 @@ def achievement(claim: dict[str, Any]) -> dict[str, Any]:
         "id": (f"urn:ilp-training:achievement:level:{framework['id']}:"
                f"{framework['version']}:{level['code']}"),
         "type": ["Achievement"], "achievementType": "Competency",
-        "name": _lang(f"Kader ILP tingkat {level['name']['id']}",
+        "name": _name(f"Kader ILP tingkat {level['name']['id']}",
                       f"ILP cadre, {level['name']['en']} level"),
-        "description": _lang(
+        "description": _text(
             f"Menguasai {claim['badges']} keterampilan dasar kader ILP dan mencapai tingkat "
             f"kecakapan {level['name']['id']} pada {claim['reached_on']}.",
             f"Mastered {claim['badges']} basic ILP cadre skills and reached the "
@@ -134,7 +141,7 @@ def build_credential(cert: Certificate, issuer: dict[str, Any], status_url: str,
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": verification_url(cert.verify_code),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": _lang(f"Sertifikat {claim['serial']}", f"Certificate {claim['serial']}"),
+        "name": _name(f"Sertifikat {claim['serial']}", f"Certificate {claim['serial']}"),
         "issuer": issuer,
         "validFrom": valid_from.isoformat(),
         "credentialSubject": subject,

@@ -8,9 +8,12 @@ import base64
 import json
 import os
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from jsonschema import Draft201909Validator
 from jwcrypto import jwk
 
 from ilp_training.core.extensions import db
@@ -29,6 +32,19 @@ from tests.credentials.scene import BASE, Scene, issue, make_scene
 from tests.helpers import sign_in
 
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# 1EdTech's own JSON Schema of an OB 3.0 AchievementCredential (tests/vendor/openbadges)
+OB_SCHEMA = json.loads((Path(__file__).parents[1] / "vendor" / "openbadges"
+                        / "ob_v3p0_achievementcredential_schema.json").read_text())
+
+
+def assert_valid_open_badge(vc: dict[str, Any]) -> None:
+    """``vc`` (a decoded payload) is valid against 1EdTech's OB 3.0 schema, formats
+    (date, date-time) checked too; every error is listed with its path."""
+    validator = Draft201909Validator(OB_SCHEMA,
+                                     format_checker=Draft201909Validator.FORMAT_CHECKER)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+              for e in validator.iter_errors(vc)]
+    assert errors == []
 
 
 @pytest.fixture
@@ -81,8 +97,12 @@ def test_an_issued_level_certificate_carries_a_signed_open_badge(app, as_coordin
                                       "hashed": False, "identityHash": cert.holder_name}]
     achievement = subject["achievement"]
     assert achievement["type"] == ["Achievement"]
-    names = {n["@language"]: n["@value"] for n in achievement["name"]}
-    assert names == {"id": "Kader ILP tingkat Madya", "en": "ILP cadre, Madya level"}
+    assert achievement["name"] == "Kader ILP tingkat Madya / ILP cadre, Madya level"
+    assert achievement["inLanguage"] == "id"
+    assert achievement["description"].startswith("Menguasai ")
+    assert "\n\nMastered " in achievement["description"]
+    assert vc["name"] == f"Sertifikat {cert.serial} / Certificate {cert.serial}"
+    assert_valid_open_badge(vc)
     skills = [s for p in cert.claim["packages"] for s in p["skills"]]
     assert len(skills) == cert.claim["badges"] >= 19
     for skill in skills:  # the criteria list every mastered skill, in both languages
@@ -140,7 +160,9 @@ def test_a_training_certificate_carries_its_training(app, as_coordinator, client
     subject = vc["credentialSubject"]
     event = cert.claim["event"]
     assert subject["achievement"]["achievementType"] == "Course"
-    assert {n["@value"] for n in subject["achievement"]["name"]} == {event["title"]}
+    assert subject["achievement"]["name"] == event["title"]
+    assert "\n\nCompleted the " in subject["achievement"]["description"]
+    assert_valid_open_badge(vc)
     assert subject["activityStartDate"].startswith(event["start_date"])
     assert subject["activityEndDate"].startswith(event["end_date"])
     for skill in cert.claim["skills"]:
@@ -263,6 +285,7 @@ def test_a_bulk_job_issues_credentials_too(app, as_coordinator, client, scene):
     for index, token in tokens:
         _header, vc = jwcrypto_verify(client, token)
         assert vc["credentialStatus"]["statusListIndex"] == str(index)
+        assert_valid_open_badge(vc)
 
 
 def test_the_status_list_grows_past_its_minimum_length(app, scene):
