@@ -28,6 +28,7 @@ size and the bytes per cadre).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import secrets
@@ -51,6 +52,8 @@ from ilp_training.models import Cadre, CadreSkill, Posyandu, Region, RegionLevel
 
 
 def _app(url: str) -> Flask:
+    # One access line per request is the servers' log, not the benchmark's figures.
+    logging.getLogger("ilp_training.access").setLevel(logging.WARNING)
     return create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
