@@ -79,6 +79,48 @@ class _PolicyWatchingBrowser:
         return getattr(self._chromium, name)
 
 
+class Site:
+    """The app served on one loopback port that can be stopped (no connection at all)
+    and started again on the same port: the offline journeys' site."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app, self.port, self._server, self._thread = app, 0, None, None
+
+    def start(self) -> None:
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(name="site")
+def restartable_site(tmp_path) -> Iterator[Site]:
+    """A demo site of its own (SQLite under ``tmp_path``, CSRF on), served by :class:`Site`."""
+    from conftest import FAST_HASH, other_app
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    with other_app(url, WTF_CSRF_ENABLED=True, TESTING=False) as app:
+        with app.app_context():
+            upgrade()
+            load_demo(local_today(), FAST_HASH)
+            db.session.commit()
+        served = Site(app)
+        served.start()
+        try:
+            yield served
+        finally:
+            served.stop()
+
+
 @pytest.fixture(scope="session")
 def playwright_session() -> Iterator[object]:
     """Playwright, started once: its sync API cannot be started again while it runs, so

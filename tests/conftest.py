@@ -30,7 +30,12 @@ from ilp_training import create_app
 from ilp_training.core.extensions import db
 from ilp_training.demo.seed import load_demo
 from ilp_training.models import Cadre, Posyandu, User
-from tests.browser import browser, browser_site, playwright_session  # noqa: F401  (the browser tests' fixtures)
+from tests.browser import (  # noqa: F401  (the browser tests' fixtures; site: one that restarts)
+    browser,
+    browser_site,
+    playwright_session,
+    restartable_site,
+)
 
 FAST_HASH = "pbkdf2:sha256:1000"
 

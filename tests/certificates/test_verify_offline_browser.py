@@ -16,19 +16,15 @@ import json
 import os
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 from PIL import Image
-from werkzeug.serving import make_server
 
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
-from ilp_training.demo.seed import load_demo
 from ilp_training.models import Cadre, Certificate, Posyandu, User
+from tests.browser import Site
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TOOLS = shutil.which("pdftoppm") and shutil.which("zbarimg")
@@ -50,46 +46,6 @@ NO_WEBCRYPTO_ED25519 = """(() => {
     return importKey.call(this, format, data, algorithm, ...rest);
   };
 })();"""
-
-
-class Site:
-    """The app on one loopback port that can be stopped (no connection) and restarted."""
-
-    def __init__(self, app: object) -> None:
-        self.app, self.port, self._server, self._thread = app, 0, None, None
-
-    def start(self) -> None:
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@pytest.fixture
-def site(tmp_path) -> Iterator[Site]:
-    from conftest import FAST_HASH, other_app
-
-    url = f"sqlite:///{tmp_path / 'live.db'}"
-    with other_app(url, WTF_CSRF_ENABLED=True, TESTING=False) as app:
-        with app.app_context():
-            upgrade()
-            load_demo(local_today(), FAST_HASH)
-            db.session.commit()
-        served = Site(app)
-        served.start()
-        try:
-            yield served
-        finally:
-            served.stop()
 
 
 def _issue(site: Site) -> tuple[int, bytes, str, str]:

@@ -14,20 +14,16 @@ import json
 import os
 import random
 import shutil
-import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from assessments import grade_skill
 from ilp_training.core.curricula import framework_on
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
-from ilp_training.demo.seed import load_demo
 from ilp_training.models import Assessment, AssessmentSession, Cadre, Posyandu
+from tests.browser import Site
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.dates, pytest.mark.skipif(
@@ -41,47 +37,6 @@ GRID_SKILLS, FULL_SKILL = ("D1", "D2"), "D3"
 # DevTools' "Slow 3G": 2 s latency, 400 kbit/s down and up (bytes per second here).
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 50_000,
            "uploadThroughput": 50_000}
-
-
-class Site:
-    """The app served on one loopback port that can be stopped (no connection at all)
-    and started again on the same port."""
-
-    def __init__(self, app: object) -> None:
-        self.app, self.port, self._server, self._thread = app, 0, None, None
-
-    def start(self) -> None:
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@pytest.fixture
-def site(tmp_path) -> Iterator[Site]:
-    from conftest import FAST_HASH, other_app
-
-    url = f"sqlite:///{tmp_path / 'live.db'}"
-    with other_app(url, WTF_CSRF_ENABLED=True, TESTING=False) as app:
-        with app.app_context():
-            upgrade()
-            load_demo(local_today(), FAST_HASH)
-            db.session.commit()
-        served = Site(app)
-        served.start()
-        try:
-            yield served
-        finally:
-            served.stop()
 
 
 CSP_VIOLATIONS: list[str] = []
