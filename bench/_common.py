@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import statistics
 import sys
 import tempfile
@@ -36,6 +37,12 @@ def empty_database(url: str) -> None:
     engine.dispose()
 
 
+def quiet_access_log() -> None:
+    """Keep the app's one access line per request out of a benchmark's output: that is
+    the servers' log, not the benchmark's figures."""
+    logging.getLogger("ilp_training.access").setLevel(logging.WARNING)
+
+
 def demo_app(url: str | None, **overrides: object) -> Flask:
     """An app on ``url`` (a fresh SQLite file by default), migrated, with the demo data.
 
@@ -44,6 +51,7 @@ def demo_app(url: str | None, **overrides: object) -> Flask:
     if url is None:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='ilp-bench-')}/bench.db"
     empty_database(url)
+    quiet_access_log()
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **overrides,

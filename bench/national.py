@@ -28,7 +28,6 @@ size and the bytes per cadre).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import re
 import secrets
@@ -39,7 +38,7 @@ from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
-from _common import empty_database, report
+from _common import empty_database, quiet_access_log, report
 from _national import PASSWORD, Sizes, build, real_places, synthetic_places
 from flask import Flask
 from flask.testing import FlaskClient
@@ -52,8 +51,7 @@ from ilp_training.models import Cadre, CadreSkill, Posyandu, Region, RegionLevel
 
 
 def _app(url: str) -> Flask:
-    # One access line per request is the servers' log, not the benchmark's figures.
-    logging.getLogger("ilp_training.access").setLevel(logging.WARNING)
+    quiet_access_log()
     return create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
