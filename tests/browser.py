@@ -17,11 +17,11 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
 from ilp_training.demo.seed import load_demo
+from tests.live import loopback_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PHONE = {"width": 360, "height": 780}
@@ -51,7 +51,7 @@ def browser_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
             upgrade()
             load_demo(local_today(), FAST_HASH)  # as `make run` loads it: the clock's day
             db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        server = loopback_server(app)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
@@ -87,7 +87,7 @@ class Site:
         self.app, self.port, self._server, self._thread = app, 0, None, None
 
     def start(self) -> None:
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._server = loopback_server(self.app, self.port)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

@@ -144,10 +144,37 @@ class LiveSite:
             yield self.app
 
 
+def _closed_at_once(app: Flask) -> Callable[..., list[bytes]]:
+    """``app`` whose every response is read whole and closed before the server writes it.
+
+    Werkzeug's threaded server closes a response only after it has read what is left of
+    the request; when the client has reset the connection (a browser leaving a page
+    drops its pending requests) that read raises first and the response is never closed:
+    a static file stays open until the garbage collector warns (``ResourceWarning``,
+    an error in this suite) in whichever test is running then. The site's responses are
+    small and none streams, so reading them whole costs nothing here."""
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
+def loopback_server(app: Flask, port: int = 0) -> Any:
+    """A threaded Werkzeug server for ``app`` on loopback ``port`` (0: a free one), whose
+    responses are always closed (:func:`_closed_at_once`)."""
+    return make_server("127.0.0.1", port, _closed_at_once(app), threaded=True)
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free loopback port in a thread; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = loopback_server(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
