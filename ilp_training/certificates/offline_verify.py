@@ -11,10 +11,10 @@ rate events (the public page ``/v/…`` does)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
+
+from ilp_training.core.service_worker import worker_script
 
 bp = Blueprint("verify_offline", __name__, url_prefix="/verify")
 
@@ -28,7 +28,6 @@ def page() -> ResponseReturnValue:
 
 @bp.get("/sw.js")
 def service_worker() -> ResponseReturnValue:
-    """The service worker, served from /verify/ so that its scope is this page only;
-    never kept by the browser's HTTP cache, so an update is seen at once."""
-    script = Path(current_app.static_folder or "", "js", "verify-sw.js").read_bytes()
-    return Response(script, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+    """The service worker, served from /verify/ so that its scope is this page only
+    (``core/service_worker.py``)."""
+    return worker_script("verify-sw.js")

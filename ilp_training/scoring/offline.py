@@ -6,9 +6,7 @@ scoring pages of the site work as before, without any script."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +14,7 @@ from flask_login import current_user
 from ilp_training.auth import permission_required
 from ilp_training.core.extensions import db
 from ilp_training.core.i18n import local_today
+from ilp_training.core.service_worker import worker_script
 from ilp_training.models import Posyandu
 from ilp_training.scope import scoped
 from ilp_training.scoring.forms import METHOD_LABELS, SETTING_LABELS
@@ -36,9 +35,8 @@ def app_shell() -> ResponseReturnValue:
 @bp.get("/sw.js")
 def service_worker() -> ResponseReturnValue:
     """The service worker, served from /offline/ so that its scope is the offline app
-    only; never cached by the browser's HTTP cache, so an update is seen at once."""
-    script = Path(current_app.static_folder or "", "js", "offline-sw.js").read_bytes()
-    return Response(script, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+    only (``core/service_worker.py``)."""
+    return worker_script("offline-sw.js")
 
 
 @bp.get("/manifest.webmanifest")

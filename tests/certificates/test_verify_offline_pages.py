@@ -30,6 +30,9 @@ def test_the_service_worker_is_served_from_its_scope_uncached(client):
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"
     assert worker.headers["Cache-Control"] == "no-cache"
     assert b'var PAGE = "/verify/"' in worker.data
+    # the shared handler comes first, then this worker, which hands it the fetches
+    assert worker.data.index(b"function keptPageFetch(") < worker.data.index(
+        b'keptPageFetch(CACHE, PAGE, ["/credentials/", "/api/"])')
 
 
 def test_the_vendored_libraries_are_served_with_their_licences(client):

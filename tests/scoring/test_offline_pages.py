@@ -40,6 +40,8 @@ def test_the_service_worker_and_manifest_are_served_with_their_scope(client):
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"
     assert worker.headers["Cache-Control"] == "no-cache"
     assert "Content-Security-Policy" in worker.headers
+    assert worker.data.index(b"function keptPageFetch(") < worker.data.index(
+        b'keptPageFetch(CACHE, PAGE, ["/api/"])')
     manifest = client.get("/offline/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json"
     body = manifest.get_json()

@@ -1,10 +1,9 @@
-// The service worker of the offline verifier (scope /verify/). Installing it keeps the
-// page and every file it loads (styles, scripts, the vendored QR decoder and Ed25519
-// fallback), read from the page itself, so that the page opens without a connection
-// from then on. The page is fetched from the network while there is one (and kept),
-// else served from the cache; its files come from the cache first and are refreshed
-// behind it. The public keys are kept by the page (localStorage); the keys and the
-// status lists (/credentials/…) are never cached here: revocation is checked online only.
+// The service worker of the offline verifier (scope /verify/), after sw-pages.js.
+// Installing it keeps the page and every file it loads (styles, scripts, the vendored QR
+// decoder and Ed25519 fallback), read from the page itself, so that the page opens
+// without a connection from then on; then it serves them as keptPageFetch says. The
+// public keys are kept by the page (localStorage); the keys and the status lists
+// (/credentials/…) are never cached here: revocation is checked online only.
 "use strict";
 var CACHE = "ilp-verify-v1";
 var PAGE = "/verify/";
@@ -36,35 +35,4 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-self.addEventListener("fetch", function (event) {
-  var request = event.request;
-  var url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin
-      || url.pathname.indexOf("/credentials/") === 0 || url.pathname.indexOf("/api/") === 0) {
-    return;
-  }
-  if (request.mode === "navigate") {
-    if (url.pathname !== PAGE) { return; }
-    event.respondWith(fetch(request).then(function (response) {
-      if (response.ok && !response.redirected) {
-        var copy = response.clone();
-        caches.open(CACHE).then(function (cache) { cache.put(PAGE, copy); });
-      }
-      return response;
-    }).catch(function () {
-      return caches.match(PAGE).then(function (hit) { return hit || Response.error(); });
-    }));
-    return;
-  }
-  // stale-while-revalidate: the kept copy at once, a fresh one kept for the next load
-  var network = fetch(request).then(function (response) {
-    if (response.ok) {
-      var copy = response.clone();
-      return caches.open(CACHE).then(function (cache) { return cache.put(request, copy); })
-        .then(function () { return response; });
-    }
-    return response;
-  });
-  event.waitUntil(network.catch(function () { return null; }));
-  event.respondWith(caches.match(request).then(function (hit) { return hit || network; }));
-});
+self.addEventListener("fetch", keptPageFetch(CACHE, PAGE, ["/credentials/", "/api/"]));
