@@ -22,6 +22,7 @@ from flask.cli import with_appcontext
 from ilp_training.core.backup import BackupError, Manifest, prune_backups, write_backup
 from ilp_training.core.config import PROJECT_ROOT
 from ilp_training.core.extensions import db
+from ilp_training.core.heartbeat import stale_after
 from ilp_training.core.pg_backup import ToolError
 from ilp_training.core.restore import (
     check_counts,
@@ -30,7 +31,9 @@ from ilp_training.core.restore import (
     records_held,
     restore_database,
     restore_instance_files,
+    users_of,
 )
+from ilp_training.models import utcnow
 
 
 def _app_version() -> str:
@@ -91,7 +94,8 @@ def _describe(manifest: Manifest) -> None:
 def restore_command(file: Path, yes: bool, force: bool) -> None:
     """Restore a backup file into the site's (empty) database and instance folder; stop
     the site first. Exits 1 when a part differs from its manifest, the database holds
-    records (without --force) or the restored row counts differ from the manifest's."""
+    records (without --force), is in use (another connection on PostgreSQL, a worker's
+    recent heartbeat) or the restored row counts differ from the manifest's."""
     try:
         _restore(file, yes, force)
     except (BackupError, ToolError) as error:
@@ -117,9 +121,17 @@ def _restore(file: Path, yes: bool, force: bool) -> None:
                 + ", ".join(f"{t} {n}" for t, n in sorted(held.items())[:6])
                 + ", …): restore refuses to replace them. Restore into an empty database, "
                 "or add --force to replace them (they are lost).")
+        db.session.remove()
+        engine.dispose()  # our own connections are not the site's
+        users = users_of(engine, utcnow(), stale_after(current_app.config))
+        if users:
+            raise BackupError(
+                f"The database {where} is in use: " + "; ".join(users[:6])
+                + (f"; and {len(users) - 6} more" if len(users) > 6 else "")
+                + ". Stop the app servers and the worker (and close other sessions) "
+                "first: restore never replaces a database under a running site.")
         if not yes:
             click.confirm(f"Replace the database {where} with this backup?", abort=True)
-        db.session.remove()
         restore_database(engine, part, manifest, str(current_app.config.get("PG_BIN_DIR") or ""))
     check = check_counts(engine, manifest)
     for table, count in sorted(check.counts.items()):

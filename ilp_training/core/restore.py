@@ -2,7 +2,8 @@
 checked against the manifest's SHA-256 before anything is written, the database part
 copied into the site's database (SQLite's backup API into the file; ``pg_restore``,
 :mod:`ilp_training.core.pg_backup`), the row counts compared with the manifest's, the
-instance files written back.
+instance files written back. A database still in use (:func:`users_of`) is refused:
+restoring under a running site would mix its writes with the backup's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -33,6 +35,7 @@ from ilp_training.core.backup import (
     safe_relative,
     sqlite_path,
 )
+from ilp_training.models import WorkerHeartbeat
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,33 @@ def records_held(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {name: n for name, n in row_counts(conn).items()
                 if n and name not in BOOKKEEPING_TABLES}
+
+
+def users_of(engine: sa.Engine, now: datetime, stale: timedelta) -> list[str]:
+    """Who else is using ``engine``'s database, one line each: on PostgreSQL every other
+    client connection (an app server's pool, a worker, a psql session); on both, every
+    worker whose heartbeat is not stopped and is more recent than ``stale``
+    (``core/heartbeat.py``). Dispose the engine's own pool first."""
+    found = []
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            for row in conn.execute(sa.text(
+                    "SELECT pid, usename, client_addr, application_name, state "
+                    "FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                    "ORDER BY pid")):
+                where = row.client_addr or "local socket"
+                program = f", {row.application_name}" if row.application_name else ""
+                found.append(f"connection {row.pid} ({row.usename} from {where}"
+                             f"{program}, {row.state})")
+        if sa.inspect(conn).has_table("worker_heartbeats"):
+            for row in conn.execute(
+                    sa.select(WorkerHeartbeat.worker, WorkerHeartbeat.last_seen)
+                    .where(WorkerHeartbeat.stopped_at.is_(None),
+                           WorkerHeartbeat.last_seen >= now - stale)
+                    .order_by(WorkerHeartbeat.worker)):
+                found.append(f"worker {row.worker} (last heartbeat {row.last_seen})")
+    return found
 
 
 @contextmanager

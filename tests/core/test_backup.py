@@ -26,7 +26,7 @@ from flask import Flask
 
 from ilp_training.core.curricula import framework_on
 from ilp_training.core.extensions import db
-from ilp_training.models import Cadre, Posyandu, User
+from ilp_training.models import Cadre, Posyandu, User, WorkerHeartbeat
 from tests.live import create_template, drop_database, live_site, next_tag, sibling_url
 
 HEAD = ScriptDirectory(str(Path(__file__).parents[2] / "migrations")).get_current_head()
@@ -408,3 +408,48 @@ def test_pg_dump_missing_or_older_than_the_server_is_a_clear_error(site, tmp_pat
     older = _backup(site.app, "--to", str(tmp_path / "b/"))
     assert older.exit_code == 1 and "older than the server" in older.output
     assert not list((tmp_path / "b").glob("*.tar"))
+
+
+def test_restore_refuses_a_database_another_connection_is_using(site, empty_target,
+                                                                 tmp_path):
+    if not site.url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite has no list of its connections")
+    assert _backup(site.app, "--to", str(tmp_path / "b")).exit_code == 0
+    file = _only_backup(tmp_path / "b")
+    other = sa.create_engine(empty_target, poolclass=sa.pool.NullPool,
+                             connect_args={"application_name": "an app server"})
+    with other.connect():
+        refused = _restore(empty_target, tmp_path / "i", file, "--yes")
+    other.dispose()
+    assert refused.exit_code == 1
+    assert "is in use" in refused.output and "an app server" in refused.output
+    assert not _count_tables(empty_target)  # nothing was written
+    restored = _restore(empty_target, tmp_path / "i", file, "--yes")
+    assert restored.exit_code == 0, restored.output
+
+
+def test_restore_refuses_while_a_worker_beats_and_not_once_it_stopped(site, empty_target,
+                                                                      tmp_path):
+    assert _backup(site.app, "--to", str(tmp_path / "b")).exit_code == 0
+    file = _only_backup(tmp_path / "b")
+    assert _restore(empty_target, tmp_path / "i", file, "--yes").exit_code == 0
+    engine = sa.create_engine(empty_target, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:  # a worker started on the restored database
+        conn.execute(sa.insert(WorkerHeartbeat).values(
+            worker="web1:4242:1", host="web1", pid=4242, queue="redis", processes=2))
+    refused = _restore(empty_target, tmp_path / "i", file, "--yes", "--force")
+    assert refused.exit_code == 1
+    assert "is in use" in refused.output and "worker web1:4242:1" in refused.output
+    with engine.begin() as conn:  # it stopped cleanly
+        conn.execute(sa.update(WorkerHeartbeat).values(stopped_at=WorkerHeartbeat.last_seen))
+    engine.dispose()
+    forced = _restore(empty_target, tmp_path / "i", file, "--yes", "--force")
+    assert forced.exit_code == 0, forced.output
+
+
+def _count_tables(url: str) -> int:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        tables = len(sa.inspect(conn).get_table_names())
+    engine.dispose()
+    return tables
