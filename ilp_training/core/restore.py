@@ -76,7 +76,8 @@ def users_of(engine: sa.Engine, now: datetime, stale: timedelta) -> list[str]:
                     .where(WorkerHeartbeat.stopped_at.is_(None),
                            WorkerHeartbeat.last_seen >= now - stale)
                     .order_by(WorkerHeartbeat.worker)):
-                found.append(f"worker {row.worker} (last heartbeat {row.last_seen})")
+                found.append(f"worker {row.worker} (last heartbeat "
+                             f"{row.last_seen:%Y-%m-%d %H:%M:%S} UTC)")
     return found
 
 
