@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.sansio.app import App
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -12,9 +13,23 @@ from werkzeug.exceptions import HTTPException
 from ilp_training.core.extensions import db
 from ilp_training.core.request_log import request_id
 
+#: Paths whose errors are JSON whoever asks: the machine-readable files (``….json``, and
+#: ``….jwt``, a signed credential) and the API; an area adds its own prefix with
+#: :func:`json_errors_under`.
+JSON_SUFFIXES = (".json", ".jwt")
+_PREFIXES = "json_error_prefixes"
+
+
+def json_errors_under(app: App, prefix: str) -> None:
+    """Answer every error of a path under ``prefix`` with the JSON body, also those the
+    router gives before any view runs (a path that names nothing, a 405, a NUL's 400)."""
+    app.extensions.setdefault(_PREFIXES, []).append(prefix)
+
 
 def _wants_json() -> bool:
-    return request.path.endswith(".json") or request.path.startswith("/api/") or (
+    path = request.path
+    prefixes = ("/api/", *current_app.extensions.get(_PREFIXES, ()))
+    return path.endswith(JSON_SUFFIXES) or path.startswith(prefixes) or (
         request.accept_mimetypes.best == "application/json"
     )
 
