@@ -44,6 +44,8 @@ def _messages() -> dict[int, tuple[str, str]]:
         409: (_("Changed at the same moment"),
               _("Someone changed the same record at the same moment. Nothing was saved; "
                 "please check the page and try again.")),
+        413: (_("File too large"),
+              _("The file sent is larger than the site accepts. Please send a smaller file.")),
         422: (_("Not accepted"), _("The request does not fit the API's schema.")),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
         500: (_("Something went wrong"), _("The error was logged. Please try again later.")),
