@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from typing import NoReturn
+
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask.sansio.app import App
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -70,6 +81,15 @@ def error_response(code: int, detail: str | None = None) -> tuple[Response | str
         return json_error(code, detail), code
     return render_template("errors/error.html", code=code, title=title, text=detail or text,
                            request_id=request_id()), code
+
+
+def refuse(code: int, detail: str) -> NoReturn:
+    """Stop the request with the error page (or JSON body) of ``code`` saying ``detail``
+    (translated), e.g. what a query parameter takes. ``abort(code, detail)`` would lose
+    it: the handler below shows each code's own text, never an exception's description
+    (Werkzeug's are English and technical)."""
+    body, status = error_response(code, detail)
+    abort(make_response(body, status))
 
 
 def init_app(app: Flask) -> None:
