@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from typing import NoReturn
+
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
+from flask.sansio.app import App
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -12,9 +24,23 @@ from werkzeug.exceptions import HTTPException
 from ilp_training.core.extensions import db
 from ilp_training.core.request_log import request_id
 
+#: Paths whose errors are JSON whoever asks: the machine-readable files (``….json``, and
+#: ``….jwt``, a signed credential) and the API; an area adds its own prefix with
+#: :func:`json_errors_under`.
+JSON_SUFFIXES = (".json", ".jwt")
+_PREFIXES = "json_error_prefixes"
+
+
+def json_errors_under(app: App, prefix: str) -> None:
+    """Answer every error of a path under ``prefix`` with the JSON body, also those the
+    router gives before any view runs (a path that names nothing, a 405, a NUL's 400)."""
+    app.extensions.setdefault(_PREFIXES, []).append(prefix)
+
 
 def _wants_json() -> bool:
-    return request.path.endswith(".json") or request.path.startswith("/api/") or (
+    path = request.path
+    prefixes = ("/api/", *current_app.extensions.get(_PREFIXES, ()))
+    return path.endswith(JSON_SUFFIXES) or path.startswith(prefixes) or (
         request.accept_mimetypes.best == "application/json"
     )
 
@@ -29,6 +55,8 @@ def _messages() -> dict[int, tuple[str, str]]:
         409: (_("Changed at the same moment"),
               _("Someone changed the same record at the same moment. Nothing was saved; "
                 "please check the page and try again.")),
+        413: (_("File too large"),
+              _("The file sent is larger than the site accepts. Please send a smaller file.")),
         422: (_("Not accepted"), _("The request does not fit the API's schema.")),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
         500: (_("Something went wrong"), _("The error was logged. Please try again later.")),
@@ -53,6 +81,15 @@ def error_response(code: int, detail: str | None = None) -> tuple[Response | str
         return json_error(code, detail), code
     return render_template("errors/error.html", code=code, title=title, text=detail or text,
                            request_id=request_id()), code
+
+
+def refuse(code: int, detail: str) -> NoReturn:
+    """Stop the request with the error page (or JSON body) of ``code`` saying ``detail``
+    (translated), e.g. what a query parameter takes. ``abort(code, detail)`` would lose
+    it: the handler below shows each code's own text, never an exception's description
+    (Werkzeug's are English and technical)."""
+    body, status = error_response(code, detail)
+    abort(make_response(body, status))
 
 
 def init_app(app: Flask) -> None:

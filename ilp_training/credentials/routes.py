@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, make_response, request
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
-from ilp_training.core.errors import json_error
+from ilp_training.core.errors import json_error, json_errors_under
 from ilp_training.credentials import keys
 from ilp_training.credentials.issuers import issuer_profile, regency
 from ilp_training.credentials.services import MEDIA_TYPE, status_list_credential
@@ -21,6 +23,14 @@ from ilp_training.credentials.services import MEDIA_TYPE, status_list_credential
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
 
 KEYS_MAX_AGE = 3600  # a rotated key appears within the hour; old keys never disappear
+
+
+@bp.record_once
+def _json_errors(state: BlueprintSetupState) -> None:
+    """Every refusal under ``/credentials/`` is JSON, also a path that names nothing or a
+    method the endpoint does not take (the router's, before any view): a verifier reads
+    these documents, not a person."""
+    json_errors_under(state.app, f"{bp.url_prefix}/")
 
 
 @bp.get("/keys.json")
@@ -54,7 +64,7 @@ def status_list(district: str) -> ResponseReturnValue:
     try:
         signed = status_list_credential(region)
     except keys.KeyUnavailable:
-        return json_error(404, "This district has no signing key, so no status list.")
+        return json_error(404, _("This district has no signing key, so no status list."))
     if signed.etag in request.if_none_match:
         response = make_response("", 304)
     else:

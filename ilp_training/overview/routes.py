@@ -24,6 +24,7 @@ from werkzeug.routing import BaseConverter
 from assessments import Framework
 from ilp_training.auth import signed_in_user
 from ilp_training.core.curricula import framework_on
+from ilp_training.core.errors import refuse
 from ilp_training.core.i18n import fdate, local_today
 from ilp_training.core.spreadsheets import XLSX_MIMETYPE
 from ilp_training.core.views import Page, page_args
@@ -104,7 +105,7 @@ def _period() -> str:
             raise ValueError(key)
         return Period.parse(key).key  # ValueError for a day that cannot be (year 0)
     except ValueError:
-        abort(400, _("The period is a month (2026-10), a quarter (2026-Q4) or a year."))
+        refuse(400, _("The period is a month (2026-10), a quarter (2026-Q4) or a year."))
 
 
 def _context() -> tuple[Framework, str, list[str], str]:
@@ -159,7 +160,7 @@ def _export(level: PlaceLevel, ident: str | int, fmt: str) -> ResponseReturnValu
     try:
         table = Table(request.args.get("table", Table.CHILDREN.value))
     except ValueError:
-        abort(400, _("Unknown table: choose children, levels, packages or trainings."))
+        refuse(400, _("Unknown table: choose children, levels, packages or trainings."))
     framework, locale, months, period = _context()
     summary, _data = service.place_summary(place, framework, locale, months, period)
     if table == Table.CHILDREN:

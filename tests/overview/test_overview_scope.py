@@ -131,6 +131,33 @@ def test_an_unknown_place_or_bad_input_is_refused_cleanly(world, empty_client):
     assert empty_client.get("/overview.csv?table=cadres").status_code == 400
 
 
+PERIOD = "The period is a month (2026-10), a quarter (2026-Q4) or a year."
+TABLE = "Unknown table: choose children, levels, packages or trainings."
+
+
+@pytest.mark.parametrize(("url", "told"), [
+    ("/overview?period=2026-13", PERIOD),
+    ("/overview/province/74?period=2026-10&period=x", None),  # the first of repeated values
+    ("/overview/regency/{regency}?period=Q4-2026", PERIOD),
+    ("/overview.csv?table=cadres", TABLE),
+    ("/overview/puskesmas/{puskesmas}.xlsx?table=", TABLE),
+])
+def test_a_bad_period_or_table_says_what_is_expected(world, empty_client, url, told):
+    """The page (and the JSON body) names what the parameter takes, not only "the request
+    could not be understood"."""
+    sign_in(empty_client, world.users["national"])
+    empty_client.post("/language", data={"lang": "en"})
+    url = url.format(regency=world.ours.regency, puskesmas=world.ours.puskesmas)
+    page = empty_client.get(url)
+    if told is None:
+        assert page.status_code == 200
+        return
+    assert page.status_code == 400 and "<html" in page.text
+    assert told in page.text.replace("&#39;", "'")
+    as_json = empty_client.get(url, headers={"Accept": "application/json"})
+    assert as_json.status_code == 400 and as_json.json["error"]["message"] == told
+
+
 @pytest.mark.parametrize("role", ["province", "national"])
 def test_users_above_the_district_see_no_person_anywhere(world, empty_client, empty_app, role):
     """Every list of people is empty or refused, every record a 404, and the overview
