@@ -7,6 +7,7 @@ registers them all."""
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -30,12 +31,12 @@ def _pybabel(*args: str) -> None:
 
 
 @translate_cli.command("extract")
-def translate_extract() -> None:
+def translate_extract(output: Path = POT) -> None:
     """Collect the messages of the code and templates into messages.pot."""
     _pybabel(
         "extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l", "-k", "_ln:1,2",
         "--no-location", "--width", "100",
-        "--sort-output", "--project", "ILP Training", "-o", str(POT), str(PROJECT_ROOT),
+        "--sort-output", "--project", "ILP Training", "-o", str(output), str(PROJECT_ROOT),
     )
 
 
@@ -55,11 +56,15 @@ def translate_compile() -> None:
 
 @translate_cli.command("check")
 def translate_check() -> None:
-    """Fail when a catalog misses a translation, is fuzzy, or has placeholders that
-    differ from the source message."""
+    """Fail when a message of the code or templates is not in a catalog, or a catalog
+    misses a translation, is fuzzy, or has placeholders that differ from the source
+    message."""
     from ilp_training.core.translations_check import check_catalogs
 
-    problems = check_catalogs(Path(TRANSLATIONS))
+    with tempfile.TemporaryDirectory() as work:
+        extracted = Path(work) / "messages.pot"
+        translate_extract.callback(extracted)  # type: ignore[misc]
+        problems = check_catalogs(Path(TRANSLATIONS), extracted)
     for problem in problems:
         click.echo(problem, err=True)
     if problems:

@@ -87,3 +87,18 @@ def test_every_audited_action_has_a_translated_label():
     actions = {a for call in calls for a in re.findall(r'"([a-z_]+)"', call)}
     assert {"assess", "correct", "issue", "approve"} <= actions  # the scan finds them
     assert actions - ACTION_LABELS.keys() == set()
+
+
+def test_a_message_of_the_code_missing_from_a_catalog_is_a_problem(tmp_path):
+    """The gate extracts the code's messages: a new ``_()`` that nobody merged into the
+    catalogs fails it (before, only the catalogs' own messages were checked)."""
+    pot = tmp_path / "messages.pot"
+    pot.write_text('msgid ""\nmsgstr ""\n\nmsgid "Kept"\nmsgstr ""\n\n'
+                   'msgid "New in the code"\nmsgstr ""\n', encoding="utf-8")
+    catalog = tmp_path / "id" / "LC_MESSAGES" / "messages.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text('msgid ""\nmsgstr ""\n\nmsgid "Kept"\nmsgstr "Disimpan"\n',
+                       encoding="utf-8")
+    assert check_catalogs(tmp_path) == []
+    assert check_catalogs(tmp_path, pot) == [
+        "id: 'New in the code' is not in the catalog (make update-translations)"]
