@@ -24,7 +24,10 @@ class BulkForm(BaseForm):
 
 
 class RevokeForm(BaseForm):
-    reason = StringField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=300)])
+    reason = StringField(
+        _l("Reason for revoking"), validators=[DataRequired(), Length(max=300)],
+        description=_l("Kept for the staff and in the audit log; the public check shows "
+                       "only that the certificate was revoked, and when."))
     confirm = BooleanField(_l("I understand that revoking cannot be undone."), validators=[
         DataRequired(_l("Tick the box to confirm."))])
     submit = SubmitField(_l("Revoke certificate"))

@@ -489,7 +489,8 @@ def issue_certificate(actor: User, cadre: Cadre, framework: Framework, language:
 
 
 def revoke_certificate(actor: User, cert: Certificate, reason: str) -> None:
-    """Revoke a certificate with a reason; the public page shows it at once."""
+    """Revoke a certificate with a reason (kept for the staff); the public page shows the
+    revocation at once, without the reason."""
     reason = " ".join(reason.split())
     if not reason:
         raise ServiceError(_l("Give the reason for revoking."), "reason")
@@ -516,7 +517,9 @@ def find_by_pdf(data: bytes) -> Certificate | None:
 
 
 def public_claim(cert: Certificate) -> dict[str, Any]:
-    """What anyone may see: the stored claim and the status. No NIK, phone, birth date."""
+    """What anyone may see: the stored claim and the status (for a revoked certificate,
+    since when). No NIK, phone, birth date; nor the reason for revoking, free text an
+    admin typed for the staff (it may name a person or an illness)."""
     newer = cert.superseded_by
     claim = cert.claim
     if cert.kind == CertificateKind.TRAINING:
@@ -535,7 +538,6 @@ def public_claim(cert: Certificate) -> dict[str, Any]:
         "issued_on": cert.issued_on.isoformat(),
         "superseded_by": newer.verify_code if newer is not None else None,
         "revoked_on": cert.revoked_at.date().isoformat() if cert.revoked_at else None,
-        "revoke_reason": cert.revoke_reason,
     }
 
 
